@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of the project: lints, the Rust suites on the run-time-detected and the forced
+# portable backends, the fuzz targets' build, and (once they exist) the C and Python suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== tests (run-time detected backends)"
+cargo test --workspace --release
+
+echo "== tests (forced portable backend)"
+RUSTFLAGS='--cfg prose_backend="soft"' CARGO_TARGET_DIR=target/soft \
+  cargo test -p prose-sec --release --lib --tests
+
+echo "== benchmarks compile"
+cargo bench --no-run -p prose-sec >/dev/null
+
+if [ -d fuzz/fuzz_targets ] && ls fuzz/fuzz_targets/*.rs >/dev/null 2>&1; then
+  echo "== fuzz targets build"
+  (cd fuzz && cargo build --release --bins)
+fi

@@ -1,0 +1,18 @@
+//! CPU-specific code. These files are the only ones allowed `unsafe` and intrinsics; every
+//! `unsafe` block carries a `// SAFETY:` line. Features are detected at run time with
+//! `cpufeatures`; a `--cfg prose_backend="soft"` build forces the portable paths everywhere.
+//!
+//! Layout: one leaf module per algorithm family and architecture, so that the SRTP and the
+//! SAKKE kernels can evolve independently:
+//! - `x86_64/…`: AES-NI/VAES/PCLMULQDQ/SHA-NI paths for SRTP, MULX/ADX and AVX-512 IFMA
+//!   paths for the 1024-bit field.
+//! - `soft`: portable code shared by every architecture.
+
+pub mod soft;
+
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+#[allow(unsafe_code)]
+pub mod x86_64;
+
+/// Whether the portable backend is forced at build time.
+pub const FORCED_SOFT: bool = cfg!(prose_backend = "soft");

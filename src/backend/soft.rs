@@ -1,0 +1,1 @@
+//! Portable implementations shared by every architecture.

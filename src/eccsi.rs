@@ -1,0 +1,1 @@
+//! ECCSI signatures (RFC 6507) on P-256.
