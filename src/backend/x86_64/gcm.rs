@@ -1,0 +1,1 @@
+//! See the declaration in `backend/x86_64.rs`.
