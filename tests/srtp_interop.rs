@@ -18,7 +18,10 @@ fn key_material(profile: Profile, seed: u8) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// Our policy and the peer's key list for the same keys; `mkis` empty means no MKI.
-fn setup(profile: Profile, mkis: &[&[u8]]) -> (Policy, Vec<(Vec<u8>, Vec<u8>)>) {
+/// The peer's keys: `(key || salt, mki)` each.
+type PeerKeys = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn setup(profile: Profile, mkis: &[&[u8]]) -> (Policy, PeerKeys) {
     let n = mkis.len().max(1);
     let mut ours: Option<Policy> = None;
     let mut peer = Vec::new();
