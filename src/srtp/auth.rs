@@ -137,3 +137,57 @@ fn raw_state(block: &[u8; 64]) -> [u32; 5] {
     w.zeroize();
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_state_is_sha1_compression() {
+        // SHA-1("abc") is one padded block compressed from the IV (FIPS 180 example).
+        let mut block = [0u8; 64];
+        block[..3].copy_from_slice(b"abc");
+        block[3] = 0x80;
+        block[63] = 24;
+        assert_eq!(
+            raw_state(&block),
+            [
+                0xA999_3E36,
+                0x4706_816A,
+                0xBA3E_2571,
+                0x7850_C26C,
+                0x9CD0_D89D
+            ]
+        );
+    }
+
+    #[test]
+    fn mac_matches_rfc2202() {
+        // RFC 2202 test case 2: key "Jefe".
+        let h = HmacSha1::new(b"Jefe");
+        let msg = b"what do ya want for nothing?";
+        let t = h.mac(&msg[..10], &msg[10..]);
+        assert_eq!(
+            t,
+            [
+                0xef, 0xfc, 0xdf, 0x6a, 0xe5, 0xeb, 0x2f, 0xa2, 0xd2, 0x74, 0x16, 0xd5, 0xf1, 0x84,
+                0xdf, 0x9c, 0x25, 0x9a, 0x7c, 0x79
+            ]
+        );
+        // Messages longer than a block, split anywhere.
+        let long = [0xddu8; 50];
+        let key = [0xaau8; 20];
+        let h = HmacSha1::new(&key);
+        let whole = h.mac(&long, &[]);
+        for cut in 0..=50 {
+            assert_eq!(h.mac(&long[..cut], &long[cut..]), whole);
+        }
+        assert_eq!(
+            whole,
+            [
+                0x12, 0x5d, 0x73, 0x42, 0xb9, 0xac, 0x11, 0xcd, 0x91, 0xa3, 0x9a, 0xf4, 0x8a, 0xa1,
+                0x7b, 0x4f, 0x63, 0xf1, 0x75, 0xd3
+            ]
+        );
+    }
+}

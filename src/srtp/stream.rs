@@ -269,4 +269,31 @@ mod tests {
         low.window.update(5);
         assert_eq!(low.estimate(60000), Err(Error::ReplayTooOld));
     }
+
+    proptest::proptest! {
+        /// RFC 3711 §3.3.1's estimate is the index nearest the highest one seen (ties, at a
+        /// distance of exactly 2^15, excluded).
+        #[test]
+        fn estimate_is_nearest_index(top in 0u64..(1u64 << 40), seq in proptest::prelude::any::<u16>()) {
+            let mut st = RtpState::new(64);
+            st.window.update(top);
+            let roc = top >> 16;
+            let reference = [roc.wrapping_sub(1), roc, roc + 1]
+                .iter()
+                .filter(|&&v| v <= u32::MAX as u64)
+                .map(|&v| (v << 16) | seq as u64)
+                .min_by_key(|&c| c.abs_diff(top))
+                .unwrap();
+            if reference.abs_diff(top) != 0x8000 {
+                match st.estimate(seq) {
+                    Ok(i) => proptest::prop_assert_eq!(i, reference),
+                    // Only when the nearest index would be below zero.
+                    Err(e) => {
+                        proptest::prop_assert_eq!(e, Error::ReplayTooOld);
+                        proptest::prop_assert!(roc == 0 && seq as u64 > top + 0x8000);
+                    }
+                }
+            }
+        }
+    }
 }
