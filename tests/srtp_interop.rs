@@ -4,7 +4,7 @@
 #[path = "srtp_common/libsrtp.rs"]
 mod libsrtp;
 
-use libsrtp::{LibSrtp, MAX_TRAILER};
+use libsrtp::{LibSrtp, PeerKeys, MAX_TRAILER};
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
 
 fn key_material(profile: Profile, seed: u8) -> (Vec<u8>, Vec<u8>) {
@@ -18,9 +18,6 @@ fn key_material(profile: Profile, seed: u8) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// Our policy and the peer's key list for the same keys; `mkis` empty means no MKI.
-/// The peer's keys: `(key || salt, mki)` each.
-type PeerKeys = Vec<(Vec<u8>, Vec<u8>)>;
-
 fn setup(profile: Profile, mkis: &[&[u8]]) -> (Policy, PeerKeys) {
     let n = mkis.len().max(1);
     let mut ours: Option<Policy> = None;

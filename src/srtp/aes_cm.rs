@@ -60,20 +60,33 @@ impl AesCm {
     /// `IV + i mod 2^128`.
     pub(crate) fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
         let mut ctr = u32::from_be_bytes([iv[12], iv[13], iv[14], iv[15]]);
-        let mut blocks = [Block::default(); PAR];
+        let template = Block::clone_from_slice(iv);
+        let mut blocks = [template; PAR];
         for chunk in data.chunks_mut(PAR * 16) {
             let n = chunk.len().div_ceil(16);
             for b in blocks.iter_mut().take(n) {
-                b[..12].copy_from_slice(&iv[..12]);
+                *b = template;
                 b[12..].copy_from_slice(&ctr.to_be_bytes());
                 ctr = ctr.wrapping_add(1);
             }
             self.encrypt_blocks(&mut blocks[..n]);
-            for (d, k) in chunk.chunks_mut(16).zip(blocks.iter()) {
-                for (x, y) in d.iter_mut().zip(k.iter()) {
-                    *x ^= *y;
-                }
-            }
+            xor_blocks(chunk, &blocks[..n]);
+        }
+    }
+}
+
+/// `data ^= keystream`, sixteen octets at a time where it can.
+#[inline(always)]
+fn xor_blocks(data: &mut [u8], ks: &[Block]) {
+    let (full, tail) = data.split_at_mut(data.len() & !15);
+    for (d, k) in full.chunks_exact_mut(16).zip(ks.iter()) {
+        for i in 0..16 {
+            d[i] ^= k[i];
+        }
+    }
+    if let Some(k) = ks.get(full.len() / 16) {
+        for (x, y) in tail.iter_mut().zip(k.iter()) {
+            *x ^= *y;
         }
     }
 }

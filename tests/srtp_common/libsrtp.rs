@@ -9,6 +9,9 @@ use prose_sec_peers as ffi;
 
 static INIT: Once = Once::new();
 
+/// Master keys for the peer: `(key || salt, mki)` each (an empty MKI for no MKI).
+pub type PeerKeys = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Octets libsrtp may append (it writes up to this many past the packet).
 pub const MAX_TRAILER: usize = ffi::SRTP_MAX_TRAILER_LEN as usize + 4;
 
