@@ -429,3 +429,140 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// HMAC-SHA1, sixteen lanes
+
+#[test]
+fn kernels_present_when_the_cpu_has_the_features() {
+    let vaes = std::arch::is_x86_feature_detected!("aes")
+        && std::arch::is_x86_feature_detected!("vaes")
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl");
+    let clmul = std::arch::is_x86_feature_detected!("pclmulqdq")
+        && std::arch::is_x86_feature_detected!("vpclmulqdq");
+    assert_eq!(AesCtrVaes::new(&[0u8; 16]).is_some(), vaes);
+    assert_eq!(GcmVaes::new(&[0u8; 16]).is_some(), vaes && clmul);
+    assert_eq!(
+        sha1x16::available(),
+        std::arch::is_x86_feature_detected!("avx512f")
+    );
+}
+
+#[test]
+fn hmac_rfc2202_vectors() {
+    if !sha1x16::available() {
+        eprintln!("AVX-512F not available: skipped");
+        return;
+    }
+    // RFC 2202 test cases 1, 2, 3 and 6 (key longer than a block).
+    let cases: [(Vec<u8>, Vec<u8>, &str); 4] = [
+        (
+            vec![0x0b; 20],
+            b"Hi There".to_vec(),
+            "b617318655057264e28bc0b6fb378c8ef146be00",
+        ),
+        (
+            b"Jefe".to_vec(),
+            b"what do ya want for nothing?".to_vec(),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+        ),
+        (
+            vec![0xaa; 20],
+            vec![0xdd; 50],
+            "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
+        ),
+        (
+            vec![0xaa; 80],
+            b"Test Using Larger Than Block-Size Key - Hash Key First".to_vec(),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+        ),
+    ];
+    for (key, msg, mac) in cases.iter() {
+        let (i, o) = hmac_states(key);
+        let mut out = [[0u8; 20]; 1];
+        assert!(sha1x16::hmac_sha1_batch(
+            &i,
+            &o,
+            &[msg.as_slice()],
+            &mut out
+        ));
+        assert_eq!(hex::encode(out[0]), *mac);
+    }
+}
+
+#[test]
+fn hmac_every_length_0_to_300() {
+    if !sha1x16::available() {
+        return;
+    }
+    let key = b"prose-sec srtp auth key 20B";
+    let (i, o) = hmac_states(key);
+    let data: Vec<u8> = (0..300u32).map(|x| (x * 31 + 7) as u8).collect();
+    // 301 messages of every length in one batch: groups of 16 with lanes finishing at different
+    // blocks, and a last group of 13.
+    let msgs: Vec<&[u8]> = (0..=300).map(|n| &data[..n]).collect();
+    let mut out = vec![[0u8; 20]; msgs.len()];
+    assert!(sha1x16::hmac_sha1_batch(&i, &o, &msgs, &mut out));
+    for (m, mac) in msgs.iter().zip(out.iter()) {
+        assert_eq!(*mac, ref_hmac(key, m), "length {}", m.len());
+    }
+}
+
+#[test]
+fn hmac_short_output_rejected_untouched() {
+    if !sha1x16::available() {
+        return;
+    }
+    let (i, o) = hmac_states(b"k");
+    let msgs: [&[u8]; 3] = [b"a", b"bb", b"ccc"];
+    let mut out = [[0x77u8; 20]; 2];
+    assert!(!sha1x16::hmac_sha1_batch(&i, &o, &msgs, &mut out));
+    assert_eq!(out, [[0x77u8; 20]; 2]);
+    // An empty batch succeeds and writes nothing.
+    let mut out = [[0x77u8; 20]; 2];
+    assert!(sha1x16::hmac_sha1_batch(&i, &o, &[], &mut out));
+    assert_eq!(out, [[0x77u8; 20]; 2]);
+    // A longer output than needed: only the first entries are written.
+    let mut out = [[0x77u8; 20]; 5];
+    assert!(sha1x16::hmac_sha1_batch(&i, &o, &msgs, &mut out));
+    assert_eq!(out[2], ref_hmac(b"k", b"ccc"));
+    assert_eq!(out[3..], [[0x77u8; 20]; 2]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn hmac_batch_matches_rustcrypto(
+        key in prop::collection::vec(any::<u8>(), 0..100),
+        msgs in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..2000), 0..40),
+    ) {
+        if sha1x16::available() {
+            let (i, o) = hmac_states(&key);
+            let views: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
+            let mut out = vec![[0u8; 20]; views.len()];
+            prop_assert!(sha1x16::hmac_sha1_batch(&i, &o, &views, &mut out));
+            for (m, mac) in views.iter().zip(out.iter()) {
+                prop_assert_eq!(*mac, ref_hmac(&key, m));
+            }
+        }
+    }
+
+    #[test]
+    fn hmac_batch_srtp_sized(
+        key in prop::array::uniform20(any::<u8>()),
+        msgs in prop::collection::vec(prop::collection::vec(any::<u8>(), 12..220), 0..40),
+    ) {
+        if sha1x16::available() {
+            let (i, o) = hmac_states(&key);
+            let views: Vec<&[u8]> = msgs.iter().map(|m| m.as_slice()).collect();
+            let mut out = vec![[0u8; 20]; views.len()];
+            prop_assert!(sha1x16::hmac_sha1_batch(&i, &o, &views, &mut out));
+            for (m, mac) in views.iter().zip(out.iter()) {
+                prop_assert_eq!(*mac, ref_hmac(&key, m));
+            }
+        }
+    }
+}
