@@ -8,6 +8,68 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/*
+ Result code of every fallible `prose_` function. `PROSE_OK` is 0; the codes 1..=16 are the
+ core error kinds, in the same order as the Rust `Error` enum and the Python exceptions.
+ */
+enum prose_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  PROSE_OK = 0,
+  PROSE_ERR_AUTH_FAILED = 1,
+  PROSE_ERR_REPLAY_DUPLICATE = 2,
+  PROSE_ERR_REPLAY_TOO_OLD = 3,
+  PROSE_ERR_BUFFER_TOO_SMALL = 4,
+  PROSE_ERR_INVALID_PARAMETER = 5,
+  PROSE_ERR_PARSE = 6,
+  PROSE_ERR_INVALID_SIGNATURE = 7,
+  PROSE_ERR_INVALID_POINT = 8,
+  PROSE_ERR_UNKNOWN_KEY = 9,
+  PROSE_ERR_KEY_EXPIRED = 10,
+  PROSE_ERR_KEY_EXHAUSTED = 11,
+  PROSE_ERR_CAPACITY_EXCEEDED = 12,
+  PROSE_ERR_INVALID_KEY = 13,
+  PROSE_ERR_FRESHNESS = 14,
+  PROSE_ERR_UNSUPPORTED = 15,
+  PROSE_ERR_RNG = 16,
+  /*
+   A required pointer argument was NULL (or NULL with a non-zero length).
+   */
+  PROSE_ERR_NULL_POINTER = 100,
+  /*
+   The library panicked; the call had no effect the caller can rely on.
+   */
+  PROSE_ERR_PANIC = 101,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum prose_result prose_result;
+#else
+typedef uint32_t prose_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/*
+ An SRTP/SRTCP session: one profile, one or more master keys (named by MKIs), per-SSRC
+ rollover counters and replay windows. Create with `prose_srtp_session_new`, release with
+ `prose_srtp_session_free`. Not thread-safe: use one session from one thread at a time.
+ */
+typedef struct prose_srtp_session prose_srtp_session;
+
+/*
+ One packet of a batch call. `buf` holds `len` octets and has room for `capacity`
+ (`capacity >= len + prose_srtp_session_max_overhead()` to protect); on return `len` is the new
+ length if `result` is `PROSE_OK`, and unchanged otherwise. The caller owns `buf`.
+ */
+typedef struct {
+  uint8_t *buf;
+  size_t len;
+  size_t capacity;
+  prose_result result;
+} prose_srtp_packet;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -22,6 +84,202 @@ const char *prose_version(void);
  owned by the library and lives for the whole process.
  */
 const char *prose_result_str(unsigned int result);
+
+/*
+ Creates a session. `profile` is a profile identifier (1 AES_CM_128_HMAC_SHA1_80,
+ 2 AES_CM_128_HMAC_SHA1_32, 3 AES_256_CM_HMAC_SHA1_80, 4 AES_256_CM_HMAC_SHA1_32,
+ 5 NULL_HMAC_SHA1_80, 6 NULL_HMAC_SHA1_32, 7 AEAD_AES_128_GCM, 8 AEAD_AES_256_GCM).
+ `key`/`salt` is the master key and salt; `mki` (1–4 octets) names the key on the wire, or is
+ NULL with `mki_len` 0 for no MKI. `replay_window` (64–4096) and `max_streams` (1–65536) may
+ be 0 for the defaults (128 and 64). The key material is copied. On success `*session_out`
+ receives a new session the caller owns.
+
+ # Safety
+ Buffers must be valid for their lengths; `session_out` must be valid for writing.
+ */
+prose_result prose_srtp_session_new(uint16_t profile,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    const uint8_t *salt,
+                                    size_t salt_len,
+                                    const uint8_t *mki,
+                                    size_t mki_len,
+                                    size_t replay_window,
+                                    size_t max_streams,
+                                    prose_srtp_session **session_out);
+
+/*
+ Releases a session and zeroizes its keys. NULL is ignored.
+
+ # Safety
+ `session` must be NULL or come from `prose_srtp_session_new`, and not be used afterwards.
+ */
+void prose_srtp_session_free(prose_srtp_session *session);
+
+/*
+ The most octets protecting can add to a packet (trailer: MKI, tag, SRTCP index). Every buffer
+ given to a protect function needs this much room after the packet. 0 if `session` is NULL.
+
+ # Safety
+ `session` must be NULL or a live session.
+ */
+size_t prose_srtp_session_max_overhead(const prose_srtp_session *session);
+
+/*
+ Adds another master key, named by `mki` (required, same length as the session's MKIs).
+
+ # Safety
+ `session` must be a live session; buffers valid for their lengths.
+ */
+prose_result prose_srtp_session_add_key(prose_srtp_session *session,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        const uint8_t *salt,
+                                        size_t salt_len,
+                                        const uint8_t *mki,
+                                        size_t mki_len);
+
+/*
+ Removes (and zeroizes) the master key named by `mki`.
+
+ # Safety
+ `session` must be a live session; `mki` valid for `mki_len` octets.
+ */
+prose_result prose_srtp_session_remove_key(prose_srtp_session *session,
+                                           const uint8_t *mki,
+                                           size_t mki_len);
+
+/*
+ Chooses the master key (by MKI) used to protect from now on.
+
+ # Safety
+ `session` must be a live session; `mki` valid for `mki_len` octets.
+ */
+prose_result prose_srtp_session_set_send_mki(prose_srtp_session *session,
+                                             const uint8_t *mki,
+                                             size_t mki_len);
+
+/*
+ The rollover counter of `ssrc`. `PROSE_ERR_UNKNOWN_KEY` if the SSRC is not known.
+
+ # Safety
+ `session` must be a live session; `roc_out` valid for writing.
+ */
+prose_result prose_srtp_session_get_roc(const prose_srtp_session *session,
+                                        uint32_t ssrc,
+                                        uint32_t *roc_out);
+
+/*
+ Sets the rollover counter of `ssrc` (a late joiner learns it from the key-management
+ message), creating the stream if absent.
+
+ # Safety
+ `session` must be a live session.
+ */
+prose_result prose_srtp_session_set_roc(prose_srtp_session *session, uint32_t ssrc, uint32_t roc);
+
+/*
+ Protects the RTP packet `buf[0..len]` in place; `*len_out` receives the SRTP length.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_protect_rtp(prose_srtp_session *session,
+                                            uint8_t *buf,
+                                            size_t len,
+                                            size_t capacity,
+                                            size_t *len_out);
+
+/*
+ Verifies and decrypts the SRTP packet `buf[0..len]` in place; `*len_out` receives the RTP
+ length. On any error the buffer and the session are unchanged.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_unprotect_rtp(prose_srtp_session *session,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t capacity,
+                                              size_t *len_out);
+
+/*
+ Protects the RTCP compound packet `buf[0..len]` in place; `*len_out` receives the SRTCP
+ length.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_protect_rtcp(prose_srtp_session *session,
+                                             uint8_t *buf,
+                                             size_t len,
+                                             size_t capacity,
+                                             size_t *len_out);
+
+/*
+ Verifies and decrypts the SRTCP packet `buf[0..len]` in place; `*len_out` receives the
+ RTCP length. On any error the buffer and the session are unchanged.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_unprotect_rtcp(prose_srtp_session *session,
+                                               uint8_t *buf,
+                                               size_t len,
+                                               size_t capacity,
+                                               size_t *len_out);
+
+/*
+ Protects `count` RTP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_protect_rtp_batch(prose_srtp_session *session,
+                                                  prose_srtp_packet *packets,
+                                                  size_t count);
+
+/*
+ Unprotects `count` SRTP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_unprotect_rtp_batch(prose_srtp_session *session,
+                                                    prose_srtp_packet *packets,
+                                                    size_t count);
+
+/*
+ Protects `count` RTCP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_protect_rtcp_batch(prose_srtp_session *session,
+                                                   prose_srtp_packet *packets,
+                                                   size_t count);
+
+/*
+ Unprotects `count` SRTCP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_unprotect_rtcp_batch(prose_srtp_session *session,
+                                                     prose_srtp_packet *packets,
+                                                     size_t count);
 
 #ifdef __cplusplus
 }  // extern "C"

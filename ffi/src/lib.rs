@@ -6,13 +6,15 @@
 //! `prose_<type>_free` (NULL is accepted and ignored); the library does no locking, so one object
 //! must not be used from two threads at once. Conversion only: all logic lives in the core crate.
 
+#![allow(non_camel_case_types)]
+
 mod error;
-#[allow(dead_code)] // used by the object wrappers as each engine lands
 mod panic;
-#[allow(dead_code)] // used by the object wrappers as each engine lands
 mod ptr;
+mod srtp;
 
 pub use error::{prose_result, prose_result_str};
+pub use srtp::*;
 
 /// The library version as a static NUL-terminated string (e.g. "0.1.0").
 #[no_mangle]
