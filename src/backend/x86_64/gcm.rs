@@ -17,7 +17,6 @@
 use core::arch::x86_64::*;
 use core::fmt;
 
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::aes_ctr::{
@@ -253,7 +252,9 @@ gcm_fn! {
     }
 
     /// One pass of CTR (32-bit counter from J0 + 1) and GHASH over the ciphertext. Returns the
-    /// raw GHASH state (reversed domain) including the lengths block.
+    /// raw GHASH state (reversed domain) including the lengths block, and E(J0) (encrypted
+    /// beside the last keystream blocks so that it adds no latency).
+    #[inline]
     fn ctr_ghash(
         zk: &Zkeys,
         htable: &[u8; TABLE_ENTRIES * 16],
@@ -261,7 +262,7 @@ gcm_fn! {
         aad: &[u8],
         data: &mut [u8],
         encrypt: bool,
-    ) -> __m128i {
+    ) -> (__m128i, __m128i) {
         let rev = rev_mask();
         let zero = _mm512_setzero_si512();
         // A packet whose AAD fits one register and whose AAD, data and lengths blocks fit one
@@ -311,14 +312,15 @@ gcm_fn! {
         }
         let tail = chunks.into_remainder();
         let ctrs = [c0, c1, c2, c3];
+        let j0x = _mm512_zextsi128_si512(load_xmm(j0));
         let mut ct = [_mm512_setzero_si512(); 4];
-        match tail.len().div_ceil(64) {
-            0 => {}
-            1 => tail_ctr::<1>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-            2 => tail_ctr::<2>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-            3 => tail_ctr::<3>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-            _ => tail_ctr::<4>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-        }
+        let ek = match tail.len().div_ceil(64) {
+            0 => tail_ctr::<0, 1>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            1 => tail_ctr::<1, 2>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            2 => tail_ctr::<2, 3>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            3 => tail_ctr::<3, 4>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            _ => tail_ctr::<4, 5>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+        };
         let m = tail.len().div_ceil(16);
         if short {
             // AAD, data and lengths in one chunk: a single reduction for the whole packet.
@@ -329,21 +331,23 @@ gcm_fn! {
         } else {
             s = ghash_chunk(htable, s, zero, 0, &ct, m, Some(len_block));
         }
-        s
+        (s, ek)
     }
 
-    /// CTR on a tail shorter than 256 octets; `ct` receives the ciphertext, zero-padded.
+    /// CTR on a tail shorter than 256 octets (N registers, M = N + 1); `ct` receives the
+    /// ciphertext, zero-padded. Register N carries J0 in lane 0; returns E(J0).
     #[inline]
-    fn tail_ctr<const N: usize>(
+    fn tail_ctr<const N: usize, const M: usize>(
         zk: &Zkeys,
         ctrs: &[__m512i; 4],
+        j0: __m512i,
         rev: __m512i,
         tail: &mut [u8],
         ct: &mut [__m512i; 4],
         encrypt: bool,
-    ) {
-        let mut ks = [_mm512_setzero_si512(); N];
-        for (k, c) in ks.iter_mut().zip(ctrs.iter()) {
+    ) -> __m128i {
+        let mut ks = [j0; M];
+        for (k, c) in ks.iter_mut().zip(ctrs.iter()).take(N) {
             *k = _mm512_shuffle_epi8(*c, rev);
         }
         encrypt_n(zk, &mut ks);
@@ -357,6 +361,7 @@ gcm_fn! {
                 d
             };
         }
+        _mm512_castsi512_si128(ks[N])
     }
 
     /// CTR only (used to undo a decryption whose tag did not verify).
@@ -375,9 +380,10 @@ gcm_fn! {
     }
 
     /// Tag = E(J0) xor GHASH, with GHASH taken out of the reversed domain.
-    fn finish_tag(ek: &[u8; 16], s: __m128i) -> [u8; 16] {
+    #[inline]
+    fn finish_tag(ek: __m128i, s: __m128i) -> [u8; 16] {
         let g = _mm_shuffle_epi8(s, _mm512_castsi512_si128(rev_mask()));
-        let t = _mm_xor_si128(g, load_xmm(ek));
+        let t = _mm_xor_si128(g, ek);
         let mut out = [0u8; 16];
         store_xmm(t, &mut out);
         out
@@ -415,15 +421,9 @@ impl GcmVaes {
 
     /// Encrypts `data` in place and returns the 16-octet tag over `aad` and the ciphertext.
     pub fn seal_in_place(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        let j0 = j0_of(nonce);
-        // SAFETY: `self` exists only if `available()` returned true in `new`.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            // E(J0) first: it is independent of the data and overlaps with the rest.
-            let ek = encrypt_block(&zk, &j0);
-            let s = ctr_ghash(&zk, &self.htable, &j0, aad, data, true);
-            finish_tag(&ek, s)
-        }
+        // SAFETY: `self` exists only if `available()` returned true in `new`, so every target
+        // feature `seal_impl` is compiled for is present.
+        unsafe { seal_impl(&self.rk, &self.htable, nonce, aad, data) }
     }
 
     /// Verifies `tag` over `aad` and the ciphertext `data` and decrypts it in place. Returns
@@ -435,19 +435,45 @@ impl GcmVaes {
         data: &mut [u8],
         tag: &[u8; 16],
     ) -> bool {
+        // SAFETY: as in `seal_in_place`, the features were detected in `new`.
+        unsafe { open_impl(&self.rk, &self.htable, nonce, aad, data, tag) }
+    }
+}
+
+gcm_fn! {
+    fn seal_impl(
+        rk: &RoundKeys,
+        htable: &[u8; TABLE_ENTRIES * 16],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+    ) -> [u8; 16] {
         let j0 = j0_of(nonce);
-        // SAFETY: `self` exists only if `available()` returned true in `new`.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            let ek = encrypt_block(&zk, &j0);
-            let s = ctr_ghash(&zk, &self.htable, &j0, aad, data, false);
-            let expected = finish_tag(&ek, s);
-            let ok: bool = expected.ct_eq(tag).into();
-            if !ok {
-                // CTR is its own inverse: restore the ciphertext.
-                ctr_only(&zk, &j0, data);
-            }
-            ok
+        let zk = zkeys(rk);
+        let (s, ek) = ctr_ghash(&zk, htable, &j0, aad, data, true);
+        finish_tag(ek, s)
+    }
+
+    fn open_impl(
+        rk: &RoundKeys,
+        htable: &[u8; TABLE_ENTRIES * 16],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8; 16],
+    ) -> bool {
+        let j0 = j0_of(nonce);
+        let zk = zkeys(rk);
+        let (s, ek) = ctr_ghash(&zk, htable, &j0, aad, data, false);
+        // Constant-time comparison: one XOR and one test of the whole 128-bit difference, no
+        // branch or early exit on any octet.
+        let g = _mm_shuffle_epi8(s, _mm512_castsi512_si128(rev_mask()));
+        let diff = _mm_xor_si128(_mm_xor_si128(g, ek), load_xmm(tag));
+        let ok = _mm_testz_si128(diff, diff) == 1;
+        if !ok {
+            // CTR is its own inverse: restore the ciphertext.
+            ctr_only(&zk, &j0, data);
         }
+        ok
     }
 }
