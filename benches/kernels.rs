@@ -3,12 +3,13 @@
 //!
 //! Run: `cargo bench --bench kernels -- --warm-up-time 1 --measurement-time 3`
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 mod x86 {
     use super::*;
     use aes_gcm::aead::{AeadInPlace, KeyInit};
+    use criterion::{black_box, BenchmarkId, Throughput};
     use ctr::cipher::{KeyIvInit, StreamCipher};
     use hmac::{Hmac, Mac};
     use prose_sec::backend::x86_64::{aes_ctr::AesCtrVaes, gcm::GcmVaes, sha1x16};
