@@ -286,6 +286,9 @@ gcm_fn! {
         let mut c3 = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 16, 0, 0, 0, 15, 0, 0, 0, 14, 0, 0, 0, 13));
         let step = _mm512_set_epi32(0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 16);
 
+        // Software pipeline: the GHASH of chunk i is issued after the AES of chunk i + 1, so
+        // that the carry-less multiplies of one chunk overlap the AES rounds of the next.
+        let mut pending: Option<[__m512i; 4]> = None;
         let mut chunks = data.chunks_exact_mut(256);
         for chunk in &mut chunks {
             let mut ks = [
@@ -299,6 +302,9 @@ gcm_fn! {
             c2 = _mm512_add_epi32(c2, step);
             c3 = _mm512_add_epi32(c3, step);
             encrypt_n(zk, &mut ks);
+            if let Some(prev) = pending.take() {
+                s = ghash_chunk(htable, s, zero, 0, &prev, CHUNK_BLOCKS, None);
+            }
             let mut ct = [_mm512_setzero_si512(); 4];
             for ((blk, k), c) in chunk.chunks_exact_mut(64).zip(ks.iter()).zip(ct.iter_mut()) {
                 if let Ok(b) = <&mut [u8; 64]>::try_from(blk) {
@@ -308,7 +314,7 @@ gcm_fn! {
                     *c = if encrypt { o } else { d };
                 }
             }
-            s = ghash_chunk(htable, s, zero, 0, &ct, CHUNK_BLOCKS, None);
+            pending = Some(ct);
         }
         let tail = chunks.into_remainder();
         let ctrs = [c0, c1, c2, c3];
@@ -321,6 +327,9 @@ gcm_fn! {
             3 => tail_ctr::<3, 4>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
             _ => tail_ctr::<4, 5>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
         };
+        if let Some(prev) = pending.take() {
+            s = ghash_chunk(htable, s, zero, 0, &prev, CHUNK_BLOCKS, None);
+        }
         let m = tail.len().div_ceil(16);
         if short {
             // AAD, data and lengths in one chunk: a single reduction for the whole packet.
