@@ -187,3 +187,88 @@ proptest! {
         }
     }
 }
+
+/// A stream of protected packets under two MKI keys, around a sequence-number wrap, with
+/// duplicates, reordering and corrupted packets mixed in.
+fn adversarial_stream(profile: Profile, ops: &[(u8, u8, bool)]) -> (Policy, Vec<Vec<u8>>) {
+    let k1 = MasterKey::new(
+        &vec![1u8; profile.key_len()],
+        &vec![2u8; profile.salt_len()],
+    )
+    .unwrap()
+    .with_mki(&[0, 1])
+    .unwrap();
+    let k2 = MasterKey::new(
+        &vec![3u8; profile.key_len()],
+        &vec![4u8; profile.salt_len()],
+    )
+    .unwrap()
+    .with_mki(&[0, 2])
+    .unwrap();
+    let pol = Policy::new(profile, k1).with_key(k2);
+    let mut tx = Session::new(&pol).unwrap();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut seq = 65520u16;
+    for &(kind, arg, second_key) in ops {
+        tx.set_send_mki(if second_key { &[0, 2] } else { &[0, 1] })
+            .unwrap();
+        match kind % 4 {
+            // A duplicate or a corrupted copy of an earlier packet.
+            0 if !out.is_empty() => {
+                let mut p = out[arg as usize % out.len()].clone();
+                if arg % 2 == 1 {
+                    let i = arg as usize % p.len();
+                    p[i] ^= 0x20;
+                }
+                out.push(p);
+            }
+            _ => {
+                seq = seq.wrapping_add(1 + (arg % 3) as u16);
+                let plain = encode(&Pkt {
+                    seq,
+                    ssrc: 1 + (arg % 2) as u32,
+                    csrcs: 0,
+                    ext_words: None,
+                    payload: vec![arg; arg as usize],
+                });
+                let mut buf = plain.clone();
+                buf.resize(plain.len() + tx.max_overhead(), 0);
+                let n = tx.protect_rtp(&mut buf, plain.len()).unwrap();
+                buf.truncate(n);
+                out.push(buf);
+            }
+        }
+    }
+    // Some reordering.
+    let l = out.len();
+    for i in (0..l.saturating_sub(3)).step_by(5) {
+        out.swap(i, i + 2);
+    }
+    (pol, out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn unprotect_batch_equals_single_adversarial(
+        profile in profile_strategy(),
+        ops in prop::collection::vec((any::<u8>(), any::<u8>(), any::<bool>()), 1..70),
+    ) {
+        let (pol, pkts) = adversarial_stream(profile, &ops);
+        let mut single = Session::new(&pol).unwrap();
+        let mut batch = Session::new(&pol).unwrap();
+        let mut s_bufs = pkts.clone();
+        let s_res: Vec<_> = s_bufs.iter_mut().map(|b| { let n = b.len(); single.unprotect_rtp(b, n) }).collect();
+        let mut b_bufs = pkts.clone();
+        let mut items: Vec<(&mut [u8], usize)> = b_bufs.iter_mut().map(|b| { let n = b.len(); (b.as_mut_slice(), n) }).collect();
+        let mut b_res = vec![Ok(0); items.len()];
+        batch.unprotect_rtp_batch(&mut items, &mut b_res).unwrap();
+        prop_assert_eq!(&s_res, &b_res);
+        prop_assert_eq!(&s_bufs, &b_bufs);
+        prop_assert!(s_res.iter().filter(|r| r.is_ok()).count() > 0);
+        for ssrc in [1u32, 2] {
+            prop_assert_eq!(single.roc(ssrc), batch.roc(ssrc));
+        }
+    }
+}
