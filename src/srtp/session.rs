@@ -96,6 +96,8 @@ pub struct Session {
     streams: StreamTable,
     max_rtp_packets: u64,
     max_rtcp_packets: u64,
+    /// Portable code only (see [`Policy::force_portable`]).
+    portable: bool,
 }
 
 impl Session {
@@ -105,7 +107,7 @@ impl Session {
         policy.validate()?;
         let mut keys = Vec::with_capacity(policy.max_keys);
         for mk in &policy.keys {
-            keys.push(KeySet::new(policy.profile, mk)?);
+            keys.push(KeySet::new(policy.profile, mk, policy.force_portable)?);
         }
         Ok(Session {
             profile: policy.profile,
@@ -116,6 +118,7 @@ impl Session {
             streams: StreamTable::new(policy.max_streams, policy.replay_window),
             max_rtp_packets: policy.max_rtp_packets_per_key,
             max_rtcp_packets: policy.max_rtcp_packets_per_key,
+            portable: policy.force_portable,
         })
     }
 
@@ -138,6 +141,7 @@ impl Session {
             streams: StreamTable::new(4, super::DEFAULT_REPLAY_WINDOW),
             max_rtp_packets: super::MAX_RTP_PACKETS_PER_KEY,
             max_rtcp_packets: super::MAX_RTCP_PACKETS_PER_KEY,
+            portable: false,
         })
     }
 
@@ -237,7 +241,8 @@ impl Session {
         if self.keys.len() >= self.max_keys {
             return Err(Error::CapacityExceeded);
         }
-        self.keys.push(KeySet::new(self.profile, &key)?);
+        self.keys
+            .push(KeySet::new(self.profile, &key, self.portable)?);
         Ok(())
     }
 
@@ -903,9 +908,7 @@ fn encrypt_rtp_cm(keys: &SessionKeys, buf: &mut [u8], c: &Claim) {
 /// else one message at a time.
 #[inline]
 fn hmac_many(auth: &super::auth::HmacSha1, msgs: &[&[u8]], out: &mut [[u8; 20]]) {
-    for (m, o) in msgs.iter().zip(out.iter_mut()) {
-        *o = auth.mac(m, &[]);
-    }
+    auth.mac_many(msgs, out);
 }
 
 /// Authenticates and decrypts one SRTP packet whose header is `buf[..h]`, encrypted portion
