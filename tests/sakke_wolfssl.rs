@@ -46,7 +46,7 @@ pub mod wolf {
     }
 
     impl Key {
-        pub fn new() -> Key {
+        fn init() -> Key {
             let mut k = Box::new(ffi::SakkeKey::default());
             // SAFETY: `k` is a valid, writable SakkeKey that stays at this address.
             let r = unsafe { ffi::wc_InitSakkeKey(&mut *k, core::ptr::null_mut(), INVALID_DEVID) };
@@ -56,7 +56,7 @@ pub mod wolf {
 
         /// KMS key pair: z (128 octets) and Z (04 ‖ x ‖ y).
         pub fn kms(z: &[u8; 128], zpub: &[u8; 257]) -> Result<Key, i32> {
-            let mut k = Key::new();
+            let mut k = Key::init();
             let mut data = Vec::with_capacity(384);
             data.extend_from_slice(z);
             data.extend_from_slice(&zpub[1..]);
@@ -67,7 +67,7 @@ pub mod wolf {
 
         /// Client key with the KMS public key Z (04 ‖ x ‖ y), checked by wolfSSL.
         pub fn client(zpub: &[u8]) -> Result<Key, i32> {
-            let mut k = Key::new();
+            let mut k = Key::init();
             // SAFETY: zpub is a live buffer of the given length; key initialised.
             rc(unsafe {
                 ffi::wc_ImportSakkePublicKey(&mut *k.0, zpub.as_ptr(), zpub.len() as u32, 0)
