@@ -268,6 +268,7 @@ fn vmut(x: &mut Limbs) -> &mut V {
 /// with earlier loads of the same address nor hoisted: the kernels then read `b` and `p` as
 /// memory operands instead of pinning 20 registers (which would spill the accumulators).
 #[inline(always)]
+#[allow(clippy::pointers_in_nomem_asm_block)] // the asm neither reads nor writes memory
 fn launder<T>(p: *const T) -> *const T {
     let mut q = p;
     // SAFETY: an empty instruction sequence; it only makes `q` opaque to the compiler.
@@ -437,7 +438,7 @@ unsafe fn mont_sqr(out: *mut V, a: *const V) {
         let mut lo = zero;
         let mut hi = zero;
         // Constant trip counts (no conditions in the loop body) so that they unroll fully.
-        for i in K.saturating_sub(N - 1)..(K + 1) / 2 {
+        for i in K.saturating_sub(N - 1)..K.div_ceil(2) {
             lo = _mm512_madd52lo_epu64(lo, x[i], x[K - i]);
         }
         for i in K.saturating_sub(N)..K / 2 {
