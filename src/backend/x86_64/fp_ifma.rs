@@ -39,6 +39,12 @@ use zeroize::Zeroize;
 
 use crate::{Error, Result};
 
+mod fp2;
+mod point;
+
+pub use fp2::Fp2X8;
+pub use point::{CombX8, PointX8};
+
 /// Limbs per element (radix 2^52).
 pub const LIMBS: usize = 20;
 /// Elements (lanes) per [`FpX8`].
@@ -632,6 +638,19 @@ fn select_from(table: &[V], idx: __m512i) -> V {
     r
 }
 
+/// The `w`-th 4-bit digit of each lane's exponent (public position, secret value; no branches).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn digit_vec(exps: &[[u64; 16]; LANES], w: usize) -> __m512i {
+    let word = (WIN * w) / 64;
+    let shift = (WIN * w) % 64;
+    let mut d = [0i64; LANES];
+    for (dl, e) in d.iter_mut().zip(exps.iter()) {
+        *dl = ((e[word] >> shift) & ((1 << WIN) - 1)) as i64;
+    }
+    core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
+}
+
 /// Window width of [`FpX8::pow_x8`].
 const WIN: usize = 4;
 
@@ -651,22 +670,13 @@ fn pow_k(out: &mut V, base: &V, exps: &[[u64; 16]; LANES]) {
             mul_v(&table[k - 1], base)
         };
     }
-    let digit = |w: usize| -> __m512i {
-        let word = (WIN * w) / 64;
-        let shift = (WIN * w) % 64;
-        let mut d = [0i64; LANES];
-        for (dl, e) in d.iter_mut().zip(exps.iter()) {
-            *dl = ((e[word] >> shift) & ((1 << WIN) - 1)) as i64;
-        }
-        core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
-    };
     let windows = 1024 / WIN;
-    let mut acc = select_from(&table, digit(windows - 1));
+    let mut acc = select_from(&table, digit_vec(exps, windows - 1));
     for w in (0..windows - 1).rev() {
         for _ in 0..WIN {
             sqr_assign_v(&mut acc);
         }
-        let t = select_from(&table, digit(w));
+        let t = select_from(&table, digit_vec(exps, w));
         mul_assign_v(&mut acc, &t);
     }
     *out = acc;
