@@ -17,3 +17,8 @@ pub use payload::{
 };
 mod sdp;
 pub use sdp::{base64_decode, base64_encode, format_key_mgmt, parse_key_mgmt};
+pub mod kemac;
+pub mod prf;
+pub use prf::TransportKeys;
+pub mod genext;
+pub mod uid;
