@@ -22,3 +22,10 @@ pub mod prf;
 pub use prf::TransportKeys;
 pub mod genext;
 pub mod uid;
+mod crypto;
+pub use crypto::{
+    prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
+    SignatureVerifier, NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
+};
+mod psk;
+pub use psk::{build_gsk_offer, GskOffer, GskReceiver, PskPolicy, SrtpKeying, SrtpProfile};
