@@ -20,12 +20,18 @@ pub use sdp::{base64_decode, base64_encode, format_key_mgmt, parse_key_mgmt};
 pub mod kemac;
 pub mod prf;
 pub use prf::TransportKeys;
+mod crypto;
 pub mod genext;
 pub mod uid;
-mod crypto;
 pub use crypto::{
     prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
     SignatureVerifier, NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
 };
 mod psk;
 pub use psk::{build_gsk_offer, GskOffer, GskReceiver, PskPolicy, SrtpKeying, SrtpProfile};
+mod sakke_msg;
+pub use sakke_msg::{
+    build_gmk_message, key_params_header, open_sakke_message, process_gmk_message, GmkMessageSpec,
+    GmkPolicy, MemberContext, Profile, ReceivedGmk, ID_SCHEME_MONTHLY, ID_SCHEME_UID, MCPTT_CS_ID,
+    PURPOSE_TAG_MASK, SAKKE_PARAMS_1,
+};

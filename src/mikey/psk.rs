@@ -55,7 +55,10 @@ impl SrtpProfile {
     }
     /// Whether the profile is an AEAD (GCM) one.
     pub fn is_aead(self) -> bool {
-        matches!(self, SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm)
+        matches!(
+            self,
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm
+        )
     }
 
     /// The SP parameters (type, value) describing this profile.
@@ -170,13 +173,18 @@ pub fn build_gsk_offer(
         return Err(Error::InvalidParameter);
     }
     let gsk_id = offer.gsk_id.to_be_bytes();
-    let mki = if offer.mki.is_empty() { &gsk_id[..] } else { offer.mki };
+    let mki = if offer.mki.is_empty() {
+        &gsk_id[..]
+    } else {
+        offer.mki
+    };
     if mki.len() > usize::from(u8::MAX) {
         return Err(Error::InvalidParameter);
     }
     let keys = TransportKeys::derive(offer.prf, gmk, offer.gsk_id, &offer.rand)?;
     // Key data: TEK+SALT, KV = SPI.
-    let mut kd = zeroize::Zeroizing::new(Vec::with_capacity(8 + gsk.len() + salt.len() + mki.len()));
+    let mut kd =
+        zeroize::Zeroizing::new(Vec::with_capacity(8 + gsk.len() + salt.len() + mki.len()));
     kd.push(0);
     kd.push((key_type::TEK_SALT << 4) | kv_type::SPI);
     kd.extend_from_slice(&(gsk.len() as u16).to_be_bytes());
@@ -201,9 +209,12 @@ pub fn build_gsk_offer(
     let params = offer.profile.sp_params();
     let pr: Vec<(u8, &[u8])> = params.iter().map(|(t, v)| (*t, &v[..])).collect();
     b.sp(0, 0, &pr)?;
-    b.kemac(encr_alg::AES_CM_128, &kd, mac_alg::HMAC_SHA1_160, |so_far| {
-        Ok(kemac::hmac_sha1_160(&keys.auth, so_far)?.to_vec())
-    })?;
+    b.kemac(
+        encr_alg::AES_CM_128,
+        &kd,
+        mac_alg::HMAC_SHA1_160,
+        |so_far| Ok(kemac::hmac_sha1_160(&keys.auth, so_far)?.to_vec()),
+    )?;
     match signer {
         None => Ok(b.finish()),
         Some(s) => b.finish_signed(sig_type::ECCSI, super::crypto::SIGNATURE_LEN, |tbs| {
@@ -480,9 +491,8 @@ impl GskReceiver {
         }
 
         if !known {
-            self.seen.retain(|e| {
-                now_ntp_secs.saturating_sub(e.t_secs) <= self.policy.max_skew_secs
-            });
+            self.seen
+                .retain(|e| now_ntp_secs.saturating_sub(e.t_secs) <= self.policy.max_skew_secs);
             if self.seen.len() >= self.policy.replay_capacity {
                 return Err(Error::CapacityExceeded);
             }

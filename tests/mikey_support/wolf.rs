@@ -14,11 +14,24 @@ use zeroize::Zeroizing;
 const DEVID: i32 = -2; // INVALID_DEVID
 const SHA256: w::wc_HashType = w::wc_HashType_WC_HASH_TYPE_SHA256;
 
+/// A zero-filled heap value of a C struct (the state wolfSSL's init functions expect).
+///
+/// # Safety
+/// `T` must be a plain C struct for which all-zero bytes are a valid value.
+unsafe fn zeroed_box<T>() -> Box<T> {
+    let layout = std::alloc::Layout::new::<T>();
+    // SAFETY: the layout is non-zero-sized for the wolfSSL structs used here; the
+    // allocation is checked and handed to Box with the same layout.
+    let p = std::alloc::alloc_zeroed(layout) as *mut T;
+    assert!(!p.is_null(), "allocation failed");
+    Box::from_raw(p)
+}
+
 struct Sakke(Box<w::SakkeKey>);
 impl Sakke {
     fn new(z: &[u8]) -> Result<Self> {
         // SAFETY: a zeroed SakkeKey is the state wc_InitSakkeKey expects to initialise.
-        let mut k: Box<w::SakkeKey> = unsafe { Box::new_zeroed().assume_init() };
+        let mut k: Box<w::SakkeKey> = unsafe { zeroed_box() };
         // SAFETY: k is a valid, exclusively owned SakkeKey.
         if unsafe { w::wc_InitSakkeKey(&mut *k, core::ptr::null_mut(), DEVID) } != 0 {
             return Err(Error::InvalidKey);
@@ -26,7 +39,8 @@ impl Sakke {
         let mut s = Sakke(k);
         let raw = z.strip_prefix(&[4]).unwrap_or(z);
         // SAFETY: raw is a live slice of the given length.
-        if unsafe { w::wc_ImportSakkePublicKey(&mut *s.0, raw.as_ptr(), raw.len() as u32, 1) } != 0 {
+        if unsafe { w::wc_ImportSakkePublicKey(&mut *s.0, raw.as_ptr(), raw.len() as u32, 1) } != 0
+        {
             return Err(Error::InvalidPoint);
         }
         Ok(s)
@@ -128,7 +142,7 @@ struct Eccsi(Box<w::EccsiKey>);
 impl Eccsi {
     fn new(kpak: &[u8]) -> Result<Self> {
         // SAFETY: a zeroed EccsiKey is the state wc_InitEccsiKey expects to initialise.
-        let mut k: Box<w::EccsiKey> = unsafe { Box::new_zeroed().assume_init() };
+        let mut k: Box<w::EccsiKey> = unsafe { zeroed_box() };
         // SAFETY: k is valid and exclusively owned.
         if unsafe { w::wc_InitEccsiKey(&mut *k, core::ptr::null_mut(), DEVID) } != 0 {
             return Err(Error::InvalidKey);
@@ -136,7 +150,8 @@ impl Eccsi {
         let mut e = Eccsi(k);
         let raw = kpak.strip_prefix(&[4]).unwrap_or(kpak);
         // SAFETY: raw is live.
-        if unsafe { w::wc_ImportEccsiPublicKey(&mut *e.0, raw.as_ptr(), raw.len() as u32, 1) } != 0 {
+        if unsafe { w::wc_ImportEccsiPublicKey(&mut *e.0, raw.as_ptr(), raw.len() as u32, 1) } != 0
+        {
             return Err(Error::InvalidPoint);
         }
         Ok(e)
@@ -145,7 +160,16 @@ impl Eccsi {
     unsafe fn set_hash(&mut self, id: &[u8], pvt: *mut w::ecc_point) -> Result<()> {
         let mut hash = [0u8; 32];
         let mut hl = 32u8;
-        if w::wc_HashEccsiId(&mut *self.0, SHA256, id.as_ptr(), id.len() as u32, pvt, hash.as_mut_ptr(), &mut hl) != 0 {
+        if w::wc_HashEccsiId(
+            &mut *self.0,
+            SHA256,
+            id.as_ptr(),
+            id.len() as u32,
+            pvt,
+            hash.as_mut_ptr(),
+            &mut hl,
+        ) != 0
+        {
             return Err(Error::InvalidSignature);
         }
         if w::wc_SetEccsiHash(&mut *self.0, hash.as_ptr(), hl) != 0 {
@@ -194,7 +218,16 @@ impl SignatureVerifier for WolfVerifier {
                 return Err(Error::InvalidSignature);
             }
             k.set_hash(signer, pvt.0)?;
-            if w::wc_VerifyEccsiHash(&mut *k.0, SHA256, msg.as_ptr(), msg.len() as u32, sig.as_ptr(), sig.len() as u32, &mut ok) != 0 {
+            if w::wc_VerifyEccsiHash(
+                &mut *k.0,
+                SHA256,
+                msg.as_ptr(),
+                msg.len() as u32,
+                sig.as_ptr(),
+                sig.len() as u32,
+                &mut ok,
+            ) != 0
+            {
                 return Err(Error::InvalidSignature);
             }
         }
@@ -227,7 +260,8 @@ impl MessageSigner for WolfSigner {
         let mut sl = SIGNATURE_LEN as u32;
         // SAFETY: buffers live; the RNG is initialised and freed here.
         unsafe {
-            if w::wc_DecodeEccsiSsk(&*k.0, self.ssk.as_ptr(), self.ssk.len() as u32, &mut *ssk) != 0 {
+            if w::wc_DecodeEccsiSsk(&*k.0, self.ssk.as_ptr(), self.ssk.len() as u32, &mut *ssk) != 0
+            {
                 return Err(Error::InvalidKey);
             }
             let p = self.pvt.strip_prefix(&[4]).unwrap_or(&self.pvt);
@@ -238,11 +272,19 @@ impl MessageSigner for WolfSigner {
                 return Err(Error::InvalidKey);
             }
             k.set_hash(&self.id, pvt.0)?;
-            let mut rng: Box<w::WC_RNG> = Box::new_zeroed().assume_init();
+            let mut rng: Box<w::WC_RNG> = zeroed_box();
             if w::wc_InitRng(&mut *rng) != 0 {
                 return Err(Error::Rng);
             }
-            let rc = w::wc_SignEccsiHash(&mut *k.0, &mut *rng, SHA256, msg.as_ptr(), msg.len() as u32, sig.as_mut_ptr(), &mut sl);
+            let rc = w::wc_SignEccsiHash(
+                &mut *k.0,
+                &mut *rng,
+                SHA256,
+                msg.as_ptr(),
+                msg.len() as u32,
+                sig.as_mut_ptr(),
+                &mut sl,
+            );
             w::wc_FreeRng(&mut *rng);
             if rc != 0 || sl as usize != SIGNATURE_LEN {
                 return Err(Error::InvalidKey);
