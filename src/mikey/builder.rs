@@ -3,9 +3,11 @@
 
 use super::message::Message;
 use super::payload::{
-    data_type, kind, mac_len, map_type, CsMap, GenericId, Hdr, Payload, SrtpId, Timestamp,
+    data_type, kind, mac_alg, mac_len, map_type, CsMap, GenericId, Hdr, Payload, SrtpId, Timestamp,
 };
 use crate::{Error, Result};
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
 
 /// CS ID map to write into HDR.
 #[derive(Clone, Copy, Debug)]
@@ -19,11 +21,23 @@ pub enum MapSpec<'b> {
 }
 
 /// Writes a MIKEY message.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Builder {
     buf: Vec<u8>,
     /// Position of the next-payload octet to patch when the next payload is appended.
     next_pos: usize,
+    /// A KEMAC MAC still to be written: its position and the keyed HMAC. The MAC covers the
+    /// KEMAC's own next-payload octet, so it is computed once the next payload is known.
+    pending_mac: Option<(usize, Hmac<Sha1>)>,
+}
+
+impl core::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Builder")
+            .field("len", &self.buf.len())
+            .field("pending_mac", &self.pending_mac.is_some())
+            .finish()
+    }
 }
 
 fn u16_len(n: usize) -> Result<[u8; 2]> {
@@ -105,14 +119,27 @@ impl Builder {
         buf.push(cs_count);
         buf.push(mt);
         buf.extend_from_slice(raw);
-        Ok(Builder { buf, next_pos: 2 })
+        Ok(Builder {
+            buf,
+            next_pos: 2,
+            pending_mac: None,
+        })
     }
 
     fn start(&mut self, k: u8) {
         self.buf[self.next_pos] = k;
+        self.flush_mac();
         if k != kind::SIGN {
             self.next_pos = self.buf.len();
             self.buf.push(kind::LAST);
+        }
+    }
+
+    fn flush_mac(&mut self) {
+        if let Some((pos, mut h)) = self.pending_mac.take() {
+            h.update(&self.buf[..pos]);
+            let tag = h.finalize().into_bytes();
+            self.buf[pos..pos + tag.len()].copy_from_slice(&tag);
         }
     }
 
@@ -234,39 +261,40 @@ impl Builder {
         Ok(self)
     }
 
-    /// Appends a KEMAC payload whose MAC is computed by `mac` over every octet written so far
-    /// (including the MAC algorithm octet).
-    pub fn kemac(
+    /// Appends a KEMAC payload with a given MAC value (used to re-build parsed messages).
+    pub fn kemac_with_mac(
         &mut self,
         encr_alg: u8,
         encr_data: &[u8],
         mac_alg: u8,
-        mac: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+        mac: &[u8],
     ) -> Result<&mut Self> {
-        let ml = mac_len(mac_alg).map_err(|_| Error::InvalidParameter)?;
+        if mac_len(mac_alg).map_err(|_| Error::InvalidParameter)? != mac.len() {
+            return Err(Error::InvalidParameter);
+        }
         let l = u16_len(encr_data.len())?;
-        let mark = (self.buf.len(), self.next_pos, self.buf[self.next_pos]);
         self.start(kind::KEMAC);
         self.buf.push(encr_alg);
         self.buf.extend_from_slice(&l);
         self.buf.extend_from_slice(encr_data);
         self.buf.push(mac_alg);
-        let m = match mac(&self.buf) {
-            Ok(m) if m.len() == ml => m,
-            Ok(_) => Err(Error::InvalidParameter).inspect_err(|_| self.rollback(mark))?,
-            Err(e) => {
-                self.rollback(mark);
-                return Err(e);
-            }
-        };
-        self.buf.extend_from_slice(&m);
+        self.buf.extend_from_slice(mac);
         Ok(self)
     }
 
-    fn rollback(&mut self, mark: (usize, usize, u8)) {
-        self.buf.truncate(mark.0);
-        self.next_pos = mark.1;
-        self.buf[self.next_pos] = mark.2;
+    /// Appends a KEMAC payload with an HMAC-SHA-1-160 MAC under `auth_key`, computed over
+    /// every octet before the MAC field once the next payload (or the end) is known.
+    pub fn kemac_hmac_sha1(
+        &mut self,
+        encr_alg: u8,
+        encr_data: &[u8],
+        auth_key: &[u8],
+    ) -> Result<&mut Self> {
+        let h =
+            <Hmac<Sha1> as Mac>::new_from_slice(auth_key).map_err(|_| Error::InvalidParameter)?;
+        self.kemac_with_mac(encr_alg, encr_data, mac_alg::HMAC_SHA1_160, &[0; 20])?;
+        self.pending_mac = Some((self.buf.len() - 20, h));
+        Ok(self)
     }
 
     /// Appends any non-SIGN payload view (used to re-build parsed messages).
@@ -279,10 +307,7 @@ impl Builder {
                 None => self.id(i.id_type, i.data),
             },
             Payload::Sp(s) => self.sp_raw(s.policy_no, s.prot_type, s.params),
-            Payload::Kemac(k) => {
-                let mac = k.mac.to_vec();
-                self.kemac(k.encr_alg, k.encr_data, k.mac_alg, |_| Ok(mac))
-            }
+            Payload::Kemac(k) => self.kemac_with_mac(k.encr_alg, k.encr_data, k.mac_alg, k.mac),
             Payload::Sakke(s) => self.sakke(s.params, s.id_scheme, s.sed),
             Payload::GenExt(g) => self.gen_ext(g.ext_type, g.data),
             Payload::V(v) => self.v(v.mac_alg, v.mac),
@@ -297,7 +322,8 @@ impl Builder {
     }
 
     /// Finishes an unsigned message.
-    pub fn finish(self) -> Vec<u8> {
+    pub fn finish(mut self) -> Vec<u8> {
+        self.flush_mac();
         self.buf
     }
 

@@ -595,7 +595,17 @@ impl<'a> KeyData<'a> {
 
     /// Parses a whole Key data chain (a decrypted KEMAC) and calls `f` on each entry.
     /// The chain must end exactly at the end of `buf`.
-    pub fn parse_chain(buf: &'a [u8], mut f: impl FnMut(KeyData<'a>) -> Result<()>) -> Result<()> {
+    pub fn parse_chain(buf: &'a [u8], f: impl FnMut(KeyData<'a>) -> Result<()>) -> Result<()> {
+        Self::parse_chain_padded(buf, 0, f)
+    }
+
+    /// As [`KeyData::parse_chain`], but up to `max_pad` zero octets may follow the chain
+    /// (AES-KW-128 pads the chain to a multiple of 8 octets).
+    pub fn parse_chain_padded(
+        buf: &'a [u8],
+        max_pad: usize,
+        mut f: impl FnMut(KeyData<'a>) -> Result<()>,
+    ) -> Result<()> {
         let mut r = Reader::new(buf);
         loop {
             let (kd, next) = KeyData::read(&mut r)?;
@@ -606,7 +616,8 @@ impl<'a> KeyData<'a> {
                 _ => return Err(Error::Parse),
             }
         }
-        if !r.is_empty() {
+        let pad = r.take(r.remaining())?;
+        if pad.len() > max_pad || pad.iter().any(|&b| b != 0) {
             return Err(Error::Parse);
         }
         Ok(())

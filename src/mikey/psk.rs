@@ -12,8 +12,8 @@ use super::crypto::{verify_message_signature, IdentityScheme, MessageSigner, Sig
 use super::kemac;
 use super::message::Message;
 use super::payload::{
-    data_type, encr_alg, id_type, key_type, kv_type, mac_alg, role, sig_type, sp_param, KeyData,
-    Sp, SrtpId, Timestamp,
+    data_type, encr_alg, id_type, key_type, kv_type, role, sig_type, sp_param, KeyData, Sp, SrtpId,
+    Timestamp,
 };
 use super::prf::TransportKeys;
 use crate::{Error, Result};
@@ -209,12 +209,7 @@ pub fn build_gsk_offer(
     let params = offer.profile.sp_params();
     let pr: Vec<(u8, &[u8])> = params.iter().map(|(t, v)| (*t, &v[..])).collect();
     b.sp(0, 0, &pr)?;
-    b.kemac(
-        encr_alg::AES_CM_128,
-        &kd,
-        mac_alg::HMAC_SHA1_160,
-        |so_far| Ok(kemac::hmac_sha1_160(&keys.auth, so_far)?.to_vec()),
-    )?;
+    b.kemac_hmac_sha1(encr_alg::AES_CM_128, &kd, &keys.auth)?;
     match signer {
         None => Ok(b.finish()),
         Some(s) => b.finish_signed(sig_type::ECCSI, super::crypto::SIGNATURE_LEN, |tbs| {
@@ -469,7 +464,12 @@ impl GskReceiver {
             signed,
         };
         let mut count = 0;
-        KeyData::parse_chain(&plain, |kd| {
+        let max_pad = if k.encr_alg == encr_alg::AES_KW_128 {
+            7
+        } else {
+            0
+        };
+        KeyData::parse_chain_padded(&plain, max_pad, |kd| {
             count += 1;
             if kd.key_type != key_type::TEK_SALT
                 || kd.key.len() != profile.key_len()
