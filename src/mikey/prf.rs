@@ -2,7 +2,7 @@
 //! or HMAC-SHA-256 (PRF-HMAC-SHA-256), TEK/salt from a TGK and transport keys from a
 //! pre-shared key.
 
-use hmac::{Mac, SimpleHmac};
+use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -27,56 +27,71 @@ const CHUNK: usize = 32;
 /// Largest output a caller may ask for (far above any MIKEY key).
 const MAX_OUT: usize = 1024;
 
-/// P(s, label, m) for one chunk, XORed into `out`.
-fn p_xor<M: Mac + hmac::digest::KeyInit + Clone>(s: &[u8], label: &[u8], out: &mut [u8]) {
+/// P(s, label, m) for one chunk, XORed into `out`, for each (label, out) job; the keyed
+/// HMAC state is set up once per chunk and shared by the jobs.
+fn p_xor<M: Mac + hmac::digest::KeyInit + Clone>(s: &[u8], jobs: &mut [(&[u8], &mut [u8])]) {
     // HMAC accepts keys of any length.
     let Ok(base) = <M as hmac::digest::KeyInit>::new_from_slice(s) else {
         return;
     };
-    let mut a = {
-        let mut h = base.clone();
-        h.update(label);
-        h.finalize().into_bytes()
-    };
-    let hl = a.len();
-    for block in out.chunks_mut(hl) {
-        let mut h = base.clone();
-        h.update(&a);
-        h.update(label);
-        let mut o = h.finalize().into_bytes();
-        for (d, x) in block.iter_mut().zip(o.iter()) {
-            *d ^= *x;
+    for (label, out) in jobs.iter_mut() {
+        let mut a = {
+            let mut h = base.clone();
+            h.update(label);
+            h.finalize().into_bytes()
+        };
+        let hl = a.len();
+        let nblocks = out.len().div_ceil(hl);
+        for (i, block) in out.chunks_mut(hl).enumerate() {
+            let mut h = base.clone();
+            h.update(&a);
+            h.update(label);
+            let mut o = h.finalize().into_bytes();
+            for (d, x) in block.iter_mut().zip(o.iter()) {
+                *d ^= *x;
+            }
+            o.zeroize();
+            if i + 1 < nblocks {
+                let mut h = base.clone();
+                h.update(&a);
+                let mut next = h.finalize().into_bytes();
+                a.copy_from_slice(&next);
+                next.zeroize();
+            }
         }
-        o.zeroize();
-        let mut h = base.clone();
-        h.update(&a);
-        let mut next = h.finalize().into_bytes();
-        a.copy_from_slice(&next);
-        next.zeroize();
+        a.zeroize();
     }
-    a.zeroize();
 }
 
 /// The MIKEY PRF: splits `inkey` into 256-bit chunks (the last one possibly shorter, never
 /// empty unless `inkey` is), XORs P(chunk, label, m) over the chunks and truncates to
 /// `out.len()`. `prf` is the HDR PRF number (0 MIKEY-1, 1 PRF-HMAC-SHA-256).
 pub fn prf(prf: u8, inkey: &[u8], label: &[u8], out: &mut [u8]) -> Result<()> {
-    if out.len() > MAX_OUT {
-        return Err(Error::InvalidParameter);
+    prf_many(prf, inkey, &mut [(label, out)])
+}
+
+/// The PRF for several (label, output) pairs under one inkey.
+fn prf_many(prf: u8, inkey: &[u8], jobs: &mut [(&[u8], &mut [u8])]) -> Result<()> {
+    if prf > prf_id::HMAC_SHA256 {
+        return Err(Error::Unsupported);
     }
-    out.fill(0);
+    for (_, out) in jobs.iter_mut() {
+        if out.len() > MAX_OUT {
+            return Err(Error::InvalidParameter);
+        }
+        out.fill(0);
+    }
     // n = ceil(len / 256 bits): a key of exactly 32 octets is ONE chunk, not one plus an
     // empty one. An empty inkey is one empty chunk.
-    let chunks: Vec<&[u8]> = if inkey.is_empty() {
-        vec![inkey]
-    } else {
-        inkey.chunks(CHUNK).collect()
-    };
-    for s in chunks {
-        match prf {
-            prf_id::MIKEY_1 => p_xor::<SimpleHmac<Sha1>>(s, label, out),
-            prf_id::HMAC_SHA256 => p_xor::<SimpleHmac<Sha256>>(s, label, out),
-            _ => return Err(Error::Unsupported),
+    let n = inkey.len().div_ceil(CHUNK).max(1);
+    for j in 0..n {
+        let s = inkey
+            .get(j * CHUNK..((j + 1) * CHUNK).min(inkey.len()))
+            .unwrap_or(&[]);
+        if prf == prf_id::MIKEY_1 {
+            p_xor::<Hmac<Sha1>>(s, jobs);
+        } else {
+            p_xor::<Hmac<Sha256>>(s, jobs);
         }
     }
     Ok(())
