@@ -546,3 +546,64 @@ fn prose_round_trip_with_rfc_identity() {
         Error::InvalidSignature
     );
 }
+
+#[test]
+fn crate_eccsi_interoperates_with_wolfssl_on_gmk_messages() {
+    use prose_sec::eccsi::{Kpak, SigningKey, Ssk};
+    let v = vendor();
+    let kpak = Kpak::from_sec1(&v.kpak).unwrap();
+    let gid = v.user("gms").uid.clone();
+    let is_group = |id: &[u8]| id == gid.as_slice();
+    let policy = GmkPolicy::new(Profile::Mcptt);
+    let key = v.member("alice");
+    let me = alice_ctx(&v, &key);
+    // The vendor's GMK message verifies with the crate's ECCSI.
+    let msgs = messages();
+    let msg = msgs.iter().find(|m| m.name == "gmk").unwrap();
+    let g = process_gmk_message(&msg.bytes, &policy, &me, &is_group, &kpak, VENDOR_NOW).unwrap();
+    assert_eq!(g.gmk().to_vec(), msg.ssv);
+    // Every vendor message's signature, with the crate's ECCSI.
+    for m in &msgs {
+        let p = Message::parse(&m.bytes).unwrap();
+        let signer = p.idr(role::INITIATOR_UID).unwrap().data;
+        prose_sec::eccsi::verify(
+            &kpak,
+            signer,
+            p.signed_part().unwrap(),
+            p.sign().unwrap().signature,
+        )
+        .unwrap();
+    }
+    // Signed by the crate's ECCSI (GMS key), verified by wolfSSL; and the reverse.
+    let gms = v.user("gms");
+    let alice = v.user("alice");
+    let sk = SigningKey::new(
+        &kpak,
+        &gms.uid,
+        &Ssk::from_bytes(&gms.ssk).unwrap(),
+        &gms.pvt,
+    )
+    .unwrap();
+    let params = kp(0, 1);
+    let spec = GmkMessageSpec {
+        profile: Profile::Mcptt,
+        gmk_id: 0x0000_0042,
+        t: VENDOR_NOW << 32,
+        rand: [8; 16],
+        initiator: &gms.uid,
+        responder: &alice.uid,
+        member_uri: alice.uri.as_bytes(),
+        member_id: &alice.uid,
+        kms_uri: v.kms_uri.as_bytes(),
+        sp: None,
+        key_params: Some(&params),
+        key_params_header: key_params_header([5; 16], 1),
+    };
+    let kms = wolf::WolfKms { z: v.z.clone() };
+    let ours = mikey::build_gmk_message(&spec, &[0x77; 16], &kms, &sk).unwrap();
+    let g = process_gmk_message(&ours, &policy, &me, &is_group, &v.verifier(), VENDOR_NOW).unwrap();
+    assert_eq!(g.gmk(), &[0x77; 16]);
+    let theirs = mikey::build_gmk_message(&spec, &[0x78; 16], &kms, &v.signer("gms")).unwrap();
+    let g = process_gmk_message(&theirs, &policy, &me, &is_group, &kpak, VENDOR_NOW).unwrap();
+    assert_eq!(g.gmk(), &[0x78; 16]);
+}

@@ -375,3 +375,55 @@ fn sdp_carries_the_offer() {
     );
     assert!(mikey::parse_key_mgmt("a=key-mgmt:mikey AAAA\r\n", false).is_err());
 }
+
+#[test]
+fn crate_eccsi_signs_and_verifies_offers() {
+    use prose_sec::eccsi::{Kpak, SigningKey, Ssk};
+    let b = vectors::load(FILE, "rfc_identity").pop().unwrap();
+    let _ = (b.get("z"), b.get("rsk"));
+    let kpak_bytes = b.hex("kpak");
+    let kpak = Kpak::from_sec1(&kpak_bytes).unwrap();
+    let sk = SigningKey::new(
+        &kpak,
+        &b.hex("id"),
+        &Ssk::from_bytes(&b.hex("ssk")).unwrap(),
+        &b.hex("pvt"),
+    )
+    .unwrap();
+    let wolf_ver = wolf::WolfVerifier {
+        kpak: kpak_bytes.clone(),
+    };
+    let wolf_signer = wolf::WolfSigner {
+        kpak: kpak_bytes,
+        id: b.hex("id"),
+        ssk: b.hex("ssk"),
+        pvt: b.hex("pvt"),
+    };
+    let o = offer(0, SrtpProfile::Aes128CmHmacSha1_80, FEB_2011, [0x21; 16]);
+    let pol = PskPolicy {
+        require_signature: true,
+        ..PskPolicy::default()
+    };
+    // Ours signs, wolfSSL verifies.
+    let ours = build_gsk_offer(&o, &GMK, &[1; 16], &[2; 14], Some(&sk)).unwrap();
+    assert!(GskReceiver::new(pol.clone())
+        .process(&ours, FEB_2011, lookup, Some(&wolf_ver))
+        .unwrap()
+        .signed());
+    // wolfSSL signs, ours verifies.
+    let theirs = build_gsk_offer(&o, &GMK, &[1; 16], &[2; 14], Some(&wolf_signer)).unwrap();
+    assert!(GskReceiver::new(pol.clone())
+        .process(&theirs, FEB_2011, lookup, Some(&kpak))
+        .unwrap()
+        .signed());
+    // A KPAK of another KMS refuses it.
+    let other = prose_sec::eccsi::Ksak::from_bytes(&[0x55; 32])
+        .unwrap()
+        .kpak();
+    assert_eq!(
+        GskReceiver::new(pol)
+            .process(&theirs, FEB_2011, lookup, Some(&other))
+            .unwrap_err(),
+        Error::InvalidSignature
+    );
+}

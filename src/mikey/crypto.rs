@@ -134,3 +134,20 @@ pub(crate) fn verify_message_signature(
         Err(_) => Err(Error::InvalidSignature),
     }
 }
+
+/// The crate's ECCSI: a KPAK verifies signatures for any claimed signer.
+impl SignatureVerifier for crate::eccsi::Kpak {
+    fn verify(&self, signer: &[u8], msg: &[u8], sig: &[u8]) -> Result<()> {
+        crate::eccsi::verify(self, signer, msg, sig).map_err(|_| Error::InvalidSignature)
+    }
+}
+
+/// The crate's ECCSI: a signing key signs as its identity, with the operating system's RNG.
+impl MessageSigner for crate::eccsi::SigningKey {
+    fn identity(&self) -> &[u8] {
+        self.id()
+    }
+    fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
+        crate::eccsi::SigningKey::sign(self, msg, &mut rand_core::OsRng)
+    }
+}
