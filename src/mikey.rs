@@ -8,7 +8,7 @@ mod builder;
 mod message;
 mod payload;
 
-pub use builder::{rebuild, Builder, MapSpec};
+pub use builder::{build_error, rebuild, Builder, MapSpec};
 pub use message::{Message, Payloads};
 pub use payload::{
     data_type, encr_alg, id_type, key_type, kind, kv_type, mac_alg, map_type, prf as prf_id, role,

@@ -252,3 +252,56 @@ fn structural_errors_are_typed() {
     let m = Message::parse(&good).unwrap();
     assert!(matches!(m.payloads().last(), Some(Payload::Kemac(_))));
 }
+
+#[test]
+fn error_message_helper() {
+    let bytes = mikey::build_error(7, Timestamp::ntp_utc(5 << 32), &[1, 12]).unwrap();
+    let m = Message::parse(&bytes).unwrap();
+    assert_eq!(m.hdr().data_type, data_type::ERROR);
+    assert_eq!(m.hdr().csb_id, 7);
+    assert_eq!(m.errors().collect::<Vec<_>>(), vec![1, 12]);
+    assert_eq!(
+        mikey::build_error(7, Timestamp::ntp_utc(0), &[]).unwrap_err(),
+        Error::InvalidParameter
+    );
+}
+
+#[test]
+fn kemac_debug_hides_key_data() {
+    let mut b = Builder::new(data_type::PSK_INIT, 0, 1, MapSpec::Empty).unwrap();
+    b.t(Timestamp::ntp_utc(1)).unwrap();
+    b.rand(&[1; 16]).unwrap();
+    b.kemac_with_mac(0, &[0x31, 0x32, 0x33, 0xab, 0xcd], 0, &[])
+        .unwrap();
+    let bytes = b.finish();
+    let m = Message::parse(&bytes).unwrap();
+    let s = format!("{:?}", m.kemac().unwrap());
+    assert!(s.contains("encr_data_len: 5"), "{s}");
+    assert!(!s.contains("171"), "{s}");
+}
+
+#[test]
+fn prose_identifier_months() {
+    let unix = |s: u64| s + mikey::NTP_UNIX_OFFSET;
+    let cases: [(u64, &str); 7] = [
+        (0, "1900-01"),
+        (unix(0), "1970-01"),
+        (unix(951_782_400), "2000-02"),   // 2000-02-29 00:00
+        (unix(951_868_799), "2000-02"),   // 2000-02-29 23:59:59
+        (unix(951_868_800), "2000-03"),   // 2000-03-01
+        (unix(1_297_728_000), "2011-02"), // RFC 6507/6508 identity month
+        (unix(1_798_761_599), "2026-12"), // 2026-12-31 23:59:59
+    ];
+    for (t, ym) in cases {
+        let id = mikey::prose_identifier(b"tel:+1", t).unwrap();
+        let mut want = ym.as_bytes().to_vec();
+        want.push(0);
+        want.extend_from_slice(b"tel:+1");
+        want.push(0);
+        assert_eq!(id, want, "{t}");
+    }
+    assert_eq!(
+        mikey::prose_identifier(b"a\0b", 0).unwrap_err(),
+        Error::InvalidParameter
+    );
+}

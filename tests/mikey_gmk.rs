@@ -431,6 +431,22 @@ fn mcptt_round_trip_with_vendor_keys() {
         process_gmk_message(&bytes2, &policy, &me, &is_group, &v.verifier(), VENDOR_NOW).unwrap();
     assert_eq!(g3.status(), 0);
     assert!(g3.timestamp() > g.timestamp());
+    // Key parameters of another key type (CSK) in a GMK message.
+    let csk_params = KeyParams {
+        key_type: 2,
+        group_ids: None,
+        ..kp(0, 1)
+    };
+    let spec_c = GmkMessageSpec {
+        key_params: Some(&csk_params),
+        ..spec.clone()
+    };
+    let bytes_c = mikey::build_gmk_message(&spec_c, &gmk, &kms, &v.signer("gms")).unwrap();
+    assert_eq!(
+        process_gmk_message(&bytes_c, &policy, &me, &is_group, &v.verifier(), VENDOR_NOW)
+            .unwrap_err(),
+        Error::InvalidParameter
+    );
     // No GEN EXT, no SP.
     let spec3 = GmkMessageSpec {
         key_params: None,

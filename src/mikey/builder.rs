@@ -3,7 +3,7 @@
 
 use super::message::Message;
 use super::payload::{
-    data_type, kind, mac_alg, mac_len, map_type, CsMap, GenericId, Hdr, Payload, SrtpId, Timestamp,
+    data_type, kind, mac_alg, mac_len, map_type, GenericId, Hdr, Payload, SrtpId, Timestamp,
 };
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
@@ -356,6 +356,22 @@ impl Builder {
     }
 }
 
+/// Builds a MIKEY Error message (data type 6): HDR (empty map), T, one ERR per error number
+/// (RFC 3830 §6.12: 0 auth failure, 1 invalid TS, 2 invalid PRF, 3 invalid MAC, 4 invalid EA,
+/// 5 invalid HA, 6 invalid DH, 7 invalid ID, 8 invalid cert, 9 invalid SP, 10 invalid SPpar,
+/// 11 invalid DT, 12 unspecified).
+pub fn build_error(csb_id: u32, t: Timestamp, errors: &[u8]) -> Result<Vec<u8>> {
+    if errors.is_empty() {
+        return Err(Error::InvalidParameter);
+    }
+    let mut b = Builder::new(data_type::ERROR, 0, csb_id, MapSpec::Empty)?;
+    b.t(t)?;
+    for &e in errors {
+        b.err(e)?;
+    }
+    Ok(b.finish())
+}
+
 /// Re-builds a parsed message from its fields, payload by payload.
 pub fn rebuild(m: &Message<'_>) -> Result<Vec<u8>> {
     let mut b = Builder::from_hdr(m.hdr())?;
@@ -373,9 +389,3 @@ pub fn rebuild(m: &Message<'_>) -> Result<Vec<u8>> {
         None => Ok(b.finish()),
     }
 }
-
-// Keep the constants module referenced for rustdoc links.
-#[allow(dead_code)]
-const _DT: u8 = data_type::PSK_INIT;
-#[allow(dead_code)]
-fn _map_ref(_: CsMap<'_>) {}

@@ -443,8 +443,8 @@ impl<'a> Sp<'a> {
     }
 }
 
-/// KEMAC payload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// KEMAC payload. `Debug` shows lengths only (a NULL-encrypted KEMAC carries keys in clear).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Kemac<'a> {
     /// Encryption algorithm (see [`encr_alg`]).
     pub encr_alg: u8,
@@ -456,6 +456,17 @@ pub struct Kemac<'a> {
     pub mac: &'a [u8],
     /// Offset of the MAC field within the message (the MAC covers every octet before it).
     pub mac_offset: usize,
+}
+
+impl core::fmt::Debug for Kemac<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Kemac")
+            .field("encr_alg", &self.encr_alg)
+            .field("encr_data_len", &self.encr_data.len())
+            .field("mac_alg", &self.mac_alg)
+            .field("mac_offset", &self.mac_offset)
+            .finish_non_exhaustive()
+    }
 }
 
 /// SAKKE payload.
