@@ -154,21 +154,23 @@ impl Fe {
         Fe::reduce(t)
     }
 
-    /// Montgomery reduction of a 512-bit value < p·R. −p^-1 mod 2^64 = 1 for this p.
+    /// Montgomery reduction of a 512-bit value < p·R, using the shape of p: −p^-1 mod 2^64 = 1,
+    /// so each round's multiplier is the low limb m itself; m·p0 = m·2^64 − m clears the limb
+    /// and carries m; p2 = 0. Two products per round instead of four.
     #[inline(always)]
     fn reduce(mut t: [u64; 8]) -> Fe {
         let mut carry2 = 0;
         for i in 0..4 {
             let m = t[i];
-            let mut carry = 0;
-            for j in 0..4 {
-                let (lo, hi) = mac(t[i + j], m, P[j], carry);
-                t[i + j] = lo;
-                carry = hi;
-            }
-            let (lo, hi) = adc(t[i + 4], carry, carry2);
+            let (lo, hi) = mac(t[i + 1], m, P[1], m);
+            t[i + 1] = lo;
+            let (lo, c) = adc(t[i + 2], hi, 0);
+            t[i + 2] = lo;
+            let (lo, hi) = mac(t[i + 3], m, P[3], c);
+            t[i + 3] = lo;
+            let (lo, c) = adc(t[i + 4], hi, carry2);
             t[i + 4] = lo;
-            carry2 = hi;
+            carry2 = c;
         }
         Fe::sub_p_if_ge([t[4], t[5], t[6], t[7]], carry2)
     }
@@ -220,7 +222,7 @@ impl Fe {
     }
 
     /// To 32 big-endian octets (canonical).
-    pub(crate) fn to_bytes(&self) -> [u8; 32] {
+    pub(crate) fn to_bytes(self) -> [u8; 32] {
         let n = self.mul(&Fe([1, 0, 0, 0]));
         let mut out = [0u8; 32];
         for i in 0..4 {
@@ -236,7 +238,7 @@ impl Fe {
     /// Variable-time zero test (public values only).
     #[inline(always)]
     pub(crate) fn is_zero_vartime(&self) -> bool {
-        self.0 == [0; 4]
+        (self.0[0] | self.0[1] | self.0[2] | self.0[3]) == 0
     }
 }
 

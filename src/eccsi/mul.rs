@@ -71,7 +71,7 @@ pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i8; SCALAR_BITS] {
     let mut n = [l[0], l[1], l[2], l[3], 0u64];
     let mut out = [0i8; SCALAR_BITS];
     for o in out.iter_mut() {
-        if n == [0; 5] {
+        if (n[0] | n[1] | n[2] | n[3] | n[4]) == 0 {
             break;
         }
         if n[0] & 1 == 1 {

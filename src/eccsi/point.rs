@@ -77,7 +77,7 @@ impl Aff {
     }
 
     /// `04‖x‖y`, or `None` for the identity.
-    pub(crate) fn to_sec1(&self) -> Option<[u8; 65]> {
+    pub(crate) fn to_sec1(self) -> Option<[u8; 65]> {
         if self.inf {
             return None;
         }
@@ -165,7 +165,7 @@ impl Proj {
     }
 
     /// Affine form (one constant-time inversion).
-    pub(crate) fn to_affine(&self) -> Aff {
+    pub(crate) fn to_affine(self) -> Aff {
         let zi = self.z.invert();
         Aff {
             x: self.x.mul(&zi),
