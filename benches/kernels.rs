@@ -72,6 +72,34 @@ mod x86 {
         g.finish();
     }
 
+    pub fn gcm256(c: &mut Criterion) {
+        let mut g = c.benchmark_group("gcm256");
+        let key = [0x12u8; 32];
+        let nonce = [0x22u8; 12];
+        let aad = [0x80u8; 12];
+        let Some(ours) = GcmVaes::new(&key) else {
+            return;
+        };
+        let rc = aes_gcm::Aes256Gcm::new_from_slice(&key).expect("key");
+        let n = aes_gcm::Nonce::from_slice(&nonce);
+        for size in [160usize, 1200] {
+            g.throughput(Throughput::Bytes(size as u64));
+            let mut buf = vec![0x5au8; size];
+            g.bench_with_input(BenchmarkId::new("seal/vaes", size), &size, |b, _| {
+                b.iter(|| black_box(ours.seal_in_place(&nonce, &aad, black_box(&mut buf))))
+            });
+            g.bench_with_input(BenchmarkId::new("seal/rustcrypto", size), &size, |b, _| {
+                b.iter(|| {
+                    black_box(
+                        rc.encrypt_in_place_detached(n, &aad, black_box(&mut buf))
+                            .expect("seal"),
+                    )
+                })
+            });
+        }
+        g.finish();
+    }
+
     pub fn ctr(c: &mut Criterion) {
         let mut g = c.benchmark_group("ctr128");
         let key = [0x33u8; 16];
@@ -181,7 +209,7 @@ mod x86 {
 }
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-criterion_group!(benches, x86::gcm, x86::ctr, x86::hmac);
+criterion_group!(benches, x86::gcm, x86::gcm256, x86::ctr, x86::hmac);
 
 #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
 fn nothing(_c: &mut Criterion) {}
