@@ -30,6 +30,7 @@ mod hash;
 mod mont;
 mod pairing;
 pub(crate) mod params;
+mod safegcd;
 mod scalar;
 mod table;
 
@@ -487,6 +488,13 @@ mod testing {
     /// a^-1 mod p on canonical limbs.
     pub fn fp_invert_canonical(a: &[u64; 16]) -> [u64; 16] {
         Fp::from_canonical(a).invert().to_canonical()
+    }
+    /// Inverses mod p and mod q by Fermat (reference for the safegcd path), canonical limbs.
+    pub fn invert_fermat_canonical(a: &[u64; 16]) -> ([u64; 16], [u64; 16]) {
+        (
+            Fp::from_canonical(a).invert_fermat().to_canonical(),
+            Scalar(*a).invert_fermat().0,
+        )
     }
     /// sqrt mod p on canonical limbs (None if not a square).
     pub fn fp_sqrt_canonical(a: &[u64; 16]) -> Option<[u64; 16]> {
