@@ -528,6 +528,12 @@ mod testing {
         let q = Affine::decode_on_curve(q)?;
         Ok(pairing::pairing(&r, &q).to_be_bytes())
     }
+    /// `<R, Q>` by the binary-digit Miller loop (reference for the NAF loop).
+    pub fn pairing_binary(r: &[u8], q: &[u8]) -> crate::Result<[u8; 128]> {
+        let r = Affine::decode_on_curve(r)?;
+        let q = Affine::decode_on_curve(q)?;
+        Ok(pairing::pairing_binary(&r, &q).to_be_bytes())
+    }
     /// `<K, R>` through the precomputed lines of K.
     pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {
         let k = Affine::decode_on_curve(k)?;

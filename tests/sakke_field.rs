@@ -229,6 +229,7 @@ proptest! {
         prop_assert_eq!(t::pairing(&pa, &pb).unwrap(), want);
         prop_assert_eq!(t::pairing_precomputed(&pa, &pb).unwrap(), want);
         prop_assert_eq!(t::pairing(&pb, &pa).unwrap(), want);
+        prop_assert_eq!(t::pairing_binary(&pa, &pb).unwrap(), want);
     }
 }
 
