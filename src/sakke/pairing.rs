@@ -183,7 +183,7 @@ pub(crate) fn pairing_binary(r: &Affine, q: &Affine) -> Fp {
         z: Fp::ONE,
     };
     let mut f = Fp2::ONE;
-    let mut apply = |l: Line, f: &mut Fp2| {
+    let apply = |l: Line, f: &mut Fp2| {
         let re = l.a.mul(&q.x).add(&l.b);
         let im = l.c.mul(&q.y);
         *f = f.mul(&Fp2 { a: re, b: im });
