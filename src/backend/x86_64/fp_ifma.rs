@@ -42,7 +42,7 @@ use crate::{Error, Result};
 mod fp2;
 mod point;
 
-pub use fp2::Fp2X8;
+pub use fp2::{Fp2X8, PfpCombX8};
 pub use point::{CombX8, PointX8};
 
 /// Limbs per element (radix 2^52).
@@ -794,6 +794,18 @@ fn wipe_kernel(x: &mut Limbs) {
         unsafe { core::ptr::write_volatile(p.add(i), _mm512_setzero_si512()) };
     }
     core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}
+
+/// Lane `l` of an element as 20 radix-2^52 limbs (internal representation).
+fn lane_limbs(x: &FpX8, l: usize) -> [u64; N] {
+    core::array::from_fn(|i| x.v.0[8 * i + l])
+}
+
+/// Overwrites lane `l` of an element with 20 radix-2^52 limbs (internal representation).
+fn set_lane_limbs(x: &mut FpX8, l: usize, limbs: &[u64; N]) {
+    for (i, &v) in limbs.iter().enumerate() {
+        x.v.0[8 * i + l] = v;
+    }
 }
 
 /// Constant-time `x < p` over canonical 64-bit words, as 0/1.

@@ -409,18 +409,6 @@ impl fmt::Debug for CombX8 {
     }
 }
 
-/// Reads lane `l` of a vector array as 20 limbs.
-fn lane_of(x: &FpX8, l: usize) -> [u64; N] {
-    core::array::from_fn(|i| x.v.0[8 * i + l])
-}
-
-/// Writes a single-lane limb array into lane `l`.
-fn set_lane(x: &mut FpX8, l: usize, limbs: &[u64; N]) {
-    for (i, &v) in limbs.iter().enumerate() {
-        x.v.0[8 * i + l] = v;
-    }
-}
-
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn canonical_kernel(o: &mut Limbs, a: &Limbs) {
     // The canonical (below p) Montgomery representative.
@@ -477,7 +465,11 @@ impl CombX8 {
         let mut bw: Vec<([u64; N], [u64; N], [u64; N])> = Vec::with_capacity(COMB_WINDOWS);
         let mut cur = b;
         for w in 0..COMB_WINDOWS {
-            bw.push((lane_of(&cur.x, 0), lane_of(&cur.y, 0), lane_of(&cur.z, 0)));
+            bw.push((
+                super::lane_limbs(&cur.x, 0),
+                super::lane_limbs(&cur.y, 0),
+                super::lane_limbs(&cur.z, 0),
+            ));
             if w + 1 < COMB_WINDOWS {
                 for _ in 0..WIN {
                     cur = cur.double();
@@ -490,9 +482,9 @@ impl CombX8 {
             let mut base = PointX8::infinity(t);
             for l in 0..LANES {
                 let (x, y, z) = &bw[g * LANES + l];
-                set_lane(&mut base.x, l, x);
-                set_lane(&mut base.y, l, y);
-                set_lane(&mut base.z, l, z);
+                super::set_lane_limbs(&mut base.x, l, x);
+                super::set_lane_limbs(&mut base.y, l, y);
+                super::set_lane_limbs(&mut base.z, l, z);
             }
             let mut m = base.clone();
             for _ in 1..COMB_ENTRIES {
@@ -516,8 +508,8 @@ impl CombX8 {
                 }
                 for l in 0..LANES {
                     let e = &mut table[(g * LANES + l) * COMB_ENTRIES + d];
-                    e[..N].copy_from_slice(&lane_of(&cx, l));
-                    e[N..].copy_from_slice(&lane_of(&cy, l));
+                    e[..N].copy_from_slice(&super::lane_limbs(&cx, l));
+                    e[N..].copy_from_slice(&super::lane_limbs(&cy, l));
                 }
             }
         }
