@@ -789,7 +789,7 @@ fn pfp_comb_matches_rfc6508_and_pow() {
     let mut seed = 0x1234_5678_9abc_def1u64;
     for round in 0..3 {
         let exps: [[u64; 16]; LANES] = core::array::from_fn(|l| {
-            core::array::from_fn(|i| {
+            core::array::from_fn(|_| {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
