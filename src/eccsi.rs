@@ -10,12 +10,20 @@
 //! Identifiers are the raw identifier octets (ProSe: `"YYYY-MM\0URI\0"`; MCPTT: the 32-octet UID).
 //!
 //! # Design notes
-//! - Arithmetic is `p256`'s (complete projective formulas, constant-time field and scalar
-//!   inversions). On top of it, [`mul`] keeps a process-wide comb of `G`: a secret scalar
-//!   (KSAK, v, SSK, j) is recoded into signed radix-32 digits without branches and each window
-//!   is read by a masked scan of all its entries, so `[j]G` costs 52 mixed additions and no
-//!   doublings. Verification (public data) uses variable-time code: an interleaved wNAF chain for
-//!   `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT`, or, for a cached signer, two fixed-base tables.
+//! - Scalars (mod q) are `p256::Scalar`. Field and point arithmetic are this module's own
+//!   (`field`, `point`): `p256` 0.13 keeps its field private and out of line, and has no batch
+//!   normalisation; owning them gives inlined Montgomery products, batch inversion and Jacobian
+//!   formulas. `p256` remains the reference the property tests compare against.
+//! - Secret scalars (KSAK, v, SSK, j) go through a process-wide comb of `G` (52 windows of signed
+//!   radix-32 digits, recoded without branches), each window read by a masked scan of all its
+//!   16 entries and added with the complete formulas of Renes–Costello–Batina, so `[k]G` costs 52
+//!   mixed additions, no doublings and no secret-dependent branch or index. Affine results use
+//!   a constant-time Fermat inversion.
+//! - Verification handles public data only and is variable time (`_vartime` functions): one
+//!   interleaved wNAF chain for `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT` (256 shared doublings; the
+//!   odd multiples of G (static) and of KPAK (built with the [`Kpak`]) are precomputed), and
+//!   `Jx = r` is checked as `X = r·Z²` without an inversion. A [`Verifier`] replaces the chain by
+//!   two comb walks (G's and one built for its signer's `Y`).
 //! - The signing inversion `(HE + r·SSK)^-1` is blinded by a secret factor derived from SSK, j and
 //!   HE, so the fast variable-time inversion sees only a uniformly distributed value.
 //! - `r` is the affine x-coordinate of `J` as an integer. RFC 6507 lets `Jx` lie in `[q, p)`;
@@ -65,9 +73,9 @@ const G_SEC1: [u8; POINT_LEN] = [
 ];
 
 /// wNAF width for KPAK and PVT inside a verification chain (tables of 2^(w-2) odd multiples).
-const KPAK_WNAF: usize = 6;
+const KPAK_WNAF: usize = 8;
 const PVT_WNAF: usize = 5;
-type KpakOdd = OddMultiples<16>;
+type KpakOdd = OddMultiples<64>;
 type PvtOdd = OddMultiples<8>;
 /// Fixed-base table of a cached signer's `Y`.
 type YTable = Comb<5, 52, 16>;
