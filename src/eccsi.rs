@@ -49,9 +49,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use crate::{Error, Result};
-use field::Fe;
+use field::{batch_invert, Fe};
 use mul::{g_comb, g_odd, lincomb_vartime, wnaf_vartime, Comb, OddMultiples, G_WNAF};
-use point::{normalize_batch, Aff, Jac};
+use point::{normalize_batch, Aff, Jac, Proj};
 
 /// Length of an ECCSI signature: `r` (32) ‖ `s` (32) ‖ `PVT` (65, `04‖x‖y`).
 pub const SIGNATURE_LEN: usize = 129;
@@ -218,15 +218,47 @@ impl Ksak {
         self.issue_with_kpak(&self.1, id, rng)
     }
 
-    /// [`Ksak::issue`] for many identifiers, computing KPAK once.
+    /// [`Ksak::issue`] for many identifiers: the PVTs' affine conversions share one field
+    /// inversion (Montgomery's trick, constant time). An identifier whose draw must restart
+    /// (probability about 2^-256) is issued on its own.
     pub fn issue_many(
         &self,
         ids: &[&[u8]],
         rng: &mut impl CryptoRngCore,
     ) -> Vec<Result<(Ssk, [u8; POINT_LEN])>> {
-        ids.iter()
-            .map(|id| self.issue_with_kpak(&self.1, id, rng))
-            .collect()
+        let mut vs: Vec<Result<Scalar>> = ids.iter().map(|_| random_scalar(rng)).collect();
+        let pts: Vec<Proj> = vs
+            .iter()
+            .map(|v| match v {
+                Ok(v) => g_comb().mul_ct(v),
+                Err(_) => Proj::IDENTITY,
+            })
+            .collect();
+        let mut zinv: Vec<Fe> = pts.iter().map(|p| p.z).collect();
+        batch_invert(&mut zinv);
+        let mut out = Vec::with_capacity(ids.len());
+        for ((id, v), (p, zi)) in ids.iter().zip(vs.iter()).zip(pts.iter().zip(zinv.iter())) {
+            let res = match v {
+                Err(e) => Err(*e),
+                Ok(v) => {
+                    let pvt = Aff {
+                        x: p.x.mul(zi),
+                        y: p.y.mul(zi),
+                        inf: false,
+                    }
+                    .to_sec1();
+                    match pvt.and_then(|pvt| self.finish_issue(&self.1, id, v, pvt)) {
+                        Some(pair) => Ok(pair),
+                        None => self.issue_with_kpak(&self.1, id, rng),
+                    }
+                }
+            };
+            out.push(res);
+        }
+        for v in vs.iter_mut().flatten() {
+            v.zeroize();
+        }
+        out
     }
 
     fn issue_with_kpak(
@@ -249,6 +281,17 @@ impl Ksak {
     /// One attempt of §5.1.1 with a given `v`; `None` when the RFC says to restart.
     fn issue_with_v(&self, kpak: &Kpak, id: &[u8], v: &Scalar) -> Option<(Ssk, [u8; POINT_LEN])> {
         let pvt = g_comb().mul_ct(v).to_affine().to_sec1()?;
+        self.finish_issue(kpak, id, v, pvt)
+    }
+
+    /// §5.1.1 steps 3-5 once `PVT = [v]G` is known; `None` when the RFC says to restart.
+    fn finish_issue(
+        &self,
+        kpak: &Kpak,
+        id: &[u8],
+        v: &Scalar,
+        pvt: [u8; POINT_LEN],
+    ) -> Option<(Ssk, [u8; POINT_LEN])> {
         let hs = reduce(&hash_hs(&kpak.sec1, id, &pvt));
         if bool::from(hs.is_zero()) {
             return None;
