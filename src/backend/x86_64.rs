@@ -3,10 +3,10 @@
 
 /// AES-CTR keystream with VAES (512-bit) for SRTP AES-CM.
 pub mod aes_ctr;
-/// 1024-bit Montgomery arithmetic for SAKKE's F_p with MULX/ADCX/ADOX.
-pub mod fp_mulx;
 /// Eight-lane 1024-bit Montgomery arithmetic with AVX-512 IFMA (radix 2^52).
 pub mod fp_ifma;
+/// 1024-bit Montgomery arithmetic for SAKKE's F_p with MULX/ADCX/ADOX.
+pub mod fp_mulx;
 /// AES-GCM with VAES and VPCLMULQDQ for SRTP AEAD profiles.
 pub mod gcm;
 /// Sixteen-lane SHA-1 / HMAC-SHA1 with AVX-512 for batched SRTP authentication.
