@@ -175,6 +175,7 @@ fn vendor_gmk_message_is_accepted_by_alice() {
     assert_eq!(g.status(), 1);
     assert_eq!(g.period(), (0, 0));
     assert!(!g.legacy());
+    assert_eq!(g.srtp_profile(), Some(SrtpProfile::AeadAes128Gcm));
     let mut mki = msg.key_id.to_be_bytes().to_vec();
     mki.extend_from_slice(&msg.guk.unwrap().to_be_bytes());
     assert_eq!(g.mki(), mki);
@@ -457,6 +458,7 @@ fn mcptt_round_trip_with_vendor_keys() {
     let g4 =
         process_gmk_message(&bytes3, &policy, &me, &is_group, &v.verifier(), VENDOR_NOW).unwrap();
     assert_eq!(g4.params(), None);
+    assert_eq!(g4.srtp_profile(), None);
     assert_eq!(g4.gmk(), &gmk);
 }
 
@@ -538,6 +540,7 @@ fn prose_round_trip_with_rfc_identity() {
     assert_eq!(g.gmk_id(), 0x0abc_def0);
     assert_eq!(g.guk_id(), None);
     assert_eq!(g.mki(), 0x0abc_def0u32.to_be_bytes().to_vec());
+    assert_eq!(g.srtp_profile(), Some(SrtpProfile::Aes128CmHmacSha1_80));
     // A member key for another month does not fit.
     let me_march = MemberContext {
         uri,

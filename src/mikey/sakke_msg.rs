@@ -218,6 +218,8 @@ pub struct ReceivedGmk {
     params: Option<KeyParams>,
     #[zeroize(skip)]
     legacy: bool,
+    #[zeroize(skip)]
+    srtp_profile: Option<SrtpProfile>,
 }
 
 impl core::fmt::Debug for ReceivedGmk {
@@ -230,6 +232,7 @@ impl core::fmt::Debug for ReceivedGmk {
             .field("t", &self.t)
             .field("params", &self.params)
             .field("legacy", &self.legacy)
+            .field("srtp_profile", &self.srtp_profile)
             .finish()
     }
 }
@@ -268,6 +271,10 @@ impl ReceivedGmk {
         self.params
             .as_ref()
             .map_or((0, 0), |p| (p.activation, p.expiry))
+    }
+    /// The SRTP profile of the SP payload, when present and supported.
+    pub fn srtp_profile(&self) -> Option<SrtpProfile> {
+        self.srtp_profile
     }
     /// Whether the key parameters were in the legacy plain form.
     pub fn legacy(&self) -> bool {
@@ -435,6 +442,7 @@ pub fn process_gmk_message(
         rand: rand.to_vec(),
         params,
         legacy,
+        srtp_profile: m.sps().find_map(|sp| SrtpProfile::from_sp(&sp).ok()),
     })
 }
 
