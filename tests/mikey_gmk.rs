@@ -235,6 +235,36 @@ fn vendor_gmk_message_is_accepted_by_alice() {
         .unwrap_err(),
         Error::InvalidParameter
     );
+    // KMS check.
+    let kms_ok = GmkPolicy {
+        kms_uri: Some(v.kms_uri.as_bytes().to_vec()),
+        ..policy.clone()
+    };
+    assert!(process_gmk_message(
+        &msg.bytes,
+        &kms_ok,
+        &me,
+        &is_group,
+        &v.verifier(),
+        VENDOR_NOW
+    )
+    .is_ok());
+    let kms_bad = GmkPolicy {
+        kms_uri: Some(b"kms.other.example".to_vec()),
+        ..policy.clone()
+    };
+    assert_eq!(
+        process_gmk_message(
+            &msg.bytes,
+            &kms_bad,
+            &me,
+            &is_group,
+            &v.verifier(),
+            VENDOR_NOW
+        )
+        .unwrap_err(),
+        Error::InvalidParameter
+    );
     // The prose profile does not accept an mcptt message.
     assert!(process_gmk_message(
         &msg.bytes,
