@@ -17,10 +17,13 @@ const PAR: usize = 8;
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub(crate) enum AesCm {
-    /// AES-128.
+    /// AES-128 (RustCrypto, AES-NI when present).
     Aes128(Aes128Enc),
-    /// AES-256.
+    /// AES-256 (RustCrypto, AES-NI when present).
     Aes256(Aes256Enc),
+    /// 512-bit VAES kernel, 128 or 256 bits.
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    Vaes(Box<crate::backend::x86_64::aes_ctr::AesCtrVaes>),
 }
 
 impl core::fmt::Debug for AesCm {
@@ -28,12 +31,27 @@ impl core::fmt::Debug for AesCm {
         match self {
             AesCm::Aes128(_) => f.write_str("AesCm::Aes128(..)"),
             AesCm::Aes256(_) => f.write_str("AesCm::Aes256(..)"),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            AesCm::Vaes(_) => f.write_str("AesCm::Vaes(..)"),
         }
     }
 }
 
 impl AesCm {
-    /// A key schedule for a 16- or 32-octet key.
+    /// The fastest key schedule this CPU supports for a 16- or 32-octet key (the VAES kernel
+    /// where present), or the portable one if `portable`.
+    pub(crate) fn new_best(key: &[u8], portable: bool) -> Result<Self> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if !portable {
+            if let Some(v) = crate::backend::x86_64::aes_ctr::AesCtrVaes::new(key) {
+                return Ok(AesCm::Vaes(Box::new(v)));
+            }
+        }
+        let _ = portable;
+        AesCm::new(key)
+    }
+
+    /// The portable (RustCrypto) key schedule for a 16- or 32-octet key.
     pub(crate) fn new(key: &[u8]) -> Result<Self> {
         match key.len() {
             16 => Aes128Enc::new_from_slice(key)
@@ -47,11 +65,11 @@ impl AesCm {
     }
 
     #[inline]
-    fn encrypt_blocks(&self, blocks: &mut [Block]) {
-        match self {
-            AesCm::Aes128(c) => c.encrypt_blocks(blocks),
-            AesCm::Aes256(c) => c.encrypt_blocks(blocks),
-        }
+    fn encrypt_blocks(
+        c: &impl BlockEncrypt<BlockSize = aes::cipher::consts::U16>,
+        blocks: &mut [Block],
+    ) {
+        c.encrypt_blocks(blocks)
     }
 
     /// XORs `data` with the keystream that starts at counter block `iv`. The counter is
@@ -59,6 +77,20 @@ impl AesCm {
     /// low 16 bits zero and a packet is far below 2^16 blocks, so this equals RFC 3711's
     /// `IV + i mod 2^128`.
     pub(crate) fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
+        match self {
+            AesCm::Aes128(c) => Self::ctr_portable(c, iv, data),
+            AesCm::Aes256(c) => Self::ctr_portable(c, iv, data),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            AesCm::Vaes(v) => v.apply_keystream(iv, data),
+        }
+    }
+
+    #[inline]
+    fn ctr_portable(
+        c: &impl BlockEncrypt<BlockSize = aes::cipher::consts::U16>,
+        iv: &[u8; 16],
+        data: &mut [u8],
+    ) {
         let mut ctr = u32::from_be_bytes([iv[12], iv[13], iv[14], iv[15]]);
         let template = Block::clone_from_slice(iv);
         let mut blocks = [template; PAR];
@@ -69,7 +101,7 @@ impl AesCm {
                 b[12..].copy_from_slice(&ctr.to_be_bytes());
                 ctr = ctr.wrapping_add(1);
             }
-            self.encrypt_blocks(&mut blocks[..n]);
+            Self::encrypt_blocks(c, &mut blocks[..n]);
             xor_blocks(chunk, &blocks[..n]);
         }
     }

@@ -16,10 +16,10 @@ pub(crate) struct HmacSha1 {
     inner: Sha1Core,
     outer: Sha1Core,
     /// Raw chaining values of the two states, for multi-buffer kernels.
-    #[allow(dead_code)]
     pub(crate) raw_inner: [u32; 5],
-    #[allow(dead_code)]
     pub(crate) raw_outer: [u32; 5],
+    /// Whether [`HmacSha1::mac_many`] may use the multi-buffer kernel.
+    multibuffer: bool,
 }
 
 impl core::fmt::Debug for HmacSha1 {
@@ -41,6 +41,11 @@ impl Drop for HmacSha1 {
 impl HmacSha1 {
     /// Precomputes the states for `key` (at most 64 octets; SRTP uses 20).
     pub(crate) fn new(key: &[u8]) -> Self {
+        Self::with_backend(key, false)
+    }
+
+    /// Like [`HmacSha1::new`]; `portable` keeps [`HmacSha1::mac_many`] off the SIMD kernel.
+    pub(crate) fn with_backend(key: &[u8], portable: bool) -> Self {
         debug_assert!(key.len() <= 64);
         let mut ipad = [0x36u8; 64];
         let mut opad = [0x5cu8; 64];
@@ -61,6 +66,27 @@ impl HmacSha1 {
             outer,
             raw_inner,
             raw_outer,
+            multibuffer: !portable,
+        }
+    }
+
+    /// HMAC-SHA1 of each of `msgs` into `out`: sixteen at a time in the AVX-512 kernel where
+    /// the CPU has it, else one by one.
+    #[inline]
+    pub(crate) fn mac_many(&self, msgs: &[&[u8]], out: &mut [[u8; 20]]) {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if self.multibuffer
+            && crate::backend::x86_64::sha1x16::hmac_sha1_batch(
+                &self.raw_inner,
+                &self.raw_outer,
+                msgs,
+                out,
+            )
+        {
+            return;
+        }
+        for (m, o) in msgs.iter().zip(out.iter_mut()) {
+            *o = self.mac(m, &[]);
         }
     }
 

@@ -16,6 +16,9 @@ pub(crate) enum Gcm {
     A128(Box<Aes128Gcm>),
     /// AES-256-GCM.
     A256(Box<Aes256Gcm>),
+    /// VAES/VPCLMULQDQ kernel, 128 or 256 bits.
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    Vaes(Box<crate::backend::x86_64::gcm::GcmVaes>),
 }
 
 impl core::fmt::Debug for Gcm {
@@ -25,6 +28,20 @@ impl core::fmt::Debug for Gcm {
 }
 
 impl Gcm {
+    /// The fastest implementation this CPU supports (the VAES kernel where present), or the
+    /// portable one if `portable`.
+    pub(crate) fn new_best(key: &[u8], portable: bool) -> Result<Self> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if !portable {
+            if let Some(v) = crate::backend::x86_64::gcm::GcmVaes::new(key) {
+                return Ok(Gcm::Vaes(Box::new(v)));
+            }
+        }
+        let _ = portable;
+        Gcm::new(key)
+    }
+
+    /// The portable (RustCrypto `aes-gcm`) implementation.
     pub(crate) fn new(key: &[u8]) -> Result<Self> {
         match key.len() {
             16 => Aes128Gcm::new_from_slice(key)
@@ -44,6 +61,8 @@ impl Gcm {
         let tag = match self {
             Gcm::A128(g) => g.encrypt_in_place_detached(n, aad, data),
             Gcm::A256(g) => g.encrypt_in_place_detached(n, aad, data),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            Gcm::Vaes(v) => return Ok(v.seal_in_place(nonce, aad, data)),
         }
         .map_err(|_| Error::InvalidParameter)?;
         let mut out = [0u8; 16];
@@ -65,6 +84,8 @@ impl Gcm {
         match self {
             Gcm::A128(g) => g.decrypt_in_place_detached(n, aad, data, t).is_ok(),
             Gcm::A256(g) => g.decrypt_in_place_detached(n, aad, data, t).is_ok(),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            Gcm::Vaes(v) => v.open_in_place(nonce, aad, data, tag),
         }
     }
 }

@@ -115,6 +115,10 @@ pub struct Policy {
     pub max_rtp_packets_per_key: u64,
     /// SRTCP packets one master key may protect or accept (default and maximum 2^31).
     pub max_rtcp_packets_per_key: u64,
+    /// Use only the portable (RustCrypto) code even where the CPU has the VAES, VPCLMULQDQ or
+    /// AVX-512 kernels (default false). For tests and side-by-side comparisons; the output is
+    /// the same either way.
+    pub force_portable: bool,
 }
 
 /// Default replay window (RFC 3711 recommends at least 64; libsrtp uses 128).
@@ -137,6 +141,7 @@ impl Policy {
             max_keys: 8,
             max_rtp_packets_per_key: MAX_RTP_PACKETS_PER_KEY,
             max_rtcp_packets_per_key: MAX_RTCP_PACKETS_PER_KEY,
+            force_portable: false,
         }
     }
 
@@ -220,7 +225,13 @@ impl Drop for SessionKeys {
 }
 
 impl SessionKeys {
-    fn derive(profile: Profile, prf: &AesCm, master_salt: &[u8], rtcp: bool) -> Result<Self> {
+    fn derive(
+        profile: Profile,
+        prf: &AesCm,
+        master_salt: &[u8],
+        rtcp: bool,
+        portable: bool,
+    ) -> Result<Self> {
         let (le, la, ls) = if rtcp {
             (Label::RtcpEncryption, Label::RtcpAuth, Label::RtcpSalt)
         } else {
@@ -233,14 +244,14 @@ impl SessionKeys {
         derive_with(prf, master_salt, ls, &mut salt[..profile.salt_len()]);
         let cipher = match profile.cipher() {
             CipherKind::Null => CipherState::Null,
-            CipherKind::AesCm => CipherState::AesCm(AesCm::new(key)?),
-            CipherKind::AesGcm => CipherState::Gcm(Gcm::new(key)?),
+            CipherKind::AesCm => CipherState::AesCm(AesCm::new_best(key, portable)?),
+            CipherKind::AesGcm => CipherState::Gcm(Gcm::new_best(key, portable)?),
         };
         key.zeroize();
         let auth = if profile.auth_key_len() > 0 {
             let mut ak = [0u8; 20];
             derive_with(prf, master_salt, la, &mut ak);
-            let h = HmacSha1::new(&ak);
+            let h = HmacSha1::with_backend(&ak, portable);
             ak.zeroize();
             Some(h)
         } else {
@@ -266,8 +277,8 @@ impl SessionKeys {
         }
         let cipher = match profile.cipher() {
             CipherKind::Null => CipherState::Null,
-            CipherKind::AesCm => CipherState::AesCm(AesCm::new(key)?),
-            CipherKind::AesGcm => CipherState::Gcm(Gcm::new(key)?),
+            CipherKind::AesCm => CipherState::AesCm(AesCm::new_best(key, false)?),
+            CipherKind::AesGcm => CipherState::Gcm(Gcm::new_best(key, false)?),
         };
         let mut s = [0u8; 14];
         s[..salt.len()].copy_from_slice(salt);
@@ -308,10 +319,10 @@ impl KeySet {
         })
     }
 
-    pub(crate) fn new(profile: Profile, mk: &MasterKey) -> Result<Self> {
+    pub(crate) fn new(profile: Profile, mk: &MasterKey, portable: bool) -> Result<Self> {
         let prf = AesCm::new(mk.key())?;
-        let rtp = SessionKeys::derive(profile, &prf, mk.salt(), false)?;
-        let rtcp = SessionKeys::derive(profile, &prf, mk.salt(), true)?;
+        let rtp = SessionKeys::derive(profile, &prf, mk.salt(), false, portable)?;
+        let rtcp = SessionKeys::derive(profile, &prf, mk.salt(), true, portable)?;
         let mut mki = [0u8; MAX_MKI_LEN];
         mki[..mk.mki().len()].copy_from_slice(mk.mki());
         Ok(KeySet {

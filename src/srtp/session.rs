@@ -96,6 +96,8 @@ pub struct Session {
     streams: StreamTable,
     max_rtp_packets: u64,
     max_rtcp_packets: u64,
+    /// Portable code only (see [`Policy::force_portable`]).
+    portable: bool,
 }
 
 impl Session {
@@ -105,7 +107,7 @@ impl Session {
         policy.validate()?;
         let mut keys = Vec::with_capacity(policy.max_keys);
         for mk in &policy.keys {
-            keys.push(KeySet::new(policy.profile, mk)?);
+            keys.push(KeySet::new(policy.profile, mk, policy.force_portable)?);
         }
         Ok(Session {
             profile: policy.profile,
@@ -116,6 +118,7 @@ impl Session {
             streams: StreamTable::new(policy.max_streams, policy.replay_window),
             max_rtp_packets: policy.max_rtp_packets_per_key,
             max_rtcp_packets: policy.max_rtcp_packets_per_key,
+            portable: policy.force_portable,
         })
     }
 
@@ -138,6 +141,7 @@ impl Session {
             streams: StreamTable::new(4, super::DEFAULT_REPLAY_WINDOW),
             max_rtp_packets: super::MAX_RTP_PACKETS_PER_KEY,
             max_rtcp_packets: super::MAX_RTCP_PACKETS_PER_KEY,
+            portable: false,
         })
     }
 
@@ -237,7 +241,8 @@ impl Session {
         if self.keys.len() >= self.max_keys {
             return Err(Error::CapacityExceeded);
         }
-        self.keys.push(KeySet::new(self.profile, &key)?);
+        self.keys
+            .push(KeySet::new(self.profile, &key, self.portable)?);
         Ok(())
     }
 
@@ -278,14 +283,32 @@ impl Session {
     /// Protects the RTP packet in `buf[..len]` in place and returns the SRTP length. `buf`
     /// must have room for [`Session::rtp_overhead`] more octets.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let c = self.protect_rtp_claim(buf, len)?;
+        let keys = &self.keys.get(self.send_key).ok_or(Error::UnknownKey)?.rtp;
+        if let Some(auth) = &keys.auth {
+            encrypt_rtp_cm(keys, buf, &c);
+            let roc = c.roc_bytes();
+            let tag = auth.mac(&buf[..c.len], &roc);
+            self.write_rtp_trailer(buf, &c, &tag);
+            Ok(c.out_len)
+        } else {
+            self.seal_rtp_gcm(buf, &c)
+        }
+    }
+
+    /// Checks a packet for sending and claims its index (replay window, stream, key counter).
+    /// After this succeeds the index is spent whatever happens next, so keystream is never
+    /// reused.
+    #[inline]
+    fn protect_rtp_claim(&mut self, buf: &[u8], len: usize) -> Result<Claim> {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
         let h = rtp_header_len(pkt)?;
         let out_len = len + self.rtp_overhead();
         if buf.len() < out_len {
             return Err(Error::BufferTooSmall);
         }
-        let seq = u16::from_be_bytes([buf[2], buf[3]]);
-        let ssrc = be32(buf, 8)?;
+        let seq = u16::from_be_bytes([pkt[2], pkt[3]]);
+        let ssrc = be32(pkt, 8)?;
         let key = self.keys.get(self.send_key).ok_or(Error::UnknownKey)?;
         if key.rtp_packets >= self.max_rtp_packets {
             return Err(Error::KeyExhausted);
@@ -305,35 +328,6 @@ impl Session {
                 seq as u64
             }
         };
-        let tag_len = self.profile.rtp_tag_len();
-        let mki_len = self.mki_len;
-        let mki = key.mki;
-        let keys = &key.rtp;
-        match &keys.cipher {
-            CipherState::Gcm(g) => {
-                let iv = gcm_rtp_iv(&keys.salt, ssrc, index);
-                let (head, rest) = buf.split_at_mut(h);
-                let tag = g.seal(&iv, head, &mut rest[..len - h])?;
-                let (t_at, m_at) = if GCM_MKI_AFTER_TAG {
-                    (len, len + tag_len)
-                } else {
-                    (len + mki_len, len)
-                };
-                buf[t_at..t_at + tag_len].copy_from_slice(&tag[..tag_len]);
-                buf[m_at..m_at + mki_len].copy_from_slice(&mki[..mki_len]);
-            }
-            other => {
-                if let CipherState::AesCm(c) = other {
-                    let iv = srtp_iv(&keys.salt, ssrc, index);
-                    c.apply_keystream(&iv, &mut buf[h..len]);
-                }
-                let auth = keys.auth.as_ref().ok_or(Error::InvalidParameter)?;
-                let roc = ((index >> 16) as u32).to_be_bytes();
-                let tag = auth.mac(&buf[..len], &roc);
-                buf[len..len + mki_len].copy_from_slice(&mki[..mki_len]);
-                buf[len + mki_len..out_len].copy_from_slice(&tag[..tag_len]);
-            }
-        }
         let slot = match slot {
             Some(s) => s,
             None => self.streams.find_or_insert(ssrc)?,
@@ -342,12 +336,69 @@ impl Session {
         if let Some(k) = self.keys.get_mut(self.send_key) {
             k.rtp_packets += 1;
         }
-        Ok(out_len)
+        Ok(Claim {
+            h,
+            len,
+            out_len,
+            ssrc,
+            index,
+        })
+    }
+
+    /// Writes the MKI and the (truncated) tag of a HMAC profile after the packet.
+    #[inline]
+    fn write_rtp_trailer(&self, buf: &mut [u8], c: &Claim, tag: &[u8; 20]) {
+        let mki_len = self.mki_len;
+        let tag_len = self.profile.rtp_tag_len();
+        if let Some(k) = self.keys.get(self.send_key) {
+            buf[c.len..c.len + mki_len].copy_from_slice(&k.mki[..mki_len]);
+        }
+        buf[c.len + mki_len..c.out_len].copy_from_slice(&tag[..tag_len]);
+    }
+
+    fn seal_rtp_gcm(&self, buf: &mut [u8], c: &Claim) -> Result<usize> {
+        let key = self.keys.get(self.send_key).ok_or(Error::UnknownKey)?;
+        let keys = &key.rtp;
+        let CipherState::Gcm(g) = &keys.cipher else {
+            return Err(Error::InvalidParameter);
+        };
+        let (len, tag_len, mki_len) = (c.len, self.profile.rtp_tag_len(), self.mki_len);
+        let iv = gcm_rtp_iv(&keys.salt, c.ssrc, c.index);
+        let (head, rest) = buf.split_at_mut(c.h);
+        let tag = g.seal(&iv, head, &mut rest[..len - c.h])?;
+        let (t_at, m_at) = if GCM_MKI_AFTER_TAG {
+            (len, len + tag_len)
+        } else {
+            (len + mki_len, len)
+        };
+        buf[t_at..t_at + tag_len].copy_from_slice(&tag[..tag_len]);
+        buf[m_at..m_at + mki_len].copy_from_slice(&key.mki[..mki_len]);
+        Ok(c.out_len)
     }
 
     /// Verifies and decrypts the SRTP packet in `buf[..len]` in place and returns the RTP
     /// length. On any error the session is unchanged.
     pub fn unprotect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let c = self.unprotect_rtp_check(buf, len)?;
+        let key = self.keys.get(c.ki).ok_or(Error::UnknownKey)?;
+        verify_decrypt_rtp(
+            &key.rtp,
+            buf,
+            c.h,
+            c.body_len,
+            c.tag_at,
+            self.profile.rtp_tag_len(),
+            c.ssrc,
+            c.index,
+        )?;
+        self.unprotect_rtp_commit(&c)
+    }
+
+    /// Everything about an incoming SRTP packet that can be checked before authentication:
+    /// lengths, header, MKI, key budget, index and replay window, stream capacity. No state
+    /// changes.
+    #[inline]
+    fn unprotect_rtp_check(&self, buf: &[u8], len: usize) -> Result<Check> {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
         let tag_len = self.profile.rtp_tag_len();
         let mki_len = self.mki_len;
@@ -385,16 +436,122 @@ impl Session {
                 seq as u64
             }
         };
-        verify_decrypt_rtp(&key.rtp, buf, h, body_len, tag_at, tag_len, ssrc, index)?;
-        let slot = match slot {
-            Some(s) => s,
-            None => self.streams.find_or_insert(ssrc)?,
-        };
-        self.streams.get_mut(slot).rx.window.update(index);
-        if let Some(k) = self.keys.get_mut(ki) {
+        Ok(Check {
+            ki,
+            h,
+            body_len,
+            tag_at,
+            ssrc,
+            index,
+        })
+    }
+
+    /// Records an authenticated SRTP packet.
+    #[inline]
+    fn unprotect_rtp_commit(&mut self, c: &Check) -> Result<usize> {
+        let slot = self.streams.find_or_insert(c.ssrc)?;
+        self.streams.get_mut(slot).rx.window.update(c.index);
+        if let Some(k) = self.keys.get_mut(c.ki) {
             k.rtp_packets += 1;
         }
-        Ok(body_len)
+        Ok(c.body_len)
+    }
+
+    /// Up to `LANES` packets of an HMAC profile: check each, authenticate them all in one
+    /// multi-buffer call, then accept them in order, re-checking each against the state the
+    /// earlier ones left (so a batch gives exactly what the single calls give).
+    fn unprotect_rtp_lanes(&mut self, pk: &mut [(&mut [u8], usize)], rs: &mut [Result<usize>]) {
+        let mut checks = [Check::EMPTY; LANES];
+        let mut ok = [false; LANES];
+        for (i, (buf, len)) in pk.iter().enumerate() {
+            match self.unprotect_rtp_check(buf, *len) {
+                Ok(c) => {
+                    checks[i] = c;
+                    ok[i] = true;
+                }
+                Err(e) => rs[i] = Err(e),
+            }
+        }
+        // The ROC goes right after the authenticated octets (over the trailer, saved first and
+        // restored after hashing) so each message is contiguous.
+        let mut saved = [[0u8; 4]; LANES];
+        for (i, (buf, _)) in pk.iter_mut().enumerate() {
+            if ok[i] {
+                let at = checks[i].body_len;
+                saved[i].copy_from_slice(&buf[at..at + 4]);
+                buf[at..at + 4].copy_from_slice(&((checks[i].index >> 16) as u32).to_be_bytes());
+            }
+        }
+        let mut tags = [[0u8; 20]; LANES];
+        let mut done = [false; LANES];
+        // One multi-buffer call per master key present in the batch (usually one).
+        for first in 0..pk.len() {
+            if !ok[first] || done[first] {
+                continue;
+            }
+            let ki = checks[first].ki;
+            let Some(auth) = self.keys.get(ki).and_then(|k| k.rtp.auth.as_ref()) else {
+                continue;
+            };
+            let mut msgs: [&[u8]; LANES] = [&[]; LANES];
+            let mut lane = [0usize; LANES];
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter().enumerate().skip(first) {
+                if ok[i] && !done[i] && checks[i].ki == ki {
+                    msgs[n] = &buf[..checks[i].body_len + 4];
+                    lane[n] = i;
+                    done[i] = true;
+                    n += 1;
+                }
+            }
+            let mut out = [[0u8; 20]; LANES];
+            hmac_many(auth, &msgs[..n], &mut out[..n]);
+            for j in 0..n {
+                tags[lane[j]] = out[j];
+            }
+        }
+        for (i, (buf, _)) in pk.iter_mut().enumerate() {
+            if ok[i] {
+                let at = checks[i].body_len;
+                buf[at..at + 4].copy_from_slice(&saved[i]);
+            }
+        }
+        let tag_len = self.profile.rtp_tag_len();
+        for (i, (buf, len)) in pk.iter_mut().enumerate() {
+            if !ok[i] {
+                continue;
+            }
+            // Re-check against the state the earlier packets of this batch left.
+            let c = match self.unprotect_rtp_check(buf, *len) {
+                Ok(c) => c,
+                Err(e) => {
+                    rs[i] = Err(e);
+                    continue;
+                }
+            };
+            if c.index != checks[i].index || c.ki != checks[i].ki || !done[i] {
+                // The index estimate moved (a wrap inside the batch): do it the long way.
+                rs[i] = self.unprotect_rtp(buf, *len);
+                continue;
+            }
+            let Some(keys) = self.keys.get(c.ki).map(|k| &k.rtp) else {
+                rs[i] = Err(Error::UnknownKey);
+                continue;
+            };
+            if !bool::from(tags[i][..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
+                rs[i] = Err(Error::AuthFailed);
+                continue;
+            }
+            let claim = Claim {
+                h: c.h,
+                len: c.body_len,
+                out_len: c.body_len,
+                ssrc: c.ssrc,
+                index: c.index,
+            };
+            encrypt_rtp_cm(keys, buf, &claim);
+            rs[i] = self.unprotect_rtp_commit(&c);
+        }
     }
 
     /// Protects the RTCP packet (or compound packet) in `buf[..len]` in place and returns the
@@ -568,10 +725,67 @@ impl Session {
         if results.len() < packets.len() {
             return Err(Error::InvalidParameter);
         }
-        for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-            *r = self.protect_rtp(buf, *len);
+        if self.profile.is_aead() {
+            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
+                *r = self.protect_rtp(buf, *len);
+            }
+            return Ok(());
+        }
+        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
+            self.protect_rtp_lanes(pk, rs);
         }
         Ok(())
+    }
+
+    /// Up to `LANES` packets of an HMAC profile: claim every index in order (exactly as the
+    /// single calls would), encrypt, then authenticate them all in one multi-buffer call.
+    fn protect_rtp_lanes(&mut self, pk: &mut [(&mut [u8], usize)], rs: &mut [Result<usize>]) {
+        let mut claims = [Claim::EMPTY; LANES];
+        let mut ok = [false; LANES];
+        for (i, (buf, len)) in pk.iter().enumerate() {
+            match self.protect_rtp_claim(buf, *len) {
+                Ok(c) => {
+                    claims[i] = c;
+                    ok[i] = true;
+                }
+                Err(e) => rs[i] = Err(e),
+            }
+        }
+        let Some(keys) = self.keys.get(self.send_key).map(|k| &k.rtp) else {
+            return;
+        };
+        let Some(auth) = &keys.auth else {
+            return;
+        };
+        // Encrypt, and put the ROC after each packet so the authenticated octets are contiguous
+        // (the trailer overwrites it afterwards).
+        for (i, (buf, _)) in pk.iter_mut().enumerate() {
+            if ok[i] {
+                let c = &claims[i];
+                encrypt_rtp_cm(keys, buf, c);
+                buf[c.len..c.len + 4].copy_from_slice(&c.roc_bytes());
+            }
+        }
+        let mut tags = [[0u8; 20]; LANES];
+        {
+            let mut msgs: [&[u8]; LANES] = [&[]; LANES];
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter().enumerate() {
+                if ok[i] {
+                    msgs[n] = &buf[..claims[i].len + 4];
+                    n += 1;
+                }
+            }
+            hmac_many(auth, &msgs[..n], &mut tags[..n]);
+        }
+        let mut n = 0;
+        for (i, (buf, _)) in pk.iter_mut().enumerate() {
+            if ok[i] {
+                self.write_rtp_trailer(buf, &claims[i], &tags[n]);
+                rs[i] = Ok(claims[i].out_len);
+                n += 1;
+            }
+        }
     }
 
     /// Unprotects many SRTP packets in one call; see [`Session::protect_rtp_batch`].
@@ -583,8 +797,14 @@ impl Session {
         if results.len() < packets.len() {
             return Err(Error::InvalidParameter);
         }
-        for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-            *r = self.unprotect_rtp(buf, *len);
+        if self.profile.is_aead() {
+            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
+                *r = self.unprotect_rtp(buf, *len);
+            }
+            return Ok(());
+        }
+        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
+            self.unprotect_rtp_lanes(pk, rs);
         }
         Ok(())
     }
@@ -618,6 +838,77 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Packets handled together by the batch forms (the width of the multi-buffer HMAC kernel).
+const LANES: usize = 16;
+
+/// A claimed SRTP index and where the packet's parts are.
+#[derive(Clone, Copy, Debug)]
+struct Claim {
+    /// Header length.
+    h: usize,
+    /// RTP length.
+    len: usize,
+    /// SRTP length.
+    out_len: usize,
+    ssrc: u32,
+    index: u64,
+}
+
+impl Claim {
+    const EMPTY: Claim = Claim {
+        h: 0,
+        len: 0,
+        out_len: 0,
+        ssrc: 0,
+        index: 0,
+    };
+
+    #[inline]
+    fn roc_bytes(&self) -> [u8; 4] {
+        ((self.index >> 16) as u32).to_be_bytes()
+    }
+}
+
+/// What [`Session::unprotect_rtp_check`] found out about a packet.
+#[derive(Clone, Copy, Debug)]
+struct Check {
+    /// Index of the master key in the session.
+    ki: usize,
+    h: usize,
+    /// Length of header and encrypted portion (the RTP length after unprotecting).
+    body_len: usize,
+    tag_at: usize,
+    ssrc: u32,
+    index: u64,
+}
+
+impl Check {
+    const EMPTY: Check = Check {
+        ki: 0,
+        h: 0,
+        body_len: 0,
+        tag_at: 0,
+        ssrc: 0,
+        index: 0,
+    };
+}
+
+/// Encrypts the payload of a claimed packet in place (no-op for the NULL cipher).
+#[inline]
+fn encrypt_rtp_cm(keys: &SessionKeys, buf: &mut [u8], c: &Claim) {
+    if let CipherState::AesCm(a) = &keys.cipher {
+        let iv = srtp_iv(&keys.salt, c.ssrc, c.index);
+        a.apply_keystream(&iv, &mut buf[c.h..c.len]);
+    }
+}
+
+/// HMAC-SHA1 of many messages under one key: the multi-buffer kernel where the CPU has one,
+/// else one message at a time.
+#[inline]
+fn hmac_many(auth: &super::auth::HmacSha1, msgs: &[&[u8]], out: &mut [[u8; 20]]) {
+    auth.mac_many(msgs, out);
 }
 
 /// Authenticates and decrypts one SRTP packet whose header is `buf[..h]`, encrypted portion

@@ -20,3 +20,12 @@ for src in ffi/tests/c/*.c; do
   valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
     "$out/$name" >/dev/null
 done
+
+echo "-- install + pkg-config + shared library"
+rm -rf "$out/prefix"
+PREFIX="$out/prefix" bash scripts/install-c.sh >/dev/null
+export PKG_CONFIG_PATH="$out/prefix/lib/pkgconfig"
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror ffi/tests/c/srtp_interop.c -o "$out/srtp_interop-shared" \
+  $(pkg-config --cflags --libs prose_sec) -lsrtp2
+LD_LIBRARY_PATH="$out/prefix/lib" "$out/srtp_interop-shared" | tail -1

@@ -162,8 +162,8 @@ fn expand256(key: &[u8], out: &mut [[u8; 16]; 15]) {
     pair!(7, 0x40);
 }
 
-/// Round keys broadcast to all four 128-bit lanes of zmm registers.
-#[derive(Clone, Copy)]
+/// Round keys broadcast to all four 128-bit lanes of zmm registers; wiped when dropped (they
+/// live on the stack of one call).
 pub(crate) struct Zkeys {
     k: [__m512i; 14],
     last: __m512i,
@@ -220,8 +220,24 @@ pub(crate) fn rev_mask() -> __m512i {
     ))
 }
 
+impl Drop for Zkeys {
+    fn drop(&mut self) {
+        // SAFETY: a `Zkeys` is only ever built by `zkeys`, which is compiled for (and only
+        // called after detection of) AVX-512F, so `wipe_zkeys` may run here.
+        unsafe { wipe_zkeys(self) }
+    }
+}
+
+/// Volatile zeroing of the broadcast round keys, one 512-bit store each.
+#[target_feature(enable = "avx512f")]
+fn wipe_zkeys(z: &mut Zkeys) {
+    z.k.zeroize();
+    z.last.zeroize();
+}
+
 vaes_fn! {
     /// Broadcasts the round keys into zmm registers.
+    #[inline]
     pub(crate) fn zkeys(rk: &RoundKeys) -> Zkeys {
         let mut k = [_mm512_setzero_si512(); 14];
         for (dst, src) in k.iter_mut().zip(rk.keys.iter()) {
@@ -267,7 +283,20 @@ vaes_fn! {
         _mm512_mask_add_epi64(lo, carry << 1, lo, _mm512_set1_epi64(1))
     }
 
+    fn ctr_impl(rk: &RoundKeys, iv: &[u8; 16], data: &mut [u8]) {
+        let zk = zkeys(rk);
+        ctr_xor(&zk, iv, data);
+    }
+
+    fn ctr_many_impl(rk: &RoundKeys, ivs: &[[u8; 16]], datas: &mut [&mut [u8]]) {
+        let zk = zkeys(rk);
+        for (iv, data) in ivs.iter().zip(datas.iter_mut()) {
+            ctr_xor(&zk, iv, data);
+        }
+    }
+
     /// XORs the CTR keystream starting at `iv` into `data`.
+    #[inline]
     fn ctr_xor(zk: &Zkeys, iv: &[u8; 16], data: &mut [u8]) {
         let rev = rev_mask();
         // SAFETY: `iv` is 16 readable octets; the load is unaligned.
@@ -360,11 +389,8 @@ impl AesCtrVaes {
     /// modulo 2^128, exactly like `ctr::Ctr128BE`.
     pub fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
         // SAFETY: `self` exists only if `available()` returned true in `new`, so every target
-        // feature these functions are compiled for is present.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            ctr_xor(&zk, iv, data);
-        }
+        // feature `ctr_impl` is compiled for is present.
+        unsafe { ctr_impl(&self.rk, iv, data) }
     }
 
     /// Applies the keystream of `ivs[i]` to `datas[i]` for every packet, broadcasting the round
@@ -375,12 +401,7 @@ impl AesCtrVaes {
             return false;
         }
         // SAFETY: as in `apply_keystream`, the features were detected in `new`.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            for (iv, data) in ivs.iter().zip(datas.iter_mut()) {
-                ctr_xor(&zk, iv, data);
-            }
-        }
+        unsafe { ctr_many_impl(&self.rk, ivs, datas) };
         true
     }
 }
