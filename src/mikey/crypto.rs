@@ -151,3 +151,22 @@ impl MessageSigner for crate::eccsi::SigningKey {
         crate::eccsi::SigningKey::sign(self, msg, &mut rand_core::OsRng)
     }
 }
+
+/// The crate's SAKKE: the KMS public key encapsulates to any identity.
+impl SakkeEncapsulator for crate::sakke::KmsPublic {
+    fn encapsulate(&self, id: &[u8], ssv: &[u8; SSV_LEN]) -> Result<[u8; SED_LEN]> {
+        crate::sakke::encapsulate(self, id, &crate::sakke::Ssv::new(*ssv))
+    }
+}
+
+/// The crate's SAKKE: a member's validated RSK with its precomputation; decapsulation
+/// checks `[r]([b]P + Z) == R`.
+impl SakkeDecapsulator for crate::sakke::DecapsulationKey {
+    fn identity(&self) -> &[u8] {
+        self.id()
+    }
+    fn decapsulate(&self, sed: &[u8]) -> Result<Zeroizing<[u8; SSV_LEN]>> {
+        let ssv = crate::sakke::DecapsulationKey::decapsulate(self, sed)?;
+        Ok(Zeroizing::new(*ssv.as_bytes()))
+    }
+}
