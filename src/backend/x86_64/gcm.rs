@@ -6,6 +6,9 @@
 //!   The key object holds `H, H², …, H¹⁶` (POLYVAL "dot" powers); a chunk of up to sixteen blocks
 //!   is multiplied by the matching powers with 512-bit carry-less multiplies, the 256-bit
 //!   products are summed unreduced, and one Montgomery reduction per chunk finishes it.
+//! - Counter blocks: for data up to 4000 octets (every SRTP packet) they are built directly in
+//!   memory order (J0's last octet is 1 and cannot carry); longer data uses byte-reversed
+//!   counters with a 32-bit add, which wraps exactly like GCM's inc32.
 //! - Encryption and GHASH run in one pass over the data. On open, the ciphertext is hashed and
 //!   decrypted in the same pass; if the tag does not match, the keystream is applied a second time,
 //!   which restores the ciphertext, so `data` is unchanged when `open_in_place` returns false.
@@ -286,13 +289,16 @@ gcm_fn! {
         let fast = data.len() <= 250 * 16;
         let j0b = _mm512_broadcast_i32x4(load_xmm(j0));
         let (base, shuf) = if fast {
-            (j0b, _mm512_broadcast_i32x4(_mm_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)))
+            let identity =
+                _mm_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+            (j0b, _mm512_broadcast_i32x4(identity))
         } else {
             (_mm512_shuffle_epi8(j0b, rev), rev)
         };
         let inc = |a: i32, b: i32, c: i32, d: i32| {
             if fast {
-                _mm512_set_epi32(d << 24, 0, 0, 0, c << 24, 0, 0, 0, b << 24, 0, 0, 0, a << 24, 0, 0, 0)
+                let (a, b, c, d) = (a << 24, b << 24, c << 24, d << 24);
+                _mm512_set_epi32(d, 0, 0, 0, c, 0, 0, 0, b, 0, 0, 0, a, 0, 0, 0)
             } else {
                 _mm512_set_epi32(0, 0, 0, d, 0, 0, 0, c, 0, 0, 0, b, 0, 0, 0, a)
             }
@@ -450,6 +456,9 @@ impl GcmVaes {
     }
 
     /// Encrypts `data` in place and returns the 16-octet tag over `aad` and the ciphertext.
+    ///
+    /// Standard AES-GCM with a 96-bit nonce (NIST SP 800-38D; RFC 7714 uses it as is). GCM
+    /// itself is defined for data up to 2^36 - 32 octets; SRTP packets are far below that.
     pub fn seal_in_place(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
         // SAFETY: `self` exists only if `available()` returned true in `new`, so every target
         // feature `seal_impl` is compiled for is present.
