@@ -450,7 +450,7 @@ fn mcptt_round_trip_with_vendor_keys() {
             .unwrap_err(),
         Error::InvalidSignature
     );
-    // A revoked status is returned for the caller to apply.
+    // Another status word (e.g. a revocation) is returned for the caller to apply.
     let revoked = kp(0, 0);
     let spec2 = GmkMessageSpec {
         key_params: Some(&revoked),
