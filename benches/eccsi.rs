@@ -403,6 +403,13 @@ fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
         });
     }
 
+    {
+        let refs: Vec<&[u8]> = f.ids.iter().map(|v| v.as_slice()).collect();
+        g.bench_function("issue_many_64/prose-sec", |b| {
+            b.iter(|| f.ksak.issue_many(&refs, &mut OsRng))
+        });
+    }
+
     // --- member validation of SSK/PVT (rotating pairs) ---
     let mut i = 0usize;
     g.bench_function("validate/prose-sec", |b| {

@@ -10,12 +10,20 @@
 //! Identifiers are the raw identifier octets (ProSe: `"YYYY-MM\0URI\0"`; MCPTT: the 32-octet UID).
 //!
 //! # Design notes
-//! - Arithmetic is `p256`'s (complete projective formulas, constant-time field and scalar
-//!   inversions). On top of it, [`mul`] keeps a process-wide comb of `G`: a secret scalar
-//!   (KSAK, v, SSK, j) is recoded into signed radix-32 digits without branches and each window
-//!   is read by a masked scan of all its entries, so `[j]G` costs 52 mixed additions and no
-//!   doublings. Verification (public data) uses variable-time code: an interleaved wNAF chain for
-//!   `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT`, or, for a cached signer, two fixed-base tables.
+//! - Scalars (mod q) are `p256::Scalar`. Field and point arithmetic are this module's own
+//!   (`field`, `point`): `p256` 0.13 keeps its field private and out of line, and has no batch
+//!   normalisation; owning them gives inlined Montgomery products, batch inversion and Jacobian
+//!   formulas. `p256` remains the reference the property tests compare against.
+//! - Secret scalars (KSAK, v, SSK, j) go through a process-wide comb of `G` (52 windows of signed
+//!   radix-32 digits, recoded without branches), each window read by a masked scan of all its
+//!   16 entries and added with the complete formulas of Renes–Costello–Batina, so `[k]G` costs 52
+//!   mixed additions, no doublings and no secret-dependent branch or index. Affine results use
+//!   a constant-time Fermat inversion.
+//! - Verification handles public data only and is variable time (`_vartime` functions): one
+//!   interleaved wNAF chain for `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT` (256 shared doublings; the
+//!   odd multiples of G (static) and of KPAK (built with the [`Kpak`]) are precomputed), and
+//!   `Jx = r` is checked as `X = r·Z²` without an inversion. A [`Verifier`] replaces the chain by
+//!   two comb walks (G's and one built for its signer's `Y`).
 //! - The signing inversion `(HE + r·SSK)^-1` is blinded by a secret factor derived from SSK, j and
 //!   HE, so the fast variable-time inversion sees only a uniformly distributed value.
 //! - `r` is the affine x-coordinate of `J` as an integer. RFC 6507 lets `Jx` lie in `[q, p)`;
@@ -41,9 +49,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use crate::{Error, Result};
-use field::Fe;
+use field::{batch_invert, Fe};
 use mul::{g_comb, g_odd, lincomb_vartime, wnaf_vartime, Comb, OddMultiples, G_WNAF};
-use point::{normalize_batch, Aff, Jac};
+use point::{normalize_batch, Aff, Jac, Proj};
 
 /// Length of an ECCSI signature: `r` (32) ‖ `s` (32) ‖ `PVT` (65, `04‖x‖y`).
 pub const SIGNATURE_LEN: usize = 129;
@@ -65,9 +73,9 @@ const G_SEC1: [u8; POINT_LEN] = [
 ];
 
 /// wNAF width for KPAK and PVT inside a verification chain (tables of 2^(w-2) odd multiples).
-const KPAK_WNAF: usize = 6;
+const KPAK_WNAF: usize = 8;
 const PVT_WNAF: usize = 5;
-type KpakOdd = OddMultiples<16>;
+type KpakOdd = OddMultiples<64>;
 type PvtOdd = OddMultiples<8>;
 /// Fixed-base table of a cached signer's `Y`.
 type YTable = Comb<5, 52, 16>;
@@ -210,15 +218,47 @@ impl Ksak {
         self.issue_with_kpak(&self.1, id, rng)
     }
 
-    /// [`Ksak::issue`] for many identifiers, computing KPAK once.
+    /// [`Ksak::issue`] for many identifiers: the PVTs' affine conversions share one field
+    /// inversion (Montgomery's trick, constant time). An identifier whose draw must restart
+    /// (probability about 2^-256) is issued on its own.
     pub fn issue_many(
         &self,
         ids: &[&[u8]],
         rng: &mut impl CryptoRngCore,
     ) -> Vec<Result<(Ssk, [u8; POINT_LEN])>> {
-        ids.iter()
-            .map(|id| self.issue_with_kpak(&self.1, id, rng))
-            .collect()
+        let mut vs: Vec<Result<Scalar>> = ids.iter().map(|_| random_scalar(rng)).collect();
+        let pts: Vec<Proj> = vs
+            .iter()
+            .map(|v| match v {
+                Ok(v) => g_comb().mul_ct(v),
+                Err(_) => Proj::IDENTITY,
+            })
+            .collect();
+        let mut zinv: Vec<Fe> = pts.iter().map(|p| p.z).collect();
+        batch_invert(&mut zinv);
+        let mut out = Vec::with_capacity(ids.len());
+        for ((id, v), (p, zi)) in ids.iter().zip(vs.iter()).zip(pts.iter().zip(zinv.iter())) {
+            let res = match v {
+                Err(e) => Err(*e),
+                Ok(v) => {
+                    let pvt = Aff {
+                        x: p.x.mul(zi),
+                        y: p.y.mul(zi),
+                        inf: false,
+                    }
+                    .to_sec1();
+                    match pvt.and_then(|pvt| self.finish_issue(&self.1, id, v, pvt)) {
+                        Some(pair) => Ok(pair),
+                        None => self.issue_with_kpak(&self.1, id, rng),
+                    }
+                }
+            };
+            out.push(res);
+        }
+        for v in vs.iter_mut().flatten() {
+            v.zeroize();
+        }
+        out
     }
 
     fn issue_with_kpak(
@@ -241,6 +281,17 @@ impl Ksak {
     /// One attempt of §5.1.1 with a given `v`; `None` when the RFC says to restart.
     fn issue_with_v(&self, kpak: &Kpak, id: &[u8], v: &Scalar) -> Option<(Ssk, [u8; POINT_LEN])> {
         let pvt = g_comb().mul_ct(v).to_affine().to_sec1()?;
+        self.finish_issue(kpak, id, v, pvt)
+    }
+
+    /// §5.1.1 steps 3-5 once `PVT = [v]G` is known; `None` when the RFC says to restart.
+    fn finish_issue(
+        &self,
+        kpak: &Kpak,
+        id: &[u8],
+        v: &Scalar,
+        pvt: [u8; POINT_LEN],
+    ) -> Option<(Ssk, [u8; POINT_LEN])> {
         let hs = reduce(&hash_hs(&kpak.sec1, id, &pvt));
         if bool::from(hs.is_zero()) {
             return None;

@@ -30,6 +30,7 @@ mod hash;
 mod mont;
 mod pairing;
 pub(crate) mod params;
+mod safegcd;
 mod scalar;
 mod table;
 
@@ -488,6 +489,13 @@ mod testing {
     pub fn fp_invert_canonical(a: &[u64; 16]) -> [u64; 16] {
         Fp::from_canonical(a).invert().to_canonical()
     }
+    /// Inverses mod p and mod q by Fermat (reference for the safegcd path), canonical limbs.
+    pub fn invert_fermat_canonical(a: &[u64; 16]) -> ([u64; 16], [u64; 16]) {
+        (
+            Fp::from_canonical(a).invert_fermat().to_canonical(),
+            Scalar(*a).invert_fermat().0,
+        )
+    }
     /// sqrt mod p on canonical limbs (None if not a square).
     pub fn fp_sqrt_canonical(a: &[u64; 16]) -> Option<[u64; 16]> {
         Option::<Fp>::from(Fp::from_canonical(a).sqrt()).map(|r| r.to_canonical())
@@ -519,6 +527,12 @@ mod testing {
         let r = Affine::decode_on_curve(r)?;
         let q = Affine::decode_on_curve(q)?;
         Ok(pairing::pairing(&r, &q).to_be_bytes())
+    }
+    /// `<R, Q>` by the binary-digit Miller loop (reference for the NAF loop).
+    pub fn pairing_binary(r: &[u8], q: &[u8]) -> crate::Result<[u8; 128]> {
+        let r = Affine::decode_on_curve(r)?;
+        let q = Affine::decode_on_curve(q)?;
+        Ok(pairing::pairing_binary(&r, &q).to_be_bytes())
     }
     /// `<K, R>` through the precomputed lines of K.
     pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {

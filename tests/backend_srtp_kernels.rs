@@ -208,8 +208,8 @@ proptest! {
     fn ctr_many_matches_single(
         key in prop::array::uniform16(any::<u8>()),
         packets in prop::collection::vec(
-            (prop::array::uniform16(any::<u8>()), prop::collection::vec(any::<u8>(), 0..400)),
-            0..20,
+            (prop::array::uniform16(any::<u8>()), prop::collection::vec(any::<u8>(), 0..1300)),
+            0..24,
         ),
     ) {
         if let Some(c) = AesCtrVaes::new(&key) {

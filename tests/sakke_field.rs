@@ -76,6 +76,9 @@ proptest! {
         } else {
             prop_assert_eq!((&a * &inv) % p(), BigUint::one());
         }
+        // safegcd (the engine's path) against Fermat
+        let (fermat_p, _) = t::invert_fermat_canonical(&la);
+        prop_assert_eq!(big(&fermat_p), inv.clone());
         let is_sq = a.is_zero() || a.modpow(&((p() - 1u32) >> 1), &p()).is_one();
         match t::fp_sqrt_canonical(&la) {
             Some(r) => { prop_assert!(is_sq); prop_assert_eq!((big(&r) * big(&r)) % p(), a); }
@@ -89,6 +92,8 @@ proptest! {
         prop_assert_eq!(big(&m), (&a * &b) % q());
         if a.is_zero() { prop_assert!(big(&inv).is_zero()); }
         else { prop_assert_eq!((&a * big(&inv)) % q(), BigUint::one()); }
+        let (_, fermat_q) = t::invert_fermat_canonical(&limbs(&a));
+        prop_assert_eq!(fermat_q, inv);
         let red = t::scalar_reduce(&raw);
         prop_assert_eq!(BigUint::from_bytes_be(&red), BigUint::from_bytes_be(&raw) % q());
     }
@@ -224,6 +229,7 @@ proptest! {
         prop_assert_eq!(t::pairing(&pa, &pb).unwrap(), want);
         prop_assert_eq!(t::pairing_precomputed(&pa, &pb).unwrap(), want);
         prop_assert_eq!(t::pairing(&pb, &pa).unwrap(), want);
+        prop_assert_eq!(t::pairing_binary(&pa, &pb).unwrap(), want);
     }
 }
 

@@ -65,11 +65,11 @@ fn signed_digits<const W: usize, const N: usize>(k: &Scalar) -> [i8; N] {
 
 /// Width-W non-adjacent form of `k` (variable time: for public scalars only), least significant
 /// digit first; non-zero digits are odd and in (-2^(W-1), 2^(W-1)).
-pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i8; SCALAR_BITS] {
-    debug_assert!((2..=8).contains(&W));
+pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i16; SCALAR_BITS] {
+    debug_assert!((2..=14).contains(&W));
     let l = limbs(k);
     let mut n = [l[0], l[1], l[2], l[3], 0u64];
-    let mut out = [0i8; SCALAR_BITS];
+    let mut out = [0i16; SCALAR_BITS];
     for o in out.iter_mut() {
         if (n[0] | n[1] | n[2] | n[3] | n[4]) == 0 {
             break;
@@ -79,7 +79,7 @@ pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i8; SCALAR_BITS] {
             if d >= 1 << (W - 1) {
                 d -= 1 << W;
             }
-            *o = d as i8;
+            *o = d as i16;
             if d > 0 {
                 // n -= d (n >= d since n mod 2^W = d).
                 let mut borrow = d as u64;
@@ -208,7 +208,7 @@ impl<const E: usize> OddMultiples<E> {
 
 /// `Σ [k_i]P_i` in variable time from wNAF digits and odd-multiple tables (Straus: one chain of
 /// doublings shared by every term). Public data only.
-pub(crate) fn lincomb_vartime(terms: &[(&[i8; SCALAR_BITS], &[Aff])]) -> Jac {
+pub(crate) fn lincomb_vartime(terms: &[(&[i16; SCALAR_BITS], &[Aff])]) -> Jac {
     let top = terms
         .iter()
         .filter_map(|(d, _)| d.iter().rposition(|&x| x != 0))
@@ -238,8 +238,8 @@ pub(crate) fn lincomb_vartime(terms: &[(&[i8; SCALAR_BITS], &[Aff])]) -> Jac {
 /// The generator's comb (constant-time signing path and cached verification).
 pub(crate) type GeneratorComb = Comb<5, 52, 16>;
 /// wNAF width used for the generator inside a Straus chain, and its table.
-pub(crate) const G_WNAF: usize = 8;
-pub(crate) type GeneratorOdd = OddMultiples<64>;
+pub(crate) const G_WNAF: usize = 10;
+pub(crate) type GeneratorOdd = OddMultiples<256>;
 
 static G_COMB: OnceLock<GeneratorComb> = OnceLock::new();
 static G_ODD: OnceLock<GeneratorOdd> = OnceLock::new();
@@ -249,7 +249,7 @@ pub(crate) fn g_comb() -> &'static GeneratorComb {
     G_COMB.get_or_init(|| Comb::new(&Aff::generator()))
 }
 
-/// The generator's odd multiples `G, 3G, …, 127G`, built on first use.
+/// The generator's odd multiples `G, 3G, …, 511G`, built on first use.
 pub(crate) fn g_odd() -> &'static GeneratorOdd {
     G_ODD.get_or_init(|| OddMultiples::new(&Aff::generator()))
 }

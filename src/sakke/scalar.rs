@@ -7,6 +7,7 @@ use zeroize::Zeroize;
 
 use super::mont::{self, Limbs};
 use super::params::{LIMBS, Q, Q_INV, Q_MINUS_2, Q_R2};
+use super::safegcd;
 
 /// An integer modulo q, canonical.
 #[derive(Clone, Copy, Default, Zeroize)]
@@ -84,8 +85,14 @@ impl Scalar {
         Scalar(mont::mont_mul(&t, &Q_R2, &Q, Q_INV))
     }
 
-    /// Inverse modulo q (Fermat, constant time); 0 maps to 0.
+    /// Inverse modulo q (safegcd, constant time); 0 maps to 0.
     pub(crate) fn invert(&self) -> Scalar {
+        static M: safegcd::Modulus62 = safegcd::Modulus62::new(&Q);
+        Scalar(safegcd::invert(&self.0, &M))
+    }
+
+    /// Inverse modulo q by Fermat's little theorem (reference for tests).
+    pub(crate) fn invert_fermat(&self) -> Scalar {
         // work in the Montgomery domain: x_m = x·R
         let xm = mont::mont_mul(&self.0, &Q_R2, &Q, Q_INV);
         let mut table = [[0u64; LIMBS]; 16];

@@ -320,7 +320,9 @@ impl KeySet {
     }
 
     pub(crate) fn new(profile: Profile, mk: &MasterKey, portable: bool) -> Result<Self> {
-        let prf = AesCm::new(mk.key())?;
+        // The kernel's key schedule is zeroized on drop; the portable one is only if the `aes`
+        // crate's `zeroize` feature is on.
+        let prf = AesCm::new_best(mk.key(), portable)?;
         let rtp = SessionKeys::derive(profile, &prf, mk.salt(), false, portable)?;
         let rtcp = SessionKeys::derive(profile, &prf, mk.salt(), true, portable)?;
         let mut mki = [0u8; MAX_MKI_LEN];

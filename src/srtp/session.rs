@@ -759,11 +759,22 @@ impl Session {
         };
         // Encrypt, and put the ROC after each packet so the authenticated octets are contiguous
         // (the trailer overwrites it afterwards).
-        for (i, (buf, _)) in pk.iter_mut().enumerate() {
-            if ok[i] {
-                let c = &claims[i];
-                encrypt_rtp_cm(keys, buf, c);
-                buf[c.len..c.len + 4].copy_from_slice(&c.roc_bytes());
+        {
+            let mut ivs = [[0u8; 16]; LANES];
+            let mut datas: [&mut [u8]; LANES] = Default::default();
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter_mut().enumerate() {
+                if ok[i] {
+                    let c = &claims[i];
+                    let (pkt, spare) = buf.split_at_mut(c.len);
+                    spare[..4].copy_from_slice(&c.roc_bytes());
+                    ivs[n] = srtp_iv(&keys.salt, c.ssrc, c.index);
+                    datas[n] = &mut pkt[c.h..];
+                    n += 1;
+                }
+            }
+            if let CipherState::AesCm(a) = &keys.cipher {
+                a.apply_keystream_many(&ivs[..n], &mut datas[..n]);
             }
         }
         let mut tags = [[0u8; 20]; LANES];
