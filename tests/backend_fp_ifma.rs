@@ -11,6 +11,16 @@ use prose_sec::Error;
 
 const P_HEX: &str = "997ABB1F0A563FDA65C61198DAD0657A416C0CE19CB48261BE9AE358B3E01A2EF40AAB27E2FC0F1B228730D531A59CB0E791B39FF7C88A19356D27F4A666A6D0E26C6487326B4CD4512AC5CD65681CE1B6AFF4A831852A82A7CF3C521C3C09AA9F94D6AF56971F1FFCE3E82389857DB080C5DF10AC7ACE87666D807AFEA85FEB";
 
+/// Case counts for the property tests: full in release builds, a quarter in debug builds (where
+/// the num-bigint reference with its modular inversions is slow).
+fn cases(release: u32) -> u32 {
+    if cfg!(debug_assertions) {
+        release.div_ceil(4)
+    } else {
+        release
+    }
+}
+
 fn p() -> BigUint {
     BigUint::parse_bytes(P_HEX.as_bytes(), 16).unwrap()
 }
@@ -193,7 +203,7 @@ fn constants_and_identities() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn conversions_roundtrip(a in arb_lanes()) {
@@ -441,7 +451,7 @@ fn arb_fp2_lanes() -> impl Strategy<Value = [Fp2; LANES]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn fp2_ops_match_bigint(a in arb_fp2_lanes(), b in arb_fp2_lanes()) {
@@ -604,7 +614,7 @@ fn arb_points() -> impl Strategy<Value = [Aff; LANES]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(16))]
+    #![proptest_config(ProptestConfig::with_cases(cases(16)))]
 
     /// Addition (generic, doubling, inverse and infinity cases in mixed lanes) and doubling
     /// against affine formulas.
