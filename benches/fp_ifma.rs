@@ -284,6 +284,46 @@ fn ifma(c: &mut C, p: &BigUint) {
     let mut g = c.benchmark_group("sakke_shaped_x8");
     g.sampling_mode(SamplingMode::Flat);
     g.throughput(Throughput::Elements(8));
+    // 32 recipients (four groups of eight lanes) with one inversion shared by the four R
+    // conversions and the four g^r representatives (Montgomery's trick).
+    type Scalars = [[u64; 16]; 8];
+    let groups: Vec<(Scalars, Scalars)> = (0..4u64)
+        .map(|k| {
+            (
+                words(&core::array::from_fn(|l| &values(p, 10 + k)[l] % &q)),
+                words(&core::array::from_fn(|l| &values(p, 20 + k)[l] % &q)),
+            )
+        })
+        .collect();
+    g.throughput(Throughput::Elements(32));
+    g.bench_function("encapsulate_32_shared_inversion", |bch| {
+        bch.iter(|| {
+            let rs: Vec<_> = groups
+                .iter()
+                .map(|(rb, r)| {
+                    comb.mul_x8(black_box(rb))
+                        .unwrap()
+                        .add(&comb_z.mul_x8(black_box(r)).unwrap())
+                })
+                .collect();
+            let grs: Vec<Fp2X8> = groups.iter().map(|(_, r)| pf_comb.pow_x8(r)).collect();
+            let mut dens: Vec<FpX8> = rs.iter().map(|r| r.jacobian().2.clone()).collect();
+            dens.extend(grs.iter().map(|g| g.re.clone()));
+            FpX8::batch_invert(&mut dens);
+            let aff: Vec<_> = rs
+                .iter()
+                .zip(dens.iter())
+                .map(|(r, zi)| r.to_affine_with_zinv(zi))
+                .collect();
+            let reps: Vec<FpX8> = grs
+                .iter()
+                .zip(dens[4..].iter())
+                .map(|(g, ri)| g.im.mul(ri))
+                .collect();
+            (aff, reps)
+        })
+    });
+    g.throughput(Throughput::Elements(8));
     g.bench_function("encapsulate_x8_field_and_curve_part", |bch| {
         bch.iter(|| {
             let r = comb
