@@ -323,6 +323,31 @@ fn ifma(c: &mut C, p: &BigUint) {
             (aff, reps)
         })
     });
+    // The scalar engine's complete encapsulation (hashing included) of one SSV to one new
+    // recipient, for comparison in the same run.
+    {
+        use prose_sec::sakke::{encapsulate, KmsPublic, Ssv};
+        let mut zenc = [0u8; 257];
+        zenc[0] = 4;
+        for (i, w) in zx.iter().rev().enumerate() {
+            zenc[1 + 8 * i..9 + 8 * i].copy_from_slice(&w.to_be_bytes());
+        }
+        for (i, w) in zy.iter().rev().enumerate() {
+            zenc[129 + 8 * i..137 + 8 * i].copy_from_slice(&w.to_be_bytes());
+        }
+        let kms = KmsPublic::from_bytes(&zenc).unwrap();
+        kms.precompute();
+        let ssv = Ssv::new([7u8; 16]);
+        let mut n = 0u32;
+        g.throughput(Throughput::Elements(1));
+        g.bench_function("scalar_engine_encapsulate_new_recipient", |bch| {
+            bch.iter(|| {
+                n = n.wrapping_add(1);
+                let id = format!("2011-02\0tel:+4477009{n:05}\0");
+                encapsulate(&kms, id.as_bytes(), &ssv).unwrap()
+            })
+        });
+    }
     g.throughput(Throughput::Elements(8));
     g.bench_function("encapsulate_x8_field_and_curve_part", |bch| {
         bch.iter(|| {
