@@ -518,3 +518,19 @@ fn roc_rollover_and_set_roc() {
     assert_eq!(late.roc(ssrc), Some(1));
     assert_eq!(late.roc(0x999), None);
 }
+
+#[test]
+fn index_space_exhausted_at_2_pow_48() {
+    // The 48-bit SRTP index of one stream ends at ROC 2^32 - 1, sequence 65535.
+    let pol = policy(Profile::Aes128CmHmacSha1_80, None);
+    let mut tx = Session::new(&pol).unwrap();
+    let mut rx = Session::new(&pol).unwrap();
+    tx.set_roc(8, u32::MAX).unwrap();
+    rx.set_roc(8, u32::MAX).unwrap();
+    let last = protect(&mut tx, &rtp(65535, 8, 4));
+    unprotect(&mut rx, &last).unwrap();
+    let mut next = rtp(0, 8, 4);
+    next.resize(100, 0);
+    assert_eq!(tx.protect_rtp(&mut next, 16), Err(Error::KeyExhausted));
+    assert_eq!(tx.roc(8), Some(u32::MAX));
+}
