@@ -1,7 +1,473 @@
-//! Criterion benchmarks for eccsi, with the peer beside it in the same run.
-use criterion::{criterion_group, criterion_main, Criterion};
+//! Criterion benchmarks for ECCSI (RFC 6507, P-256), ours and the system wolfSSL's side by side
+//! in the same run: sign, verify (uncached), verify with a cached signer, SSK/PVT issue, and the
+//! member's SSK/PVT validation.
+//!
+//! wolfSSL keeps a process-wide cache that builds a table for any point used twice, so the
+//! uncached rows rotate through many signers (identities, PVTs) and signatures for both sides.
+//!
+//! Default measurement: wall time. With `PROSE_BENCH_CPU_TIME=1` the same benchmarks measure the
+//! thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), which keeps the figures usable on a machine
+//! shared with other jobs (time spent descheduled is not counted; cache pollution still is).
+#![allow(unsafe_code)]
 
-fn placeholder(_c: &mut Criterion) {}
+use std::os::raw::c_int;
+use std::ptr;
 
-criterion_group!(benches, placeholder);
-criterion_main!(benches);
+use std::time::Duration;
+
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::Criterion;
+use prose_sec::eccsi::{self, Kpak, Ksak, SigningKey, Ssk, Verifier, POINT_LEN, SIGNATURE_LEN};
+use prose_sec_peers as w;
+use rand_core::OsRng;
+
+const INVALID_DEVID: c_int = -2;
+const SHA256: w::wc_HashType = w::wc_HashType_WC_HASH_TYPE_SHA256;
+/// Distinct signers rotated through in the uncached rows.
+const SIGNERS: usize = 64;
+
+extern "C" {
+    // `mp_init` is a macro for `sp_init` in this wolfSSL build (exported by libwolfssl).
+    fn sp_init(a: *mut w::mp_int) -> c_int;
+    fn clock_gettime(clk: c_int, ts: *mut Timespec) -> c_int;
+}
+
+/// `struct timespec` on 64-bit Linux.
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
+
+/// Criterion measurement: CPU time of the benchmarking thread.
+struct ThreadCpuTime(WallTime);
+
+fn thread_cpu_now() -> Duration {
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a Linux constant.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0);
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+    fn start(&self) -> Duration {
+        thread_cpu_now()
+    }
+    fn end(&self, i: Duration) -> Duration {
+        thread_cpu_now().saturating_sub(i)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, v: &Duration) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.0.formatter()
+    }
+}
+
+struct Rng(Box<w::WC_RNG>);
+impl Rng {
+    fn new() -> Self {
+        let mut r = Box::<w::WC_RNG>::default();
+        // SAFETY: valid, exclusively owned WC_RNG.
+        assert_eq!(unsafe { w::wc_InitRng(&mut *r) }, 0);
+        Rng(r)
+    }
+}
+impl Drop for Rng {
+    fn drop(&mut self) {
+        // SAFETY: initialised by wc_InitRng, freed once.
+        unsafe { w::wc_FreeRng(&mut *self.0) };
+    }
+}
+
+struct Key(Box<w::EccsiKey>);
+impl Key {
+    fn new() -> Self {
+        let mut k = Box::<w::EccsiKey>::default();
+        // SAFETY: valid, exclusively owned EccsiKey.
+        assert_eq!(
+            unsafe { w::wc_InitEccsiKey(&mut *k, ptr::null_mut(), INVALID_DEVID) },
+            0
+        );
+        Key(k)
+    }
+    fn with_kpak(kpak: &[u8]) -> Self {
+        let mut k = Key::new();
+        // SAFETY: buffer valid for its length.
+        let rc = unsafe { w::wc_ImportEccsiPublicKey(k.p(), kpak.as_ptr(), kpak.len() as u32, 0) };
+        assert_eq!(rc, 0);
+        k
+    }
+    fn p(&mut self) -> *mut w::EccsiKey {
+        &mut *self.0
+    }
+}
+impl Drop for Key {
+    fn drop(&mut self) {
+        // SAFETY: initialised by wc_InitEccsiKey, freed once.
+        unsafe { w::wc_FreeEccsiKey(&mut *self.0) };
+    }
+}
+
+struct Mp(Box<w::mp_int>);
+impl Mp {
+    fn new() -> Self {
+        let mut m = Box::<w::mp_int>::default();
+        // SAFETY: valid, exclusively owned sp_int.
+        assert_eq!(unsafe { sp_init(&mut *m) }, 0);
+        Mp(m)
+    }
+    fn from_bytes(key: &mut Key, b: &[u8]) -> Self {
+        let mut m = Mp::new();
+        // SAFETY: valid key and mp_int; buffer valid for its length.
+        assert_eq!(
+            unsafe { w::wc_DecodeEccsiSsk(key.p(), b.as_ptr(), b.len() as u32, m.p()) },
+            0
+        );
+        m
+    }
+    fn p(&mut self) -> *mut w::mp_int {
+        &mut *self.0
+    }
+}
+
+struct Point(*mut w::ecc_point);
+impl Point {
+    fn new() -> Self {
+        // SAFETY: allocates and initialises a point (checked for null).
+        let p = unsafe { w::wc_ecc_new_point() };
+        assert!(!p.is_null());
+        Point(p)
+    }
+    fn from_bytes(key: &mut Key, b: &[u8]) -> Self {
+        let p = Point::new();
+        // SAFETY: valid key and point; buffer valid for its length.
+        assert_eq!(
+            unsafe { w::wc_DecodeEccsiPvt(key.p(), b.as_ptr(), b.len() as u32, p.0) },
+            0
+        );
+        p
+    }
+}
+impl Drop for Point {
+    fn drop(&mut self) {
+        // SAFETY: allocated by wc_ecc_new_point, freed once.
+        unsafe { w::wc_ecc_del_point(self.0) };
+    }
+}
+
+fn wolf_set_hs(key: &mut Key, id: &[u8], pvt: &Point) {
+    let mut hs = [0u8; 64];
+    let mut hs_len: u8 = 64;
+    // SAFETY: valid key and point; `hs` holds 64 octets.
+    unsafe {
+        let rc = w::wc_HashEccsiId(
+            key.p(),
+            SHA256,
+            id.as_ptr(),
+            id.len() as u32,
+            pvt.0,
+            hs.as_mut_ptr(),
+            &mut hs_len,
+        );
+        assert_eq!(rc, 0);
+        assert_eq!(w::wc_SetEccsiHash(key.p(), hs.as_ptr(), hs_len), 0);
+    }
+}
+
+struct Fixture {
+    ksak: Ksak,
+    kpak: Kpak,
+    ids: Vec<Vec<u8>>,
+    pairs: Vec<(Ssk, [u8; POINT_LEN])>,
+    keys: Vec<SigningKey>,
+    msgs: Vec<Vec<u8>>,
+    sigs: Vec<[u8; SIGNATURE_LEN]>,
+}
+
+fn fixture() -> Fixture {
+    let ksak = Ksak::generate(&mut OsRng);
+    let kpak = ksak.kpak();
+    let ids: Vec<Vec<u8>> = (0..SIGNERS)
+        .map(|i| format!("2026-11\0sip:user{i}@example.org\0").into_bytes())
+        .collect();
+    let pairs: Vec<_> = ids
+        .iter()
+        .map(|id| ksak.issue(id, &mut OsRng).unwrap())
+        .collect();
+    let keys: Vec<_> = ids
+        .iter()
+        .zip(&pairs)
+        .map(|(id, (ssk, pvt))| SigningKey::new(&kpak, id, ssk, pvt).unwrap())
+        .collect();
+    // A MIKEY I_MESSAGE is a few hundred octets.
+    let msgs: Vec<Vec<u8>> = (0..SIGNERS).map(|i| vec![i as u8; 400]).collect();
+    let sigs = keys
+        .iter()
+        .zip(&msgs)
+        .map(|(k, m)| k.sign(m, &mut OsRng).unwrap())
+        .collect();
+    Fixture {
+        ksak,
+        kpak,
+        ids,
+        pairs,
+        keys,
+        msgs,
+        sigs,
+    }
+}
+
+fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
+    let f = fixture();
+    let kpak_b = f.kpak.to_sec1();
+    let mut wrng = Rng::new();
+    let mut g = c.benchmark_group("eccsi");
+
+    // --- sign (one signer, fresh j each time) ---
+    g.bench_function("sign/prose-sec", |b| {
+        b.iter(|| f.keys[0].sign(&f.msgs[0], &mut OsRng).unwrap())
+    });
+    {
+        let mut key = Key::with_kpak(&kpak_b);
+        let ssk_b = f.pairs[0].0.to_bytes();
+        let mut ssk = Mp::from_bytes(&mut key, &ssk_b);
+        let pvt = Point::from_bytes(&mut key, &f.pairs[0].1);
+        // SAFETY: valid key, mp_int and point.
+        assert_eq!(unsafe { w::wc_SetEccsiPair(key.p(), ssk.p(), pvt.0) }, 0);
+        wolf_set_hs(&mut key, &f.ids[0], &pvt);
+        let msg = &f.msgs[0];
+        g.bench_function("sign/wolfssl", |b| {
+            b.iter(|| {
+                let mut sig = [0u8; SIGNATURE_LEN];
+                let mut sz = SIGNATURE_LEN as u32;
+                // SAFETY: valid key and RNG; `sig` holds SIGNATURE_LEN octets.
+                let rc = unsafe {
+                    w::wc_SignEccsiHash(
+                        key.p(),
+                        &mut *wrng.0,
+                        SHA256,
+                        msg.as_ptr(),
+                        msg.len() as u32,
+                        sig.as_mut_ptr(),
+                        &mut sz,
+                    )
+                };
+                assert_eq!(rc, 0);
+                sig
+            })
+        });
+    }
+
+    // --- verify, uncached: rotate through SIGNERS signers and signatures ---
+    let mut i = 0usize;
+    g.bench_function("verify/prose-sec", |b| {
+        b.iter(|| {
+            i = (i + 1) % SIGNERS;
+            eccsi::verify(&f.kpak, &f.ids[i], &f.msgs[i], &f.sigs[i]).unwrap()
+        })
+    });
+    {
+        let mut key = Key::with_kpak(&kpak_b);
+        let pvts: Vec<Point> = f
+            .pairs
+            .iter()
+            .map(|(_, p)| Point::from_bytes(&mut key, p))
+            .collect();
+        let mut i = 0usize;
+        g.bench_function("verify/wolfssl", |b| {
+            b.iter(|| {
+                i = (i + 1) % SIGNERS;
+                // HS from the signer's identifier and PVT, then the verification proper.
+                wolf_set_hs(&mut key, &f.ids[i], &pvts[i]);
+                let mut ok: c_int = 0;
+                let (m, s) = (&f.msgs[i], &f.sigs[i]);
+                // SAFETY: valid key; buffers valid for their lengths.
+                let rc = unsafe {
+                    w::wc_VerifyEccsiHash(
+                        key.p(),
+                        SHA256,
+                        m.as_ptr(),
+                        m.len() as u32,
+                        s.as_ptr(),
+                        s.len() as u32,
+                        &mut ok,
+                    )
+                };
+                assert!(rc == 0 && ok == 1);
+            })
+        });
+    }
+
+    // --- verify, cached signer: one signer, rotating signatures ---
+    let cached_sigs: Vec<_> = f
+        .msgs
+        .iter()
+        .map(|m| f.keys[0].sign(m, &mut OsRng).unwrap())
+        .collect();
+    let verifier = Verifier::new(&f.kpak, &f.ids[0], &f.pairs[0].1).unwrap();
+    let mut i = 0usize;
+    g.bench_function("verify_cached/prose-sec", |b| {
+        b.iter(|| {
+            i = (i + 1) % SIGNERS;
+            verifier.verify(&f.msgs[i], &cached_sigs[i]).unwrap()
+        })
+    });
+    {
+        // wolfSSL's closest equivalent: HS set once, the same PVT every time (its point cache
+        // builds a table for it).
+        let mut key = Key::with_kpak(&kpak_b);
+        let pvt = Point::from_bytes(&mut key, &f.pairs[0].1);
+        wolf_set_hs(&mut key, &f.ids[0], &pvt);
+        let mut i = 0usize;
+        g.bench_function("verify_cached/wolfssl", |b| {
+            b.iter(|| {
+                i = (i + 1) % SIGNERS;
+                let mut ok: c_int = 0;
+                let (m, s) = (&f.msgs[i], &cached_sigs[i]);
+                // SAFETY: valid key; buffers valid for their lengths.
+                let rc = unsafe {
+                    w::wc_VerifyEccsiHash(
+                        key.p(),
+                        SHA256,
+                        m.as_ptr(),
+                        m.len() as u32,
+                        s.as_ptr(),
+                        s.len() as u32,
+                        &mut ok,
+                    )
+                };
+                assert!(rc == 0 && ok == 1);
+            })
+        });
+    }
+    g.bench_function("verifier_new/prose-sec", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) % SIGNERS;
+            Verifier::new(&f.kpak, &f.ids[i], &f.pairs[i].1).unwrap()
+        })
+    });
+
+    // --- SSK/PVT issue (KMS) ---
+    let mut i = 0usize;
+    g.bench_function("issue/prose-sec", |b| {
+        b.iter(|| {
+            i = (i + 1) % SIGNERS;
+            f.ksak.issue(&f.ids[i], &mut OsRng).unwrap()
+        })
+    });
+    {
+        let mut kms = Key::new();
+        // SAFETY: valid key; KSAK‖KPAK buffer of 3·32 octets.
+        unsafe {
+            let mut kb = [0u8; 96];
+            kb[..32].copy_from_slice(&f.ksak.to_bytes());
+            kb[32..].copy_from_slice(&kpak_b[1..]);
+            assert_eq!(w::wc_ImportEccsiKey(kms.p(), kb.as_ptr(), 96), 0);
+        }
+        let mut i = 0usize;
+        let mut ssk = Mp::new();
+        let pvt = Point::new();
+        g.bench_function("issue/wolfssl", |b| {
+            b.iter(|| {
+                i = (i + 1) % SIGNERS;
+                let id = &f.ids[i];
+                // SAFETY: valid key, RNG, mp_int and point; `id` valid for its length.
+                let rc = unsafe {
+                    w::wc_MakeEccsiPair(
+                        kms.p(),
+                        &mut *wrng.0,
+                        SHA256,
+                        id.as_ptr(),
+                        id.len() as u32,
+                        ssk.p(),
+                        pvt.0,
+                    )
+                };
+                assert_eq!(rc, 0);
+            })
+        });
+    }
+
+    {
+        let refs: Vec<&[u8]> = f.ids.iter().map(|v| v.as_slice()).collect();
+        g.bench_function("issue_many_64/prose-sec", |b| {
+            b.iter(|| f.ksak.issue_many(&refs, &mut OsRng))
+        });
+    }
+
+    // --- member validation of SSK/PVT (rotating pairs) ---
+    let mut i = 0usize;
+    g.bench_function("validate/prose-sec", |b| {
+        b.iter(|| {
+            i = (i + 1) % SIGNERS;
+            SigningKey::new(&f.kpak, &f.ids[i], &f.pairs[i].0, &f.pairs[i].1).unwrap()
+        })
+    });
+    {
+        let mut key = Key::with_kpak(&kpak_b);
+        let mut wpairs: Vec<(Mp, Point)> = f
+            .pairs
+            .iter()
+            .map(|(ssk, pvt)| {
+                let b = ssk.to_bytes();
+                (
+                    Mp::from_bytes(&mut key, &b),
+                    Point::from_bytes(&mut key, pvt),
+                )
+            })
+            .collect();
+        let mut i = 0usize;
+        g.bench_function("validate/wolfssl", |b| {
+            b.iter(|| {
+                i = (i + 1) % SIGNERS;
+                let id = &f.ids[i];
+                let (ssk, pvt) = &mut wpairs[i];
+                let mut valid: c_int = 0;
+                // SAFETY: valid key, mp_int and point; `id` valid for its length.
+                let rc = unsafe {
+                    w::wc_ValidateEccsiPair(
+                        key.p(),
+                        SHA256,
+                        id.as_ptr(),
+                        id.len() as u32,
+                        ssk.p(),
+                        pvt.0,
+                        &mut valid,
+                    )
+                };
+                assert!(rc == 0 && valid == 1);
+            })
+        });
+    }
+    g.finish();
+}
+
+fn main() {
+    if std::env::var_os("PROSE_BENCH_CPU_TIME").is_some() {
+        let mut c = Criterion::default()
+            .with_measurement(ThreadCpuTime(WallTime))
+            .sample_size(30)
+            .configure_from_args();
+        bench_eccsi(&mut c);
+        c.final_summary();
+    } else {
+        let mut c = Criterion::default().sample_size(30).configure_from_args();
+        bench_eccsi(&mut c);
+        c.final_summary();
+    }
+}

@@ -8,6 +8,143 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/*
+ Octets of an ECCSI signature (r ‖ s ‖ PVT).
+ */
+#define PROSE_ECCSI_SIGNATURE_LEN 129
+
+/*
+ Octets of an encoded P-256 point (04 ‖ x ‖ y): KPAK, PVT.
+ */
+#define PROSE_ECCSI_POINT_LEN 65
+
+/*
+ Octets of a scalar: KSAK, SSK.
+ */
+#define PROSE_ECCSI_SCALAR_LEN 32
+
+/*
+ Octets of an encapsulated SSV (R ‖ H).
+ */
+#define PROSE_SAKKE_SED_LEN 273
+
+/*
+ Octets of an encoded point (04 ‖ x ‖ y): KMS public key Z, RSK.
+ */
+#define PROSE_SAKKE_POINT_LEN 257
+
+/*
+ Octets of the KMS master secret z.
+ */
+#define PROSE_SAKKE_SECRET_LEN 128
+
+/*
+ Octets of a shared secret value (SSV).
+ */
+#define PROSE_SAKKE_SSV_LEN 16
+
+/*
+ Result code of every fallible `prose_` function. `PROSE_OK` is 0; the codes 1..=16 are the
+ core error kinds, in the same order as the Rust `Error` enum and the Python exceptions.
+ */
+enum prose_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  PROSE_OK = 0,
+  PROSE_ERR_AUTH_FAILED = 1,
+  PROSE_ERR_REPLAY_DUPLICATE = 2,
+  PROSE_ERR_REPLAY_TOO_OLD = 3,
+  PROSE_ERR_BUFFER_TOO_SMALL = 4,
+  PROSE_ERR_INVALID_PARAMETER = 5,
+  PROSE_ERR_PARSE = 6,
+  PROSE_ERR_INVALID_SIGNATURE = 7,
+  PROSE_ERR_INVALID_POINT = 8,
+  PROSE_ERR_UNKNOWN_KEY = 9,
+  PROSE_ERR_KEY_EXPIRED = 10,
+  PROSE_ERR_KEY_EXHAUSTED = 11,
+  PROSE_ERR_CAPACITY_EXCEEDED = 12,
+  PROSE_ERR_INVALID_KEY = 13,
+  PROSE_ERR_FRESHNESS = 14,
+  PROSE_ERR_UNSUPPORTED = 15,
+  PROSE_ERR_RNG = 16,
+  /*
+   A required pointer argument was NULL (or NULL with a non-zero length).
+   */
+  PROSE_ERR_NULL_POINTER = 100,
+  /*
+   The library panicked; the call had no effect the caller can rely on.
+   */
+  PROSE_ERR_PANIC = 101,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum prose_result prose_result;
+#else
+typedef uint32_t prose_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/*
+ The KMS public authentication key (KPAK).
+ */
+typedef struct prose_eccsi_kpak prose_eccsi_kpak;
+
+/*
+ The KMS secret authentication key (KSAK). Zeroized when freed.
+ */
+typedef struct prose_eccsi_ksak prose_eccsi_ksak;
+
+/*
+ A signer's validated key (identifier, SSK, PVT). Zeroized when freed.
+ */
+typedef struct prose_eccsi_signing_key prose_eccsi_signing_key;
+
+/*
+ A verifier for one signer (identifier, PVT), caching the signer's point.
+ */
+typedef struct prose_eccsi_verifier prose_eccsi_verifier;
+
+/*
+ A member's decapsulation key: a validated RSK and its pairing precomputation.
+ */
+typedef struct prose_sakke_decapsulation_key prose_sakke_decapsulation_key;
+
+/*
+ The KMS public key Z, with its fixed-base tables once built.
+ */
+typedef struct prose_sakke_kms_public prose_sakke_kms_public;
+
+/*
+ The KMS master secret z. Zeroized when freed.
+ */
+typedef struct prose_sakke_kms_secret prose_sakke_kms_secret;
+
+/*
+ A receiver secret key (RSK). Zeroized when freed.
+ */
+typedef struct prose_sakke_rsk prose_sakke_rsk;
+
+/*
+ An SRTP/SRTCP session: one profile, one or more master keys (named by MKIs), per-SSRC
+ rollover counters and replay windows. Create with `prose_srtp_session_new`, release with
+ `prose_srtp_session_free`. Not thread-safe: use one session from one thread at a time.
+ */
+typedef struct prose_srtp_session prose_srtp_session;
+
+/*
+ One packet of a batch call. `buf` holds `len` octets and has room for `capacity`
+ (`capacity >= len + prose_srtp_session_max_overhead()` to protect); on return `len` is the new
+ length if `result` is `PROSE_OK`, and unchanged otherwise. The caller owns `buf`.
+ */
+typedef struct {
+  uint8_t *buf;
+  size_t len;
+  size_t capacity;
+  prose_result result;
+} prose_srtp_packet;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -18,10 +155,539 @@ extern "C" {
 const char *prose_version(void);
 
 /*
+ Generates a KSAK from the operating system's RNG.
+
+ # Safety
+ `ksak_out` valid for writing.
+ */
+prose_result prose_eccsi_ksak_generate(prose_eccsi_ksak **ksak_out);
+
+/*
+ A KSAK from 32 big-endian octets (1 ≤ KSAK < q).
+
+ # Safety
+ `ksak` valid for `ksak_len` octets; `ksak_out` valid for writing.
+ */
+prose_result prose_eccsi_ksak_from_bytes(const uint8_t *ksak,
+                                         size_t ksak_len,
+                                         prose_eccsi_ksak **ksak_out);
+
+/*
+ Releases (and zeroizes) a KSAK. NULL is ignored.
+
+ # Safety
+ `ksak` NULL or a live object, not used afterwards.
+ */
+void prose_eccsi_ksak_free(prose_eccsi_ksak *ksak);
+
+/*
+ The KPAK of a KSAK.
+
+ # Safety
+ `ksak` a live object; `kpak_out` valid for writing.
+ */
+prose_result prose_eccsi_ksak_kpak(const prose_eccsi_ksak *ksak, prose_eccsi_kpak **kpak_out);
+
+/*
+ Issues the SSK (32 octets) and PVT (65 octets) of identifier `id`.
+
+ # Safety
+ `ksak` a live object; buffers valid for their lengths.
+ */
+prose_result prose_eccsi_ksak_issue(const prose_eccsi_ksak *ksak,
+                                    const uint8_t *id,
+                                    size_t id_len,
+                                    uint8_t *ssk_out,
+                                    size_t ssk_out_len,
+                                    uint8_t *pvt_out,
+                                    size_t pvt_out_len);
+
+/*
+ A KPAK from 65 octets 04 ‖ x ‖ y (checked on the curve).
+
+ # Safety
+ `kpak` valid for `kpak_len` octets; `kpak_out` valid for writing.
+ */
+prose_result prose_eccsi_kpak_from_bytes(const uint8_t *kpak,
+                                         size_t kpak_len,
+                                         prose_eccsi_kpak **kpak_out);
+
+/*
+ Writes the KPAK as 65 octets into `out` (`out_len` ≥ 65).
+
+ # Safety
+ `kpak` a live object; `out` valid for `out_len` octets.
+ */
+prose_result prose_eccsi_kpak_to_bytes(const prose_eccsi_kpak *kpak, uint8_t *out, size_t out_len);
+
+/*
+ Releases a KPAK. NULL is ignored.
+
+ # Safety
+ `kpak` NULL or a live object, not used afterwards.
+ */
+void prose_eccsi_kpak_free(prose_eccsi_kpak *kpak);
+
+/*
+ A signing key for identifier `id` from its SSK (32 octets) and PVT (65 octets), validated
+ against the KPAK (RFC 6507 §5.1.2; `PROSE_ERR_INVALID_KEY` if it does not hold).
+
+ # Safety
+ `kpak` a live object; buffers valid for their lengths; `key_out` valid for writing.
+ */
+prose_result prose_eccsi_signing_key_new(const prose_eccsi_kpak *kpak,
+                                         const uint8_t *id,
+                                         size_t id_len,
+                                         const uint8_t *ssk,
+                                         size_t ssk_len,
+                                         const uint8_t *pvt,
+                                         size_t pvt_len,
+                                         prose_eccsi_signing_key **key_out);
+
+/*
+ Signs `msg`: writes r ‖ s ‖ PVT (129 octets) into `sig_out`.
+
+ # Safety
+ `key` a live object; buffers valid for their lengths.
+ */
+prose_result prose_eccsi_signing_key_sign(const prose_eccsi_signing_key *key,
+                                          const uint8_t *msg,
+                                          size_t msg_len,
+                                          uint8_t *sig_out,
+                                          size_t sig_out_len);
+
+/*
+ Releases (and zeroizes) a signing key. NULL is ignored.
+
+ # Safety
+ `key` NULL or a live object, not used afterwards.
+ */
+void prose_eccsi_signing_key_free(prose_eccsi_signing_key *key);
+
+/*
+ Verifies signature `sig` (129 octets) of `msg` by identifier `id` under the KPAK
+ (`PROSE_ERR_INVALID_SIGNATURE` if it does not verify).
+
+ # Safety
+ `kpak` a live object; buffers valid for their lengths.
+ */
+prose_result prose_eccsi_verify(const prose_eccsi_kpak *kpak,
+                                const uint8_t *id,
+                                size_t id_len,
+                                const uint8_t *msg,
+                                size_t msg_len,
+                                const uint8_t *sig,
+                                size_t sig_len);
+
+/*
+ A verifier for one signer (identifier and PVT): repeated verifications are cheaper.
+
+ # Safety
+ `kpak` a live object; buffers valid for their lengths; `verifier_out` valid for writing.
+ */
+prose_result prose_eccsi_verifier_new(const prose_eccsi_kpak *kpak,
+                                      const uint8_t *id,
+                                      size_t id_len,
+                                      const uint8_t *pvt,
+                                      size_t pvt_len,
+                                      prose_eccsi_verifier **verifier_out);
+
+/*
+ Verifies `sig` of `msg` with a cached verifier.
+
+ # Safety
+ `verifier` a live object; buffers valid for their lengths.
+ */
+prose_result prose_eccsi_verifier_verify(const prose_eccsi_verifier *verifier,
+                                         const uint8_t *msg,
+                                         size_t msg_len,
+                                         const uint8_t *sig,
+                                         size_t sig_len);
+
+/*
+ Releases a verifier. NULL is ignored.
+
+ # Safety
+ `verifier` NULL or a live object, not used afterwards.
+ */
+void prose_eccsi_verifier_free(prose_eccsi_verifier *verifier);
+
+/*
  A static, NUL-terminated English description of a result code. Never NULL; the string is
  owned by the library and lives for the whole process.
  */
 const char *prose_result_str(unsigned int result);
+
+/*
+ Generates a KMS master secret from the operating system's RNG.
+
+ # Safety
+ `secret_out` must be valid for writing.
+ */
+prose_result prose_sakke_kms_secret_generate(prose_sakke_kms_secret **secret_out);
+
+/*
+ A KMS master secret from big-endian octets (1 ≤ z < q).
+
+ # Safety
+ `z` valid for `z_len` octets; `secret_out` valid for writing.
+ */
+prose_result prose_sakke_kms_secret_from_bytes(const uint8_t *z,
+                                               size_t z_len,
+                                               prose_sakke_kms_secret **secret_out);
+
+/*
+ Writes z as 128 big-endian octets into `out` (`out_len` ≥ 128).
+
+ # Safety
+ `secret` a live object; `out` valid for `out_len` octets.
+ */
+prose_result prose_sakke_kms_secret_to_bytes(const prose_sakke_kms_secret *secret,
+                                             uint8_t *out,
+                                             size_t out_len);
+
+/*
+ Releases (and zeroizes) a KMS master secret. NULL is ignored.
+
+ # Safety
+ `secret` NULL or a live object, not used afterwards.
+ */
+void prose_sakke_kms_secret_free(prose_sakke_kms_secret *secret);
+
+/*
+ The KMS public key Z = [z]P of a master secret.
+
+ # Safety
+ `secret` a live object; `public_out` valid for writing.
+ */
+prose_result prose_sakke_kms_secret_public(const prose_sakke_kms_secret *secret,
+                                           prose_sakke_kms_public **public_out);
+
+/*
+ Issues the RSK of identifier `id`.
+
+ # Safety
+ `secret` a live object; `id` valid for `id_len` octets; `rsk_out` valid for writing.
+ */
+prose_result prose_sakke_kms_secret_issue_rsk(const prose_sakke_kms_secret *secret,
+                                              const uint8_t *id,
+                                              size_t id_len,
+                                              prose_sakke_rsk **rsk_out);
+
+/*
+ A KMS public key from 257 octets 04 ‖ x ‖ y (checked on the curve and in the subgroup).
+
+ # Safety
+ `z` valid for `z_len` octets; `public_out` valid for writing.
+ */
+prose_result prose_sakke_kms_public_from_bytes(const uint8_t *z,
+                                               size_t z_len,
+                                               prose_sakke_kms_public **public_out);
+
+/*
+ Writes Z as 257 octets into `out` (`out_len` ≥ 257).
+
+ # Safety
+ `public` a live object; `out` valid for `out_len` octets.
+ */
+prose_result prose_sakke_kms_public_to_bytes(const prose_sakke_kms_public *public_,
+                                             uint8_t *out,
+                                             size_t out_len);
+
+/*
+ Builds Z's fixed-base tables now (otherwise the first encapsulation builds them).
+
+ # Safety
+ `public` a live object.
+ */
+prose_result prose_sakke_kms_public_precompute(const prose_sakke_kms_public *public_);
+
+/*
+ Releases a KMS public key. NULL is ignored.
+
+ # Safety
+ `public` NULL or a live object, not used afterwards.
+ */
+void prose_sakke_kms_public_free(prose_sakke_kms_public *public_);
+
+/*
+ An RSK from 257 octets 04 ‖ x ‖ y.
+
+ # Safety
+ `rsk` valid for `rsk_len` octets; `rsk_out` valid for writing.
+ */
+prose_result prose_sakke_rsk_from_bytes(const uint8_t *rsk,
+                                        size_t rsk_len,
+                                        prose_sakke_rsk **rsk_out);
+
+/*
+ Writes the RSK as 257 octets into `out` (`out_len` ≥ 257).
+
+ # Safety
+ `rsk` a live object; `out` valid for `out_len` octets.
+ */
+prose_result prose_sakke_rsk_to_bytes(const prose_sakke_rsk *rsk, uint8_t *out, size_t out_len);
+
+/*
+ Releases (and zeroizes) an RSK. NULL is ignored.
+
+ # Safety
+ `rsk` NULL or a live object, not used afterwards.
+ */
+void prose_sakke_rsk_free(prose_sakke_rsk *rsk);
+
+/*
+ Checks an RSK against the KMS public key and identifier (`PROSE_ERR_INVALID_KEY` if wrong).
+
+ # Safety
+ `kms` and `rsk` live objects; `id` valid for `id_len` octets.
+ */
+prose_result prose_sakke_rsk_validate(const prose_sakke_kms_public *kms,
+                                      const uint8_t *id,
+                                      size_t id_len,
+                                      const prose_sakke_rsk *rsk);
+
+/*
+ Encapsulates the 16-octet `ssv` to identifier `id`: writes R ‖ H (273 octets) to `sed_out`.
+
+ # Safety
+ `kms` a live object; buffers valid for their lengths.
+ */
+prose_result prose_sakke_encapsulate(const prose_sakke_kms_public *kms,
+                                     const uint8_t *id,
+                                     size_t id_len,
+                                     const uint8_t *ssv,
+                                     size_t ssv_len,
+                                     uint8_t *sed_out,
+                                     size_t sed_out_len);
+
+/*
+ Builds a member's decapsulation key (validates the RSK, precomputes the pairing).
+
+ # Safety
+ `kms` and `rsk` live objects; `id` valid for `id_len` octets; `key_out` valid for writing.
+ */
+prose_result prose_sakke_decapsulation_key_new(const prose_sakke_kms_public *kms,
+                                               const uint8_t *id,
+                                               size_t id_len,
+                                               const prose_sakke_rsk *rsk,
+                                               prose_sakke_decapsulation_key **key_out);
+
+/*
+ Decapsulates R ‖ H (273 octets): writes the 16-octet SSV to `ssv_out`.
+
+ # Safety
+ `key` a live object; buffers valid for their lengths.
+ */
+prose_result prose_sakke_decapsulation_key_decapsulate(const prose_sakke_decapsulation_key *key,
+                                                       const uint8_t *sed,
+                                                       size_t sed_len,
+                                                       uint8_t *ssv_out,
+                                                       size_t ssv_out_len);
+
+/*
+ Releases a decapsulation key. NULL is ignored.
+
+ # Safety
+ `key` NULL or a live object, not used afterwards.
+ */
+void prose_sakke_decapsulation_key_free(prose_sakke_decapsulation_key *key);
+
+/*
+ Creates a session. `profile` is a profile identifier (1 AES_CM_128_HMAC_SHA1_80,
+ 2 AES_CM_128_HMAC_SHA1_32, 3 AES_256_CM_HMAC_SHA1_80, 4 AES_256_CM_HMAC_SHA1_32,
+ 5 NULL_HMAC_SHA1_80, 6 NULL_HMAC_SHA1_32, 7 AEAD_AES_128_GCM, 8 AEAD_AES_256_GCM).
+ `key`/`salt` is the master key and salt; `mki` (1–4 octets) names the key on the wire, or is
+ NULL with `mki_len` 0 for no MKI. `replay_window` (64–4096) and `max_streams` (1–65536) may
+ be 0 for the defaults (128 and 64). The key material is copied. On success `*session_out`
+ receives a new session the caller owns.
+
+ # Safety
+ Buffers must be valid for their lengths; `session_out` must be valid for writing.
+ */
+prose_result prose_srtp_session_new(uint16_t profile,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    const uint8_t *salt,
+                                    size_t salt_len,
+                                    const uint8_t *mki,
+                                    size_t mki_len,
+                                    size_t replay_window,
+                                    size_t max_streams,
+                                    prose_srtp_session **session_out);
+
+/*
+ Releases a session and zeroizes its keys. NULL is ignored.
+
+ # Safety
+ `session` must be NULL or come from `prose_srtp_session_new`, and not be used afterwards.
+ */
+void prose_srtp_session_free(prose_srtp_session *session);
+
+/*
+ The most octets protecting can add to a packet (trailer: MKI, tag, SRTCP index). Every buffer
+ given to a protect function needs this much room after the packet. 0 if `session` is NULL.
+
+ # Safety
+ `session` must be NULL or a live session.
+ */
+size_t prose_srtp_session_max_overhead(const prose_srtp_session *session);
+
+/*
+ Adds another master key, named by `mki` (required, same length as the session's MKIs).
+
+ # Safety
+ `session` must be a live session; buffers valid for their lengths.
+ */
+prose_result prose_srtp_session_add_key(prose_srtp_session *session,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        const uint8_t *salt,
+                                        size_t salt_len,
+                                        const uint8_t *mki,
+                                        size_t mki_len);
+
+/*
+ Removes (and zeroizes) the master key named by `mki`.
+
+ # Safety
+ `session` must be a live session; `mki` valid for `mki_len` octets.
+ */
+prose_result prose_srtp_session_remove_key(prose_srtp_session *session,
+                                           const uint8_t *mki,
+                                           size_t mki_len);
+
+/*
+ Chooses the master key (by MKI) used to protect from now on.
+
+ # Safety
+ `session` must be a live session; `mki` valid for `mki_len` octets.
+ */
+prose_result prose_srtp_session_set_send_mki(prose_srtp_session *session,
+                                             const uint8_t *mki,
+                                             size_t mki_len);
+
+/*
+ The rollover counter of `ssrc`. `PROSE_ERR_UNKNOWN_KEY` if the SSRC is not known.
+
+ # Safety
+ `session` must be a live session; `roc_out` valid for writing.
+ */
+prose_result prose_srtp_session_get_roc(const prose_srtp_session *session,
+                                        uint32_t ssrc,
+                                        uint32_t *roc_out);
+
+/*
+ Sets the rollover counter of `ssrc` (a late joiner learns it from the key-management
+ message), creating the stream if absent.
+
+ # Safety
+ `session` must be a live session.
+ */
+prose_result prose_srtp_session_set_roc(prose_srtp_session *session, uint32_t ssrc, uint32_t roc);
+
+/*
+ Protects the RTP packet `buf[0..len]` in place; `*len_out` receives the SRTP length.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_protect_rtp(prose_srtp_session *session,
+                                            uint8_t *buf,
+                                            size_t len,
+                                            size_t capacity,
+                                            size_t *len_out);
+
+/*
+ Verifies and decrypts the SRTP packet `buf[0..len]` in place; `*len_out` receives the RTP
+ length. On any error the buffer and the session are unchanged.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_unprotect_rtp(prose_srtp_session *session,
+                                              uint8_t *buf,
+                                              size_t len,
+                                              size_t capacity,
+                                              size_t *len_out);
+
+/*
+ Protects the RTCP compound packet `buf[0..len]` in place; `*len_out` receives the SRTCP
+ length.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_protect_rtcp(prose_srtp_session *session,
+                                             uint8_t *buf,
+                                             size_t len,
+                                             size_t capacity,
+                                             size_t *len_out);
+
+/*
+ Verifies and decrypts the SRTCP packet `buf[0..len]` in place; `*len_out` receives the
+ RTCP length. On any error the buffer and the session are unchanged.
+
+ # Safety
+ `session` must be a live session, `buf` valid for reading and writing `capacity` octets,
+ `len_out` valid for writing.
+ */
+prose_result prose_srtp_session_unprotect_rtcp(prose_srtp_session *session,
+                                               uint8_t *buf,
+                                               size_t len,
+                                               size_t capacity,
+                                               size_t *len_out);
+
+/*
+ Protects `count` RTP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_protect_rtp_batch(prose_srtp_session *session,
+                                                  prose_srtp_packet *packets,
+                                                  size_t count);
+
+/*
+ Unprotects `count` SRTP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_unprotect_rtp_batch(prose_srtp_session *session,
+                                                    prose_srtp_packet *packets,
+                                                    size_t count);
+
+/*
+ Protects `count` RTCP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_protect_rtcp_batch(prose_srtp_session *session,
+                                                   prose_srtp_packet *packets,
+                                                   size_t count);
+
+/*
+ Unprotects `count` SRTCP packets. Each packet's `result` tells its outcome; the function itself fails
+ only for a NULL session or array.
+
+ # Safety
+ `session` must be a live session; `packets` valid for `count` elements whose buffers are valid
+ for `capacity` octets each and do not overlap.
+ */
+prose_result prose_srtp_session_unprotect_rtcp_batch(prose_srtp_session *session,
+                                                     prose_srtp_packet *packets,
+                                                     size_t count);
 
 #ifdef __cplusplus
 }  // extern "C"

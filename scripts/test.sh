@@ -19,6 +19,9 @@ RUSTFLAGS='--cfg prose_backend="soft"' CARGO_TARGET_DIR=target/soft \
 echo "== benchmarks compile"
 cargo bench --no-run -p prose-sec >/dev/null
 
+echo "== C tests (libprose_sec from C: strict warnings, ASan+UBSan, valgrind)"
+bash ffi/tests/c/run.sh
+
 echo "== python (maturin develop into .venv, pytest)"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin develop --release --quiet -m python/Cargo.toml

@@ -10,12 +10,20 @@
 //! Identifiers are the raw identifier octets (ProSe: `"YYYY-MM\0URI\0"`; MCPTT: the 32-octet UID).
 //!
 //! # Design notes
-//! - Arithmetic is `p256`'s (complete projective formulas, constant-time field and scalar
-//!   inversions). On top of it, [`mul`] keeps a process-wide comb of `G`: a secret scalar
-//!   (KSAK, v, SSK, j) is recoded into signed radix-32 digits without branches and each window
-//!   is read by a masked scan of all its entries, so `[j]G` costs 52 mixed additions and no
-//!   doublings. Verification (public data) uses variable-time code: an interleaved wNAF chain for
-//!   `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT`, or, for a cached signer, two fixed-base tables.
+//! - Scalars (mod q) are `p256::Scalar`. Field and point arithmetic are this module's own
+//!   (`field`, `point`): `p256` 0.13 keeps its field private and out of line, and has no batch
+//!   normalisation; owning them gives inlined Montgomery products, batch inversion and Jacobian
+//!   formulas. `p256` remains the reference the property tests compare against.
+//! - Secret scalars (KSAK, v, SSK, j) go through a process-wide comb of `G` (52 windows of signed
+//!   radix-32 digits, recoded without branches), each window read by a masked scan of all its
+//!   16 entries and added with the complete formulas of Renes–Costello–Batina, so `[k]G` costs 52
+//!   mixed additions, no doublings and no secret-dependent branch or index. Affine results use
+//!   a constant-time Fermat inversion.
+//! - Verification handles public data only and is variable time (`_vartime` functions): one
+//!   interleaved wNAF chain for `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT` (256 shared doublings; the
+//!   odd multiples of G (static) and of KPAK (built with the [`Kpak`]) are precomputed), and
+//!   `Jx = r` is checked as `X = r·Z²` without an inversion. A [`Verifier`] replaces the chain by
+//!   two comb walks (G's and one built for its signer's `Y`).
 //! - The signing inversion `(HE + r·SSK)^-1` is blinded by a secret factor derived from SSK, j and
 //!   HE, so the fast variable-time inversion sees only a uniformly distributed value.
 //! - `r` is the affine x-coordinate of `J` as an integer. RFC 6507 lets `Jx` lie in `[q, p)`;
@@ -26,23 +34,24 @@
 //!   gives [`Error::InvalidKey`]; any signature that does not verify gives
 //!   [`Error::InvalidSignature`]; a failing or degenerate random source gives [`Error::Rng`].
 
+mod field;
 mod mul;
+mod point;
 
 use core::fmt;
 
-use p256::elliptic_curve::group::Group;
 use p256::elliptic_curve::ops::{Invert, Reduce};
-use p256::elliptic_curve::point::AffineCoordinates;
-use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
 use p256::elliptic_curve::{Field, PrimeField};
-use p256::{AffinePoint, EncodedPoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use p256::{FieldBytes, Scalar, U256};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use crate::{Error, Result};
-use mul::{g_comb, g_odd, lincomb_vartime, wnaf_vartime, FixedBase, OddMultiples, G_WNAF};
+use field::{batch_invert, Fe};
+use mul::{g_comb, g_odd, lincomb_vartime, wnaf_vartime, Comb, OddMultiples, G_WNAF};
+use point::{normalize_batch, Aff, Jac, Proj};
 
 /// Length of an ECCSI signature: `r` (32) ‖ `s` (32) ‖ `PVT` (65, `04‖x‖y`).
 pub const SIGNATURE_LEN: usize = 129;
@@ -64,12 +73,12 @@ const G_SEC1: [u8; POINT_LEN] = [
 ];
 
 /// wNAF width for KPAK and PVT inside a verification chain (tables of 2^(w-2) odd multiples).
-const KPAK_WNAF: usize = 6;
+const KPAK_WNAF: usize = 8;
 const PVT_WNAF: usize = 5;
-type KpakOdd = OddMultiples<16>;
+type KpakOdd = OddMultiples<64>;
 type PvtOdd = OddMultiples<8>;
 /// Fixed-base table of a cached signer's `Y`.
-type YTable = FixedBase<5, 52, 16>;
+type YTable = Comb<5, 52, 16>;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -108,27 +117,11 @@ fn reduce(h: &[u8; 32]) -> Scalar {
 }
 
 /// Parses an uncompressed SEC1 point `04‖x‖y` on P-256 (coordinates canonical, on the curve).
-fn parse_point(bytes: &[u8]) -> Result<AffinePoint> {
+fn parse_point(bytes: &[u8]) -> Result<Aff> {
     if bytes.len() != POINT_LEN {
         return Err(Error::Parse);
     }
-    if bytes[0] != 0x04 {
-        return Err(Error::InvalidPoint);
-    }
-    let ep = EncodedPoint::from_bytes(bytes).map_err(|_| Error::InvalidPoint)?;
-    Option::<AffinePoint>::from(AffinePoint::from_encoded_point(&ep)).ok_or(Error::InvalidPoint)
-}
-
-/// SEC1 uncompressed encoding of a point that is not the identity.
-fn encode_point(p: &AffinePoint) -> Option<[u8; POINT_LEN]> {
-    let ep = p.to_encoded_point(false);
-    let bytes = ep.as_bytes();
-    if bytes.len() != POINT_LEN {
-        return None;
-    }
-    let mut out = [0u8; POINT_LEN];
-    out.copy_from_slice(bytes);
-    Some(out)
+    Aff::from_sec1(bytes).ok_or(Error::InvalidPoint)
 }
 
 /// `HS = SHA-256(G ‖ KPAK ‖ ID ‖ PVT)` (RFC 6507 §5.1.1 step 3).
@@ -162,7 +155,7 @@ fn hex_fmt(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 
 /// The KMS Secret Authentication Key (KSAK). Zeroized on drop; `Debug` is redacted.
 #[derive(Clone)]
-pub struct Ksak(Scalar);
+pub struct Ksak(Scalar, Kpak);
 
 impl Drop for Ksak {
     fn drop(&mut self) {
@@ -184,14 +177,19 @@ impl Ksak {
     /// to get [`Error::Rng`] instead.
     pub fn generate(rng: &mut impl CryptoRngCore) -> Self {
         match random_scalar(rng) {
-            Ok(s) => Self(s),
+            Ok(s) => Self::from_scalar(s),
             Err(_) => panic!("random number generator failure"),
         }
     }
 
     /// A fresh random KSAK, reporting a failing random source as [`Error::Rng`].
     pub fn try_generate(rng: &mut impl CryptoRngCore) -> Result<Self> {
-        random_scalar(rng).map(Self)
+        random_scalar(rng).map(Self::from_scalar)
+    }
+
+    fn from_scalar(s: Scalar) -> Self {
+        let kpak = Kpak::from_aff(&g_comb().mul_ct(&s).to_affine());
+        Self(s, kpak)
     }
 
     /// KSAK from 32 big-endian octets, `1 <= KSAK < q` ([`Error::Parse`] for another length,
@@ -200,7 +198,7 @@ impl Ksak {
         let mut arr: [u8; SCALAR_LEN] = bytes.try_into().map_err(|_| Error::Parse)?;
         let s = scalar_nonzero(&arr);
         arr.zeroize();
-        s.map(Self).ok_or(Error::InvalidKey)
+        s.map(Self::from_scalar).ok_or(Error::InvalidKey)
     }
 
     /// The 32 big-endian octets of KSAK (secret: zeroize after use).
@@ -210,28 +208,57 @@ impl Ksak {
 
     /// The KMS Public Authentication Key `KPAK = [KSAK]G`.
     pub fn kpak(&self) -> Kpak {
-        let p = g_comb().mul(&self.0);
-        Kpak::from_projective(&p)
+        self.1.clone()
     }
 
     /// Issues `(SSK, PVT)` for `id` (RFC 6507 §5.1.1): `v` random, `PVT = [v]G`,
     /// `HS = hash(G ‖ KPAK ‖ ID ‖ PVT)`, `SSK = KSAK + HS·v mod q`; restarts with a fresh `v` if
     /// HS or SSK is 0 mod q or SSK = KSAK.
     pub fn issue(&self, id: &[u8], rng: &mut impl CryptoRngCore) -> Result<(Ssk, [u8; POINT_LEN])> {
-        let kpak = self.kpak();
-        self.issue_with_kpak(&kpak, id, rng)
+        self.issue_with_kpak(&self.1, id, rng)
     }
 
-    /// [`Ksak::issue`] for many identifiers, computing KPAK once.
+    /// [`Ksak::issue`] for many identifiers: the PVTs' affine conversions share one field
+    /// inversion (Montgomery's trick, constant time). An identifier whose draw must restart
+    /// (probability about 2^-256) is issued on its own.
     pub fn issue_many(
         &self,
         ids: &[&[u8]],
         rng: &mut impl CryptoRngCore,
     ) -> Vec<Result<(Ssk, [u8; POINT_LEN])>> {
-        let kpak = self.kpak();
-        ids.iter()
-            .map(|id| self.issue_with_kpak(&kpak, id, rng))
-            .collect()
+        let mut vs: Vec<Result<Scalar>> = ids.iter().map(|_| random_scalar(rng)).collect();
+        let pts: Vec<Proj> = vs
+            .iter()
+            .map(|v| match v {
+                Ok(v) => g_comb().mul_ct(v),
+                Err(_) => Proj::IDENTITY,
+            })
+            .collect();
+        let mut zinv: Vec<Fe> = pts.iter().map(|p| p.z).collect();
+        batch_invert(&mut zinv);
+        let mut out = Vec::with_capacity(ids.len());
+        for ((id, v), (p, zi)) in ids.iter().zip(vs.iter()).zip(pts.iter().zip(zinv.iter())) {
+            let res = match v {
+                Err(e) => Err(*e),
+                Ok(v) => {
+                    let pvt = Aff {
+                        x: p.x.mul(zi),
+                        y: p.y.mul(zi),
+                        inf: false,
+                    }
+                    .to_sec1();
+                    match pvt.and_then(|pvt| self.finish_issue(&self.1, id, v, pvt)) {
+                        Some(pair) => Ok(pair),
+                        None => self.issue_with_kpak(&self.1, id, rng),
+                    }
+                }
+            };
+            out.push(res);
+        }
+        for v in vs.iter_mut().flatten() {
+            v.zeroize();
+        }
+        out
     }
 
     fn issue_with_kpak(
@@ -253,8 +280,18 @@ impl Ksak {
 
     /// One attempt of §5.1.1 with a given `v`; `None` when the RFC says to restart.
     fn issue_with_v(&self, kpak: &Kpak, id: &[u8], v: &Scalar) -> Option<(Ssk, [u8; POINT_LEN])> {
-        let pvt_point = g_comb().mul(v).to_affine();
-        let pvt = encode_point(&pvt_point)?;
+        let pvt = g_comb().mul_ct(v).to_affine().to_sec1()?;
+        self.finish_issue(kpak, id, v, pvt)
+    }
+
+    /// §5.1.1 steps 3-5 once `PVT = [v]G` is known; `None` when the RFC says to restart.
+    fn finish_issue(
+        &self,
+        kpak: &Kpak,
+        id: &[u8],
+        v: &Scalar,
+        pvt: [u8; POINT_LEN],
+    ) -> Option<(Ssk, [u8; POINT_LEN])> {
         let hs = reduce(&hash_hs(&kpak.sec1, id, &pvt));
         if bool::from(hs.is_zero()) {
             return None;
@@ -277,7 +314,7 @@ impl Ksak {
         let v = scalar_nonzero(&arr);
         arr.zeroize();
         let mut v = v.ok_or(Error::InvalidParameter)?;
-        let res = self.issue_with_v(&self.kpak(), id, &v);
+        let res = self.issue_with_v(&self.1, id, &v);
         v.zeroize();
         res.ok_or(Error::InvalidParameter)
     }
@@ -287,7 +324,7 @@ impl Ksak {
 /// verification chain needs (its odd multiples).
 #[derive(Clone)]
 pub struct Kpak {
-    point: AffinePoint,
+    point: Aff,
     sec1: [u8; POINT_LEN],
     odd: KpakOdd,
 }
@@ -312,17 +349,16 @@ impl Kpak {
     /// length, [`Error::InvalidPoint`] if not a point of P-256).
     pub fn from_sec1(bytes: &[u8]) -> Result<Self> {
         let point = parse_point(bytes)?;
-        Ok(Self::from_projective(&ProjectivePoint::from(point)))
+        Ok(Self::from_aff(&point))
     }
 
-    fn from_projective(p: &ProjectivePoint) -> Self {
-        let point = p.to_affine();
+    fn from_aff(point: &Aff) -> Self {
         // A KPAK is never the identity: from_sec1 cannot encode it and KSAK is in [1, q-1].
-        let sec1 = encode_point(&point).unwrap_or([0u8; POINT_LEN]);
+        let sec1 = point.to_sec1().unwrap_or([0u8; POINT_LEN]);
         Self {
-            point,
+            point: *point,
             sec1,
-            odd: OddMultiples::new(p),
+            odd: OddMultiples::new(point),
         }
     }
 
@@ -406,12 +442,12 @@ impl SigningKey {
         if bool::from(hs.is_zero()) {
             return Err(Error::InvalidKey);
         }
-        // [SSK]G in constant time (secret); [HS]PVT in variable time (public).
-        let ssk_g = g_comb().mul(&ssk.0);
-        let pvt_odd = PvtOdd::new(&ProjectivePoint::from(pvt_point));
-        let hs_pvt = lincomb_vartime(&[(&wnaf_vartime::<PVT_WNAF>(&hs), &pvt_odd.0)]);
-        let lhs = ssk_g - hs_pvt;
-        if !bool::from(lhs.ct_eq(&ProjectivePoint::from(kpak.point))) {
+        // [SSK]G in constant time (secret) against KPAK + [HS]PVT in variable time (public).
+        let ssk_g = g_comb().mul_ct(&ssk.0);
+        let pvt_odd = PvtOdd::new(&pvt_point);
+        let rhs = lincomb_vartime(&[(&wnaf_vartime::<PVT_WNAF>(&hs), &pvt_odd.0)])
+            .add_aff_vartime(&kpak.point);
+        if !ssk_g.eq_jac(&rhs) {
             return Err(Error::InvalidKey);
         }
         Ok(Self {
@@ -473,7 +509,7 @@ impl SigningKey {
         let res = self.sign_core(msg, &j);
         j.zeroize();
         let (sig, jpt, he) = res.ok_or(Error::InvalidParameter)?;
-        let jpt = encode_point(&jpt).ok_or(Error::InvalidParameter)?;
+        let jpt = jpt.to_sec1().ok_or(Error::InvalidParameter)?;
         Ok((sig, jpt, he))
     }
 
@@ -484,16 +520,14 @@ impl SigningKey {
     }
 
     /// One attempt of §5.2.1 with ephemeral `j`; `None` when the RFC says to restart.
-    fn sign_core(
-        &self,
-        msg: &[u8],
-        j: &Scalar,
-    ) -> Option<([u8; SIGNATURE_LEN], AffinePoint, [u8; 32])> {
+    fn sign_core(&self, msg: &[u8], j: &Scalar) -> Option<([u8; SIGNATURE_LEN], Aff, [u8; 32])> {
         // Steps 1-2: J = [j]G (constant time), r = Jx. Jx is about to be published as r, so
         // branching on it is fine; a discarded j reveals nothing about the next.
-        let jpt = g_comb().mul(j).to_affine();
-        let mut r_bytes = [0u8; SCALAR_LEN];
-        r_bytes.copy_from_slice(&jpt.x());
+        let jpt = g_comb().mul_ct(j).to_affine();
+        if jpt.inf {
+            return None; // unreachable for j in [1, q-1]
+        }
+        let r_bytes = jpt.x.to_bytes();
         let r = scalar_nonzero(&r_bytes)?; // r = 0 or Jx >= q: fresh j
                                            // Step 3: HE = hash(HS ‖ r ‖ M).
         let he_bytes = hash_he(&self.hs, &r_bytes, msg);
@@ -569,12 +603,10 @@ fn parse_sig(sig: &[u8]) -> Result<ParsedSig> {
 }
 
 /// Accepts `J` iff it is not the identity and its affine x-coordinate equals `r` (§5.2.2 step 6).
-fn check_j(j: &ProjectivePoint, r_bytes: &[u8; SCALAR_LEN]) -> Result<()> {
-    if bool::from(j.is_identity()) {
-        return Err(Error::InvalidSignature);
-    }
-    let x = j.to_affine().x();
-    if x.as_slice() == r_bytes.as_slice() {
+fn check_j(j: &Jac, r_bytes: &[u8; SCALAR_LEN]) -> Result<()> {
+    // r < q < p, so it is a canonical field element and Jx = r as integers iff equal in F_p.
+    let r = Fe::from_bytes(r_bytes).ok_or(Error::InvalidSignature)?;
+    if j.x_equals_vartime(&r) {
         Ok(())
     } else {
         Err(Error::InvalidSignature)
@@ -597,7 +629,7 @@ pub fn verify(kpak: &Kpak, id: &[u8], msg: &[u8], sig: &[u8]) -> Result<()> {
     let a = p.s * he;
     let b = p.s * p.r;
     let c = b * hs;
-    let pvt_odd = PvtOdd::new(&ProjectivePoint::from(pvt_point));
+    let pvt_odd = PvtOdd::new(&pvt_point);
     let j = lincomb_vartime(&[
         (&wnaf_vartime::<G_WNAF>(&a), &g_odd().0),
         (&wnaf_vartime::<KPAK_WNAF>(&b), &kpak.odd.0),
@@ -636,9 +668,10 @@ impl Verifier {
         let mut pvt_arr = [0u8; POINT_LEN];
         pvt_arr.copy_from_slice(pvt);
         let hs = hash_hs(&kpak.sec1, id, &pvt_arr);
-        let pvt_odd = PvtOdd::new(&ProjectivePoint::from(pvt_point));
-        let y =
-            lincomb_vartime(&[(&wnaf_vartime::<PVT_WNAF>(&reduce(&hs)), &pvt_odd.0)]) + kpak.point;
+        let pvt_odd = PvtOdd::new(&pvt_point);
+        let y = lincomb_vartime(&[(&wnaf_vartime::<PVT_WNAF>(&reduce(&hs)), &pvt_odd.0)])
+            .add_aff_vartime(&kpak.point);
+        let y = normalize_batch(&[y])[0];
         Ok(Self {
             kpak: kpak.clone(),
             id: id.to_vec(),
@@ -655,7 +688,8 @@ impl Verifier {
             return verify(&self.kpak, &self.id, msg, sig);
         }
         let he = reduce(&hash_he(&self.hs, &p.r_bytes, msg));
-        let j = g_comb().mul_vartime(&(p.s * he)) + self.y.mul_vartime(&(p.s * p.r));
+        let j = g_comb().mul_vartime(&(p.s * he), Jac::IDENTITY);
+        let j = self.y.mul_vartime(&(p.s * p.r), j);
         check_j(&j, &p.r_bytes)
     }
 }
@@ -666,7 +700,7 @@ mod tests {
 
     #[test]
     fn g_sec1_is_the_generator() {
-        assert_eq!(encode_point(&AffinePoint::GENERATOR), Some(G_SEC1));
+        assert_eq!(Aff::generator().to_sec1(), Some(G_SEC1));
     }
 
     #[test]

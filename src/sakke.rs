@@ -1,1 +1,582 @@
-//! SAKKE (RFC 6508) with parameter set 1 of RFC 6509.
+//! SAKKE (RFC 6508) with parameter set 1 of RFC 6509: a 1024-bit prime p = 4q − 1, the
+//! supersingular curve y² = x³ − 3x, and the Tate–Lichtenbaum pairing of embedding degree 2.
+//!
+//! Roles:
+//! - the KMS holds a [`KmsSecret`] z, publishes [`KmsPublic`] Z = [z]P and issues to each
+//!   identifier b the receiver secret key [`Rsk`] K_(b,S) = [(b + z)⁻¹]P;
+//! - a member validates its RSK ([`validate_rsk`]: `<[b]P + Z, K> == g`) and keeps a
+//!   [`DecapsulationKey`] (the RSK's Miller-loop lines and a fixed-base table of its own
+//!   I = [b]P + Z) to decapsulate quickly;
+//! - a sender [`encapsulate`]s a 16-octet [`Ssv`] to an identifier: r = HashToIntegerRange(SSV ‖
+//!   b, q), R = [r]([b]P + Z) computed as `[r·b]P + [r]Z` with two fixed-base tables, H = SSV ⊕
+//!   HashToIntegerRange(g^r, 2^128); the encapsulated data is R ‖ H ([`SED_LEN`] octets).
+//!
+//! Identifiers are the raw identifier octets; b is those octets read as a big-endian integer
+//! (reduced modulo q). Every secret (z, RSK, r, r·b, SSV, mask) is handled in constant time:
+//! scalar multiplications by secrets use complete formulas and full-table scans; secrets
+//! zeroize on drop and never appear in `Debug`.
+
+use std::sync::{Arc, OnceLock};
+
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::{Error, Result};
+
+mod curve;
+mod fp;
+mod fp2;
+mod hash;
+mod mont;
+mod pairing;
+pub(crate) mod params;
+mod safegcd;
+mod scalar;
+mod table;
+
+use curve::{Affine, Proj, POINT_BYTES};
+use fp::Fp;
+use pairing::RskLines;
+use scalar::Scalar;
+use table::{PfTable, PointTable};
+
+/// Length of the SAKKE encapsulated data: R (04 ‖ x ‖ y, 257 octets) ‖ H (16 octets).
+pub const SED_LEN: usize = 273;
+/// Length of an encoded point (04 ‖ x ‖ y).
+pub const POINT_LEN: usize = POINT_BYTES;
+/// Length of the SSV (n = 128 bits for parameter set 1).
+pub const SSV_LEN: usize = 16;
+
+fn p_table() -> &'static PointTable {
+    static T: OnceLock<PointTable> = OnceLock::new();
+    T.get_or_init(|| PointTable::new(&Affine::generator()))
+}
+
+fn g_table() -> &'static PfTable {
+    static T: OnceLock<PfTable> = OnceLock::new();
+    T.get_or_init(|| PfTable::new(&g_value()))
+}
+
+fn g_value() -> Fp {
+    Fp::from_canonical(&params::G)
+}
+
+/// b: the identifier octets as a big-endian integer modulo q.
+fn identity_scalar(id: &[u8]) -> Scalar {
+    Scalar::reduce_be(id)
+}
+
+/// The shared secret value: 16 octets, zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Ssv([u8; SSV_LEN]);
+
+impl Ssv {
+    /// Wraps 16 octets.
+    pub fn new(bytes: [u8; SSV_LEN]) -> Self {
+        Ssv(bytes)
+    }
+    /// From a slice of exactly 16 octets (`Parse` otherwise).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let arr: [u8; SSV_LEN] = bytes.try_into().map_err(|_| Error::Parse)?;
+        Ok(Ssv(arr))
+    }
+    /// A fresh random SSV.
+    pub fn generate(rng: &mut impl rand_core::CryptoRngCore) -> Self {
+        let mut b = [0u8; SSV_LEN];
+        rng.fill_bytes(&mut b);
+        Ssv(b)
+    }
+    /// The 16 octets.
+    pub fn as_bytes(&self) -> &[u8; SSV_LEN] {
+        &self.0
+    }
+}
+
+impl PartialEq for Ssv {
+    fn eq(&self, o: &Ssv) -> bool {
+        self.0.ct_eq(&o.0).into()
+    }
+}
+impl Eq for Ssv {}
+
+impl core::fmt::Debug for Ssv {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Ssv(<redacted>)")
+    }
+}
+
+/// The KMS master secret z (1 ≤ z < q). Zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct KmsSecret {
+    z: Scalar,
+}
+
+impl core::fmt::Debug for KmsSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("KmsSecret(<redacted>)")
+    }
+}
+
+impl KmsSecret {
+    /// A fresh random z, uniform in [1, q) up to a 2^-64 bias.
+    pub fn generate(rng: &mut impl rand_core::CryptoRngCore) -> Self {
+        loop {
+            let mut buf = [0u8; 136];
+            rng.fill_bytes(&mut buf);
+            let z = Scalar::reduce_be(&buf);
+            buf.zeroize();
+            if !bool::from(z.is_zero()) {
+                return KmsSecret { z };
+            }
+        }
+    }
+
+    /// From big-endian octets (at most 128) with 1 ≤ z < q; `InvalidKey` otherwise.
+    pub fn from_bytes(z: &[u8]) -> Result<Self> {
+        Scalar::from_be_nonzero_canonical(z)
+            .map(|z| KmsSecret { z })
+            .ok_or(Error::InvalidKey)
+    }
+
+    /// z as 128 big-endian octets.
+    pub fn to_bytes(&self) -> [u8; 128] {
+        self.z.to_be_bytes()
+    }
+
+    /// Z = [z]P.
+    pub fn public(&self) -> KmsPublic {
+        let zp = p_table().mul(&self.z);
+        // z ≠ 0 mod q, so Z is finite
+        let z = Option::from(zp.to_affine()).unwrap_or_default();
+        KmsPublic::from_point(z)
+    }
+
+    /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
+    /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
+    pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
+        let s = identity_scalar(id).add(&self.z);
+        if bool::from(s.is_zero()) {
+            return Err(Error::InvalidParameter);
+        }
+        let mut inv = s.invert();
+        let k = p_table().mul(&inv);
+        inv.zeroize();
+        let k = Option::<Affine>::from(k.to_affine()).ok_or(Error::InvalidParameter)?;
+        Ok(Rsk { k })
+    }
+
+    /// RSKs for many identifiers, spread over every core.
+    pub fn issue_rsks(&self, ids: &[&[u8]]) -> Vec<Result<Rsk>> {
+        parallel_map(ids, |id| self.issue_rsk(id))
+    }
+}
+
+/// The KMS public key Z = [z]P, with its fixed-base table built on first use (or by
+/// [`KmsPublic::precompute`]).
+#[derive(Clone)]
+pub struct KmsPublic {
+    z: Affine,
+    table: OnceLock<Arc<PointTable>>,
+}
+
+impl core::fmt::Debug for KmsPublic {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KmsPublic")
+            .field("precomputed", &self.table.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for KmsPublic {
+    fn eq(&self, o: &KmsPublic) -> bool {
+        self.z.ct_eq(&o.z).into()
+    }
+}
+impl Eq for KmsPublic {}
+
+impl KmsPublic {
+    fn from_point(z: Affine) -> Self {
+        KmsPublic {
+            z,
+            table: OnceLock::new(),
+        }
+    }
+
+    /// From 257 octets 04 ‖ x ‖ y; the point must be on the curve and in the order-q subgroup.
+    /// `Parse` for a wrong length, `InvalidPoint` otherwise.
+    pub fn from_bytes(z_point: &[u8]) -> Result<Self> {
+        Affine::decode_in_subgroup(z_point).map(KmsPublic::from_point)
+    }
+
+    /// 04 ‖ x ‖ y.
+    pub fn to_bytes(&self) -> [u8; POINT_LEN] {
+        self.z.encode()
+    }
+
+    /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation).
+    pub fn precompute(&self) {
+        let _ = self.z_table();
+    }
+
+    fn z_table(&self) -> &PointTable {
+        self.table
+            .get_or_init(|| Arc::new(PointTable::new(&self.z)))
+    }
+
+    /// I = [b]P + Z, the identifier's public point (None if it is the identity).
+    fn point_i(&self, b: &Scalar) -> Option<Affine> {
+        let bp = p_table().mul(b);
+        Option::from(bp.add_affine(&self.z).to_affine())
+    }
+}
+
+/// A receiver secret key K_(b,S) (a point of the order-q subgroup). Zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Rsk {
+    k: Affine,
+}
+
+impl core::fmt::Debug for Rsk {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Rsk(<redacted>)")
+    }
+}
+
+impl Rsk {
+    /// From 257 octets 04 ‖ x ‖ y, checked on the curve and in the order-q subgroup (constant
+    /// time). `Parse` for a wrong length, `InvalidPoint` otherwise.
+    pub fn from_bytes(b: &[u8]) -> Result<Self> {
+        Affine::decode_in_subgroup(b).map(|k| Rsk { k })
+    }
+    /// 04 ‖ x ‖ y.
+    pub fn to_bytes(&self) -> [u8; POINT_LEN] {
+        self.k.encode()
+    }
+}
+
+/// RFC 6508 §6.1.2: checks `<[b]P + Z, K_(b,S)> == g`. `InvalidKey` when it does not hold.
+pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
+    let b = identity_scalar(id);
+    let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
+    let w = pairing::pairing(&i, &rsk.k);
+    if bool::from(w.ct_eq(&g_value())) {
+        Ok(())
+    } else {
+        Err(Error::InvalidKey)
+    }
+}
+
+/// r = HashToIntegerRange(SSV ‖ b, q) with b the identifier octets.
+fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
+    hash::to_scalar(&[ssv.as_bytes(), id])
+}
+
+/// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
+pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
+    let b = identity_scalar(id);
+    let mut r = derive_r(ssv, id);
+    if bool::from(r.is_zero()) {
+        return Err(Error::InvalidParameter);
+    }
+    let mut rb = r.mul(&b);
+    // R = [r·b]P + [r]Z
+    let rp = PointTable::mul2(p_table(), &rb, kms.z_table(), &r);
+    let mut gr = g_table().pow(&r);
+    r.zeroize();
+    rb.zeroize();
+    // one inversion for both R's Z and g^r's a
+    let mut inv = [rp.z, gr.a];
+    fp::batch_invert(&mut inv);
+    if bool::from(rp.z.is_zero()) {
+        // b + z ≡ 0 mod q: no valid encapsulation exists for this identifier
+        return Err(Error::InvalidParameter);
+    }
+    let big_r = Affine {
+        x: rp.x.mul(&inv[0]),
+        y: rp.y.mul(&inv[0]),
+    };
+    let mut w = gr.b.mul(&inv[1]);
+    let mut wb = w.to_be_bytes();
+    let mut mask = hash::to_mask(&wb);
+    let mut out = [0u8; SED_LEN];
+    out[..POINT_LEN].copy_from_slice(&big_r.encode());
+    for i in 0..SSV_LEN {
+        out[POINT_LEN + i] = ssv.as_bytes()[i] ^ mask[i];
+    }
+    gr.zeroize();
+    w.zeroize();
+    wb.zeroize();
+    mask.zeroize();
+    inv.zeroize();
+    Ok(out)
+}
+
+/// Encapsulations of many (identifier, SSV) pairs, spread over every core.
+pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
+    kms.precompute();
+    let _ = p_table();
+    let _ = g_table();
+    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
+}
+
+/// Parses R from the SED: on the curve and not of small order (`InvalidPoint`); a point outside
+/// the order-q subgroup that passes this is rejected by the final `[r]I == R` check.
+fn parse_sed(sed: &[u8]) -> Result<(Affine, [u8; SSV_LEN])> {
+    if sed.len() != SED_LEN {
+        return Err(Error::Parse);
+    }
+    let r = Affine::decode_on_curve(&sed[..POINT_LEN])?;
+    if bool::from(r.is_small_order()) {
+        return Err(Error::InvalidPoint);
+    }
+    let mut h = [0u8; SSV_LEN];
+    h.copy_from_slice(&sed[POINT_LEN..]);
+    Ok((r, h))
+}
+
+/// SSV = H ⊕ HashToIntegerRange(w, 2^128).
+fn unmask(w: &Fp, h: &[u8; SSV_LEN]) -> Ssv {
+    let mut wb = w.to_be_bytes();
+    let mut mask = hash::to_mask(&wb);
+    let mut s = [0u8; SSV_LEN];
+    for i in 0..SSV_LEN {
+        s[i] = h[i] ^ mask[i];
+    }
+    wb.zeroize();
+    mask.zeroize();
+    let ssv = Ssv(s);
+    s.zeroize();
+    ssv
+}
+
+/// RFC 6508 §6.2.2 without precomputation. `Parse` (length), `InvalidPoint` (R malformed, off
+/// the curve or of small order), `AuthFailed` (the check `[r]([b]P + Z) == R` fails).
+pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<Ssv> {
+    let (r_pt, h) = parse_sed(sed)?;
+    let mut w = pairing::pairing(&r_pt, &rsk.k);
+    let ssv = unmask(&w, &h);
+    w.zeroize();
+    let b = identity_scalar(id);
+    let mut r = derive_r(&ssv, id);
+    let mut rb = r.mul(&b);
+    let test = PointTable::mul2(p_table(), &rb, kms.z_table(), &r);
+    r.zeroize();
+    rb.zeroize();
+    if bool::from(test.eq_affine(&r_pt)) {
+        Ok(ssv)
+    } else {
+        Err(Error::AuthFailed)
+    }
+}
+
+/// A member's decapsulation key: the validated RSK, its Miller-loop line coefficients and a
+/// fixed-base table of I = [b]P + Z. Secret parts zeroize on drop.
+pub struct DecapsulationKey {
+    id: Vec<u8>,
+    lines: RskLines,
+    i_table: PointTable,
+}
+
+impl core::fmt::Debug for DecapsulationKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DecapsulationKey")
+            .field("id_len", &self.id.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DecapsulationKey {
+    /// Validates the RSK for `id` under `kms` (`InvalidKey` when `<I, K> != g`) and builds the
+    /// precomputation.
+    pub fn new(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<Self> {
+        let b = identity_scalar(id);
+        let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
+        let lines = RskLines::new(&rsk.k);
+        let w = lines.pairing_with(&i);
+        if !bool::from(w.ct_eq(&g_value())) {
+            return Err(Error::InvalidKey);
+        }
+        Ok(DecapsulationKey {
+            id: id.to_vec(),
+            lines,
+            i_table: PointTable::new(&i),
+        })
+    }
+
+    /// The identifier this key belongs to.
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+
+    /// RFC 6508 §6.2.2 with the precomputation. Errors as [`decapsulate`].
+    pub fn decapsulate(&self, sed: &[u8]) -> Result<Ssv> {
+        let (r_pt, h) = parse_sed(sed)?;
+        let mut w = self.lines.pairing_with(&r_pt);
+        let ssv = unmask(&w, &h);
+        w.zeroize();
+        let mut r = derive_r(&ssv, &self.id);
+        let test = self.i_table.mul(&r);
+        r.zeroize();
+        if bool::from(test.eq_affine(&r_pt)) {
+            Ok(ssv)
+        } else {
+            Err(Error::AuthFailed)
+        }
+    }
+}
+
+/// Maps `f` over `items` on every available core (order preserved).
+fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
+    if n <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(n);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
+}
+
+#[doc(hidden)]
+/// Internals exposed for tests and benchmarks only; not part of the API.
+pub mod __internal {
+    pub use super::testing::*;
+}
+
+mod testing {
+    //! Hooks for property tests and benchmarks (hidden).
+    use super::*;
+
+    /// Montgomery product modulo p through the selected kernel, on canonical limbs in and out
+    /// (converts to and from the Montgomery domain).
+    pub fn fp_mul_canonical(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
+        Fp::from_canonical(a)
+            .mul(&Fp::from_canonical(b))
+            .to_canonical()
+    }
+    /// Raw Montgomery product (a·b·2^-1024 mod p) through the selected kernel.
+    pub fn fp_mont_mul(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
+        fp::mont_mul_p(a, b)
+    }
+    /// Raw Montgomery square through the selected kernel.
+    pub fn fp_mont_sqr(a: &[u64; 16]) -> [u64; 16] {
+        fp::mont_sqr_p(a)
+    }
+    /// Raw portable Montgomery product.
+    pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
+        mont::mont_mul(a, b, &params::P, params::P_INV)
+    }
+    /// Whether the MULX/ADX kernel is selected on this CPU.
+    pub fn mulx_available() -> bool {
+        fp::mulx_available()
+    }
+    /// a^-1 mod p on canonical limbs.
+    pub fn fp_invert_canonical(a: &[u64; 16]) -> [u64; 16] {
+        Fp::from_canonical(a).invert().to_canonical()
+    }
+    /// Inverses mod p and mod q by Fermat (reference for the safegcd path), canonical limbs.
+    pub fn invert_fermat_canonical(a: &[u64; 16]) -> ([u64; 16], [u64; 16]) {
+        (
+            Fp::from_canonical(a).invert_fermat().to_canonical(),
+            Scalar(*a).invert_fermat().0,
+        )
+    }
+    /// sqrt mod p on canonical limbs (None if not a square).
+    pub fn fp_sqrt_canonical(a: &[u64; 16]) -> Option<[u64; 16]> {
+        Option::<Fp>::from(Fp::from_canonical(a).sqrt()).map(|r| r.to_canonical())
+    }
+    /// (a + b, a − b) mod p on canonical limbs.
+    pub fn fp_add_sub_canonical(a: &[u64; 16], b: &[u64; 16]) -> ([u64; 16], [u64; 16]) {
+        let (x, y) = (Fp::from_canonical(a), Fp::from_canonical(b));
+        (x.add(&y).to_canonical(), x.sub(&y).to_canonical())
+    }
+    /// Product and inverse modulo q on canonical limbs.
+    pub fn scalar_mul_inv(a: &[u64; 16], b: &[u64; 16]) -> ([u64; 16], [u64; 16]) {
+        let (x, y) = (Scalar(*a), Scalar(*b));
+        (x.mul(&y).0, x.invert().0)
+    }
+    /// Big-endian octets reduced mod q.
+    pub fn scalar_reduce(bytes: &[u8]) -> [u8; 128] {
+        Scalar::reduce_be(bytes).to_be_bytes()
+    }
+    /// HashToIntegerRange(s, q) as 128 octets.
+    pub fn hash_to_q(s: &[u8]) -> [u8; 128] {
+        hash::to_scalar(&[s]).to_be_bytes()
+    }
+    /// HashToIntegerRange(s, 2^128).
+    pub fn hash_to_mask(s: &[u8]) -> [u8; 16] {
+        hash::to_mask(s)
+    }
+    /// `<R, Q>` per RFC 6508 §3.2 (points as 257 octets, checked on the curve) as 128 octets.
+    pub fn pairing(r: &[u8], q: &[u8]) -> crate::Result<[u8; 128]> {
+        let r = Affine::decode_on_curve(r)?;
+        let q = Affine::decode_on_curve(q)?;
+        Ok(pairing::pairing(&r, &q).to_be_bytes())
+    }
+    /// `<R, Q>` by the binary-digit Miller loop (reference for the NAF loop).
+    pub fn pairing_binary(r: &[u8], q: &[u8]) -> crate::Result<[u8; 128]> {
+        let r = Affine::decode_on_curve(r)?;
+        let q = Affine::decode_on_curve(q)?;
+        Ok(pairing::pairing_binary(&r, &q).to_be_bytes())
+    }
+    /// `<K, R>` through the precomputed lines of K.
+    pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {
+        let k = Affine::decode_on_curve(k)?;
+        let r = Affine::decode_on_curve(r)?;
+        Ok(RskLines::new(&k).pairing_with(&r).to_be_bytes())
+    }
+    /// [k]Q for a point Q (constant-time table when `fixed`, else public double-and-add).
+    pub fn point_mul(q: &[u8], k: &[u8], fixed: bool) -> crate::Result<[u8; 257]> {
+        let q = Affine::decode_on_curve(q)?;
+        let s = Scalar::reduce_be(k);
+        let r = if fixed {
+            PointTable::new(&q).mul(&s)
+        } else {
+            Proj::mul_public_scalar(&Proj::from_affine(&q), &s.0)
+        };
+        Option::<Affine>::from(r.to_affine())
+            .map(|a| a.encode())
+            .ok_or(crate::Error::InvalidPoint)
+    }
+    /// Q1 + Q2 with the complete formulas (None: identity).
+    pub fn point_add(a: &[u8], b: &[u8]) -> crate::Result<Option<[u8; 257]>> {
+        let a = Affine::decode_on_curve(a)?;
+        let b = Affine::decode_on_curve(b)?;
+        let s = Proj::from_affine(&a).add(&Proj::from_affine(&b));
+        let m = Proj::from_affine(&a).add_affine(&b);
+        let sa = Option::<Affine>::from(s.to_affine()).map(|x| x.encode());
+        let ma = Option::<Affine>::from(m.to_affine()).map(|x| x.encode());
+        if sa != ma {
+            return Err(crate::Error::InvalidParameter);
+        }
+        Ok(sa)
+    }
+    /// g^k in PF_p by the fixed-base table, as 128 octets.
+    pub fn g_pow(k: &[u8]) -> [u8; 128] {
+        let s = Scalar::reduce_be(k);
+        g_table().pow(&s).pf_representative().to_be_bytes()
+    }
+    /// The base point P encoded.
+    pub fn generator() -> [u8; 257] {
+        Affine::generator().encode()
+    }
+    /// Whether the encoded on-curve point is in the order-q subgroup.
+    pub fn in_subgroup(q: &[u8]) -> crate::Result<bool> {
+        Ok(Affine::decode_on_curve(q)?.is_in_subgroup().into())
+    }
+}

@@ -366,3 +366,449 @@ fn pow_x8_mixed_lanes_fixed_cases() {
         assert_eq!(rl, &want);
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// F_p², curve points and the fixed-base comb, against num-bigint references and RFC 6508.
+// ------------------------------------------------------------------------------------------
+
+use prose_sec::backend::x86_64::fp_ifma::{CombX8, Fp2X8, PointX8};
+
+fn vectors() -> serde_json::Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/rfc6507_6508.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .or_else(|_| std::fs::read_to_string("/work/shared/vectors/rfc6507_6508.json"))
+        .expect("vector file");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn hexnum(v: &serde_json::Value, sec: &str, key: &str) -> BigUint {
+    let s = v[sec][key].as_str().unwrap();
+    BigUint::parse_bytes(s.as_bytes(), 16).unwrap()
+}
+
+/// An uncompressed point 04 || x || y (128-octet coordinates).
+fn hexpoint(v: &serde_json::Value, sec: &str, key: &str) -> (BigUint, BigUint) {
+    let s = v[sec][key].as_str().unwrap();
+    assert!(s.starts_with("04") && s.len() == 2 + 512);
+    (
+        BigUint::parse_bytes(&s.as_bytes()[2..258], 16).unwrap(),
+        BigUint::parse_bytes(&s.as_bytes()[258..], 16).unwrap(),
+    )
+}
+
+fn q() -> BigUint {
+    (p() + 1u8) >> 2
+}
+
+type Fp2 = (BigUint, BigUint);
+
+fn fp2_mul_ref(a: &Fp2, b: &Fp2) -> Fp2 {
+    let p = p();
+    let re = (&a.0 * &b.0 + &p - (&a.1 * &b.1) % &p) % &p;
+    let im = (&a.0 * &b.1 + &a.1 * &b.0) % &p;
+    (re, im)
+}
+
+fn fp2_pow_ref(a: &Fp2, e: &BigUint) -> Fp2 {
+    let mut r = (BigUint::one(), BigUint::zero());
+    for i in (0..e.bits()).rev() {
+        r = fp2_mul_ref(&r, &r);
+        if e.bit(i) {
+            r = fp2_mul_ref(&r, a);
+        }
+    }
+    r
+}
+
+fn load2(t: Ifma, v: &[Fp2; LANES]) -> Fp2X8 {
+    let re: [BigUint; LANES] = core::array::from_fn(|l| v[l].0.clone());
+    let im: [BigUint; LANES] = core::array::from_fn(|l| v[l].1.clone());
+    Fp2X8::new(load(t, &re), load(t, &im))
+}
+
+fn store2(x: &Fp2X8) -> [Fp2; LANES] {
+    let re = store(&x.re);
+    let im = store(&x.im);
+    core::array::from_fn(|l| (re[l].clone(), im[l].clone()))
+}
+
+fn arb_fp2_lanes() -> impl Strategy<Value = [Fp2; LANES]> {
+    (arb_lanes(), arb_lanes())
+        .prop_map(|(a, b)| core::array::from_fn(|l| (a[l].clone(), b[l].clone())))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn fp2_ops_match_bigint(a in arb_fp2_lanes(), b in arb_fp2_lanes()) {
+        let Some(t) = token() else { return Ok(()) };
+        let p = p();
+        let (xa, xb) = (load2(t, &a), load2(t, &b));
+        let m = store2(&xa.mul(&xb));
+        let s = store2(&xa.square());
+        let add = store2(&xa.add(&xb));
+        let sub = store2(&xa.sub(&xb));
+        let cj = store2(&xa.conj());
+        for l in 0..LANES {
+            prop_assert_eq!(&m[l], &fp2_mul_ref(&a[l], &b[l]));
+            prop_assert_eq!(&s[l], &fp2_mul_ref(&a[l], &a[l]));
+            prop_assert_eq!(&add[l], &((&a[l].0 + &b[l].0) % &p, (&a[l].1 + &b[l].1) % &p));
+            prop_assert_eq!(&sub[l], &((&a[l].0 + &p - &b[l].0) % &p, (&a[l].1 + &p - &b[l].1) % &p));
+            prop_assert_eq!(&cj[l], &(a[l].0.clone(), (&p - &a[l].1) % &p));
+        }
+        prop_assert_eq!(xa.ct_eq(&xa), 0xff);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4))]
+
+    #[test]
+    fn fp2_pow_x8_matches_bigint(a in arb_fp2_lanes(), e in proptest::collection::vec(arb_exp(), LANES)) {
+        let Some(t) = token() else { return Ok(()) };
+        let exps: [[u64; 16]; LANES] = core::array::from_fn(|l| to_words(&e[l]));
+        let r = store2(&load2(t, &a).pow_x8(&exps));
+        for l in 0..LANES {
+            prop_assert_eq!(&r[l], &fp2_pow_ref(&a[l], &e[l]), "lane {}", l);
+        }
+    }
+}
+
+/// RFC 6508 Appendix A: g^r in PF_p. g is given by its representative x = b/a, i.e. the element
+/// 1 + g·i; (1 + g·i)^r, written as im/re, is the listed g^r. Lanes mix r with other exponents.
+#[test]
+fn fp2_pow_rfc6508_g_r() {
+    let Some(t) = token() else { return };
+    let v = vectors();
+    let p = p();
+    let g = hexnum(&v, "rfc6509_parameter_set_1", "g");
+    let r = hexnum(&v, "rfc6508_sakke", "r");
+    let g_r = hexnum(&v, "rfc6508_sakke", "g_r");
+    let exps_big: [BigUint; LANES] = core::array::from_fn(|l| {
+        if l % 3 == 0 {
+            BigUint::from(l as u64 + 2)
+        } else {
+            r.clone()
+        }
+    });
+    let exps: [[u64; 16]; LANES] = core::array::from_fn(|l| to_words(&exps_big[l]));
+    let base = load2(t, &core::array::from_fn(|_| (BigUint::one(), g.clone())));
+    let pw = base.pow_x8(&exps);
+    let ratio = store(&pw.im_over_re());
+    for l in 0..LANES {
+        let want = if l % 3 == 0 {
+            let (re, im) = fp2_pow_ref(&(BigUint::one(), g.clone()), &exps_big[l]);
+            im * re.modpow(&(&p - 2u8), &p) % &p
+        } else {
+            g_r.clone()
+        };
+        assert_eq!(ratio[l], want, "lane {l}");
+    }
+    // The same ratio through the batched inversion path.
+    let mut re = vec![pw.re.clone()];
+    FpX8::batch_invert(&mut re);
+    assert_eq!(re[0].mul(&pw.im).ct_eq(&pw.im_over_re()), 0xff);
+}
+
+// ---- points ----
+
+type Aff = Option<(BigUint, BigUint)>;
+
+fn inv(x: &BigUint) -> BigUint {
+    let p = p();
+    x.modpow(&(&p - 2u8), &p)
+}
+
+fn aff_add(a: &Aff, b: &Aff) -> Aff {
+    let p = p();
+    let (Some((x1, y1)), Some((x2, y2))) = (a, b) else {
+        return if a.is_none() { b.clone() } else { a.clone() };
+    };
+    let lambda = if x1 == x2 {
+        if (y1 + y2) % &p == BigUint::zero() {
+            return None;
+        }
+        (BigUint::from(3u8) * x1 * x1 + &p * 3u8 - 3u8) % &p * inv(&(y1 * 2u8 % &p)) % &p
+    } else {
+        (y2 + &p - y1) % &p * inv(&((x2 + &p - x1) % &p)) % &p
+    };
+    let x3 = (&lambda * &lambda + &p * 2u8 - x1 - x2) % &p;
+    let y3 = (&lambda * ((x1 + &p - &x3) % &p) + &p - y1) % &p;
+    Some((x3, y3))
+}
+
+fn aff_mul(k: u64, a: &Aff) -> Aff {
+    let mut r: Aff = None;
+    for i in (0..64).rev() {
+        r = aff_add(&r, &r);
+        if (k >> i) & 1 == 1 {
+            r = aff_add(&r, a);
+        }
+    }
+    r
+}
+
+/// A point on E from an x coordinate, if x³ − 3x is a square (p ≡ 3 mod 4 square root).
+fn lift_x(x: &BigUint) -> Aff {
+    let p = p();
+    let rhs = (x * x * x + &p * 3u8 - x * 3u8 % &p) % &p;
+    let y = rhs.modpow(&((&p + 1u8) >> 2), &p);
+    (&y * &y % &p == rhs).then(|| (x.clone(), y))
+}
+
+fn base_point() -> (BigUint, BigUint) {
+    let v = vectors();
+    (
+        hexnum(&v, "rfc6509_parameter_set_1", "Px"),
+        hexnum(&v, "rfc6509_parameter_set_1", "Py"),
+    )
+}
+
+fn load_points(t: Ifma, pts: &[Aff; LANES]) -> PointX8 {
+    let xs: [BigUint; LANES] =
+        core::array::from_fn(|l| pts[l].clone().map(|p| p.0).unwrap_or_default());
+    let ys: [BigUint; LANES] =
+        core::array::from_fn(|l| pts[l].clone().map(|p| p.1).unwrap_or_default());
+    let mut inf = 0u8;
+    for (l, pt) in pts.iter().enumerate() {
+        if pt.is_none() {
+            inf |= 1 << l;
+        }
+    }
+    // Infinite lanes are loaded as (0, 0), a point of order 2 on E, then replaced by infinity.
+    let fin = PointX8::from_affine(&load(t, &xs), &load(t, &ys)).unwrap();
+    PointX8::select(&fin, &PointX8::infinity(t), inf)
+}
+
+fn store_points(x: &PointX8) -> [Aff; LANES] {
+    let (ax, ay, inf) = x.to_affine();
+    let (xs, ys) = (store(&ax), store(&ay));
+    core::array::from_fn(|l| ((inf >> l) & 1 == 0).then(|| (xs[l].clone(), ys[l].clone())))
+}
+
+fn arb_point() -> impl Strategy<Value = Aff> {
+    prop_oneof![
+        8 => arb_elem().prop_filter_map("x³ − 3x not a square", |x| lift_x(&x).map(Some)),
+        1 => Just(None),
+        1 => Just(Some(base_point())),
+    ]
+}
+
+fn arb_points() -> impl Strategy<Value = [Aff; LANES]> {
+    proptest::collection::vec(arb_point(), LANES)
+        .prop_map(|v| core::array::from_fn(|i| v[i].clone()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Addition (generic, doubling, inverse and infinity cases in mixed lanes) and doubling
+    /// against affine formulas.
+    #[test]
+    fn point_add_double_match_affine(a in arb_points(), b in arb_points(), pick in any::<u8>(), negs in any::<u8>()) {
+        let Some(t) = token() else { return Ok(()) };
+        let p = p();
+        // Lanes in `pick` use b = a (doubling case) or, in `negs`, b = −a (sum at infinity).
+        let b: [Aff; LANES] = core::array::from_fn(|l| {
+            if (pick >> l) & 1 == 1 {
+                if (negs >> l) & 1 == 1 {
+                    a[l].clone().map(|(x, y)| (x, (&p - y) % &p))
+                } else {
+                    a[l].clone()
+                }
+            } else {
+                b[l].clone()
+            }
+        });
+        let (pa, pb) = (load_points(t, &a), load_points(t, &b));
+        let sum = store_points(&pa.add(&pb));
+        let dbl = store_points(&pa.double());
+        let neg = store_points(&pa.neg());
+        for l in 0..LANES {
+            prop_assert_eq!(&sum[l], &aff_add(&a[l], &b[l]), "add lane {}", l);
+            prop_assert_eq!(&dbl[l], &aff_add(&a[l], &a[l]), "double lane {}", l);
+            prop_assert_eq!(&neg[l], &a[l].clone().map(|(x, y)| (x, (&p - y) % &p)));
+        }
+        prop_assert_eq!(pa.add(&pb).ct_eq(&pb.add(&pa)), 0xff);
+        // batch_to_affine agrees with to_affine.
+        let batch = PointX8::batch_to_affine(&[pa.clone(), pb.clone()]);
+        prop_assert_eq!(store(&batch[0].0), store(&pa.to_affine().0));
+        prop_assert_eq!(batch[1].2, pb.to_affine().2);
+    }
+
+    /// Small scalars against repeated affine addition; lanes mix bases.
+    #[test]
+    fn point_mul_small_scalars(a in arb_points(), k in proptest::collection::vec(0u64..5000, LANES)) {
+        let Some(t) = token() else { return Ok(()) };
+        let scalars: [[u64; 16]; LANES] = core::array::from_fn(|l| { let mut s = [0u64; 16]; s[0] = k[l]; s });
+        let r = store_points(&load_points(t, &a).mul_x8(&scalars));
+        for l in 0..LANES {
+            prop_assert_eq!(&r[l], &aff_mul(k[l], &a[l]), "lane {}", l);
+        }
+    }
+}
+
+/// RFC 6508 Appendix A: Z = [z]P and R_(b,S) = [r]([b]P + Z), through the variable-base
+/// multiplication, the comb of P and the comb of Z ([r·b mod q]P + [r]Z).
+#[test]
+fn point_mul_and_comb_rfc6508() {
+    let Some(t) = token() else { return };
+    let v = vectors();
+    let q = q();
+    let (px, py) = base_point();
+    let z = hexnum(&v, "rfc6508_sakke", "z");
+    let b = hexnum(&v, "rfc6508_sakke", "b");
+    let r = hexnum(&v, "rfc6508_sakke", "r");
+    let (zx, zy) = hexpoint(&v, "rfc6508_sakke", "Z");
+    let (rx, ry) = hexpoint(&v, "rfc6508_sakke", "R_bS");
+    let p_aff = Some((px.clone(), py.clone()));
+    let z_aff = Some((zx.clone(), zy.clone()));
+    let r_aff = Some((rx.clone(), ry.clone()));
+
+    let pp = load_points(t, &core::array::from_fn(|_| p_aff.clone()));
+    // Variable base: lanes alternate z (→ Z) and q (→ infinity).
+    let sc: [[u64; 16]; LANES] =
+        core::array::from_fn(|l| to_words(if l % 2 == 0 { &z } else { &q }));
+    let out = store_points(&pp.mul_x8(&sc));
+    for (l, o) in out.iter().enumerate() {
+        assert_eq!(o, if l % 2 == 0 { &z_aff } else { &None }, "lane {l}");
+    }
+    // [r]([b]P + Z) in every lane.
+    let bp = pp.mul_x8(&[to_words(&b); LANES]);
+    let zz = load_points(t, &core::array::from_fn(|_| z_aff.clone()));
+    let out = store_points(&bp.add(&zz).mul_x8(&[to_words(&r); LANES]));
+    assert!(out.iter().all(|o| o == &r_aff));
+
+    // Combs of P and Z.
+    let comb_p = CombX8::new(t, &to_words(&px), &to_words(&py)).unwrap();
+    let comb_z = CombX8::new(t, &to_words(&zx), &to_words(&zy)).unwrap();
+    let rb = (&r * &b) % &q;
+    let mut s1 = [to_words(&rb); LANES];
+    let mut s2 = [to_words(&r); LANES];
+    // Lanes 6 and 7: zero scalars and small ones.
+    s1[6] = [0; 16];
+    s2[6] = [0; 16];
+    s1[7] = to_words(&BigUint::from(7u8));
+    s2[7] = to_words(&BigUint::one());
+    let enc = comb_p
+        .mul_x8(&s1)
+        .unwrap()
+        .add(&comb_z.mul_x8(&s2).unwrap());
+    let out = store_points(&enc);
+    for (l, o) in out.iter().enumerate().take(6) {
+        assert_eq!(o, &r_aff, "lane {l}");
+    }
+    assert_eq!(out[6], None);
+    assert_eq!(out[7], aff_add(&aff_mul(7, &p_aff), &z_aff));
+    // [z]P through the comb.
+    let out = store_points(&comb_p.mul_x8(&[to_words(&z); LANES]).unwrap());
+    assert!(out.iter().all(|o| o == &z_aff));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4))]
+
+    /// The comb agrees with the variable-base multiplication for random scalars below q.
+    #[test]
+    fn comb_matches_variable_base(ks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 128), LANES)) {
+        let Some(t) = token() else { return Ok(()) };
+        static COMB: std::sync::OnceLock<Option<CombX8>> = std::sync::OnceLock::new();
+        let (px, py) = base_point();
+        let comb = COMB.get_or_init(|| Ifma::new().map(|t| CombX8::new(t, &to_words(&px), &to_words(&py)).unwrap()));
+        let comb = comb.as_ref().unwrap();
+        let q = q();
+        let scalars: [[u64; 16]; LANES] = core::array::from_fn(|l| to_words(&(BigUint::from_bytes_le(&ks[l]) % &q)));
+        let pp = load_points(t, &core::array::from_fn(|_| Some((px.clone(), py.clone()))));
+        let want = pp.mul_x8(&scalars);
+        prop_assert_eq!(comb.mul_x8(&scalars).unwrap().ct_eq(&want), 0xff);
+    }
+}
+
+#[test]
+fn comb_rejects_bad_input() {
+    let Some(t) = token() else { return };
+    let (px, py) = base_point();
+    let p = p();
+    // Off the curve.
+    assert_eq!(
+        CombX8::new(t, &to_words(&px), &to_words(&((&py + 1u8) % &p))).unwrap_err(),
+        Error::InvalidPoint
+    );
+    // Coordinate not below p.
+    assert_eq!(
+        CombX8::new(t, &to_words(&p), &to_words(&py)).unwrap_err(),
+        Error::InvalidPoint
+    );
+    // On the curve but outside the order-q subgroup: a lifted x whose point has order 4q or 2q.
+    let mut x = BigUint::from(5u8);
+    let outside = loop {
+        if let Some((x0, y0)) = lift_x(&x) {
+            let pt = load_points(t, &core::array::from_fn(|_| Some((x0.clone(), y0.clone()))));
+            if pt.mul_x8(&[to_words(&q()); LANES]).is_infinity() == 0 {
+                break (x0, y0);
+            }
+        }
+        x += 1u8;
+    };
+    assert_eq!(
+        CombX8::new(t, &to_words(&outside.0), &to_words(&outside.1)).unwrap_err(),
+        Error::InvalidPoint
+    );
+    // Scalars not below q.
+    let comb = CombX8::new(t, &to_words(&px), &to_words(&py)).unwrap();
+    let mut s = [[0u64; 16]; LANES];
+    s[3] = to_words(&q());
+    assert_eq!(comb.mul_x8(&s).unwrap_err(), Error::InvalidParameter);
+    // Off-curve affine input to PointX8.
+    let one = FpX8::one(t);
+    assert_eq!(
+        PointX8::from_affine(&one, &one).unwrap_err(),
+        Error::InvalidPoint
+    );
+}
+
+/// The PF_p comb of g gives the RFC 6508 g^r, and agrees (as PF_p values) with the generic
+/// F_p² exponentiation for random exponents, including 0 and 2^1024 − 1.
+#[test]
+fn pfp_comb_matches_rfc6508_and_pow() {
+    use prose_sec::backend::x86_64::fp_ifma::PfpCombX8;
+    let Some(t) = token() else { return };
+    let v = vectors();
+    let g = hexnum(&v, "rfc6509_parameter_set_1", "g");
+    let r = hexnum(&v, "rfc6508_sakke", "r");
+    let g_r = hexnum(&v, "rfc6508_sakke", "g_r");
+    let comb = PfpCombX8::new(t, &to_words(&g)).unwrap();
+    let out = store(&comb.pow_x8(&[to_words(&r); LANES]).im_over_re());
+    assert!(out.iter().all(|o| o == &g_r));
+
+    let base = load2(t, &core::array::from_fn(|_| (BigUint::one(), g.clone())));
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    for round in 0..3 {
+        let exps: [[u64; 16]; LANES] = core::array::from_fn(|l| {
+            core::array::from_fn(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                match (round, l) {
+                    (0, 0) => 0,
+                    (0, 1) => u64::MAX,
+                    _ => seed,
+                }
+            })
+        });
+        let a = comb.pow_x8(&exps);
+        let b = base.pow_x8(&exps);
+        // Equal in PF_p: re_a·im_b == re_b·im_a, with non-zero real parts.
+        assert_eq!(a.re.mul(&b.im).ct_eq(&b.re.mul(&a.im)), 0xff);
+        assert_eq!(a.re.is_zero() | b.re.is_zero(), 0);
+    }
+    // g >= p is rejected.
+    assert_eq!(
+        PfpCombX8::new(t, &to_words(&p())).unwrap_err(),
+        Error::InvalidParameter
+    );
+}

@@ -208,8 +208,8 @@ proptest! {
     fn ctr_many_matches_single(
         key in prop::array::uniform16(any::<u8>()),
         packets in prop::collection::vec(
-            (prop::array::uniform16(any::<u8>()), prop::collection::vec(any::<u8>(), 0..400)),
-            0..20,
+            (prop::array::uniform16(any::<u8>()), prop::collection::vec(any::<u8>(), 0..1300)),
+            0..24,
         ),
     ) {
         if let Some(c) = AesCtrVaes::new(&key) {
@@ -385,6 +385,35 @@ fn gcm_tamper_rejected_data_unchanged() {
         let mut d = ct.clone();
         assert!(g.open_in_place(&nonce, &aad, &mut d, &tag));
         assert_eq!(d, pt);
+    }
+}
+
+#[test]
+fn gcm_every_length_around_chunk_boundaries() {
+    // Every data length 0..=600 (all tails, the single-chunk short path and its limit, one and
+    // two full 256-octet chunks) with AAD lengths on both sides of the short-path limits.
+    for key_len in [16usize, 32] {
+        let key: Vec<u8> = (0..key_len as u8)
+            .map(|i| i.wrapping_mul(29) ^ 0x5c)
+            .collect();
+        let Some(g) = GcmVaes::new(&key) else {
+            return;
+        };
+        let nonce = [0x0fu8; 12];
+        let src: Vec<u8> = (0..600u32).map(|i| (i * 13 + 1) as u8).collect();
+        for aad_len in [0usize, 1, 12, 16, 17, 48, 64, 65, 100] {
+            let aad = &src[..aad_len];
+            for len in 0..=600 {
+                let mut a = src[..len].to_vec();
+                let mut b = a.clone();
+                let ta = g.seal_in_place(&nonce, aad, &mut a);
+                let tb = ref_gcm_seal(&key, &nonce, aad, &mut b);
+                assert_eq!(a, b, "key {key_len} aad {aad_len} len {len}");
+                assert_eq!(ta, tb, "key {key_len} aad {aad_len} len {len}");
+                assert!(g.open_in_place(&nonce, aad, &mut a, &ta));
+                assert_eq!(a, src[..len]);
+            }
+        }
     }
 }
 

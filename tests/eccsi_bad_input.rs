@@ -349,6 +349,14 @@ fn failing_random_source() {
         Ksak::try_generate(&mut ZeroRng).map(|_| ()),
         Err(Error::Rng)
     );
+    let ids: [&[u8]; 3] = [b"a", b"b", b"c"];
+    for r in ksak.issue_many(&ids, &mut FailingRng) {
+        assert_eq!(r.map(|_| ()), Err(Error::Rng));
+    }
+    for r in ksak.issue_many(&ids, &mut ZeroRng) {
+        assert_eq!(r.map(|_| ()), Err(Error::Rng));
+    }
+    assert!(ksak.issue_many(&[], &mut OsRng).is_empty());
     // Fixed-j / fixed-v hidden entries reject zero and out-of-range values.
     assert_eq!(
         s.key.sign_with_j(b"m", &[0u8; 32]).map(|_| ()),
@@ -376,9 +384,18 @@ fn issue_many_matches_single_issue_semantics() {
     let refs: Vec<&[u8]> = ids.iter().map(|v| v.as_slice()).collect();
     let out = ksak.issue_many(&refs, &mut OsRng);
     assert_eq!(out.len(), ids.len());
+    let mut pvts = std::collections::HashSet::new();
     for (id, res) in ids.iter().zip(out) {
         let (ssk, pvt) = res.unwrap();
+        assert!(pvts.insert(pvt), "fresh v per identifier");
         SigningKey::new(&kpak, id, &ssk, &pvt).unwrap();
+        // Each pair belongs to its own identifier only.
+        let mut other = id.clone();
+        other.push(0xAA);
+        assert_eq!(
+            SigningKey::new(&kpak, &other, &ssk, &pvt).map(|_| ()),
+            Err(Error::InvalidKey)
+        );
     }
 }
 

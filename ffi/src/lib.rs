@@ -6,13 +6,20 @@
 //! `prose_<type>_free` (NULL is accepted and ignored); the library does no locking, so one object
 //! must not be used from two threads at once. Conversion only: all logic lives in the core crate.
 
-mod error;
-#[allow(dead_code)] // used by the object wrappers as each engine lands
-mod panic;
-#[allow(dead_code)] // used by the object wrappers as each engine lands
-mod ptr;
+#![allow(non_camel_case_types)]
 
+mod bytes;
+mod eccsi;
+mod error;
+mod panic;
+mod ptr;
+mod sakke;
+mod srtp;
+
+pub use eccsi::*;
 pub use error::{prose_result, prose_result_str};
+pub use sakke::*;
+pub use srtp::*;
 
 /// The library version as a static NUL-terminated string (e.g. "0.1.0").
 #[no_mangle]

@@ -2,12 +2,15 @@
 //! in the core crate; errors become the exception classes defined in `prose_sec/exceptions.py`;
 //! slow work runs without the GIL.
 
+mod eccsi;
+mod sakke;
+mod srtp;
+
 use prose_sec::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// Turns a core error into an instance of its Python exception class.
-#[allow(dead_code)] // used by the class wrappers as each engine lands
 pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
     let exc = py
         .import("prose_sec.exceptions")
@@ -36,5 +39,8 @@ fn error_codes(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    srtp::register(m)?;
+    sakke::register(m)?;
+    eccsi::register(m)?;
     Ok(())
 }

@@ -1,24 +1,24 @@
-//! Point multiplication on P-256 for ECCSI, on top of `p256`'s complete projective formulas.
+//! Scalar multiplication on P-256 for ECCSI (on the crate's own field and point code).
 //!
-//! `p256` 0.13 exposes no field arithmetic and no batch normalisation, so tables hold projective
-//! points (its mixed addition saves almost nothing over the full one).
-//!
-//! - [`FixedBase`]: a table of `k·2^(W·i)·B` (k = 1..2^(W-1)) for a fixed base `B`, read with
-//!   signed radix-2^W digits. `mul` scans every entry of every window (constant time, for secret
-//!   scalars: KSAK, v, SSK, j); `mul_vartime` indexes directly (public scalars only). No doublings.
+//! - [`Comb`]: a table of `k·2^(W·i)·B` (k = 1..2^(W-1)) for a fixed base `B`, read with signed
+//!   radix-2^W digits and no doublings. `mul_ct` scans every entry of every window and uses the
+//!   complete formulas (constant time, for secret scalars: KSAK, v, SSK, j); `mul_vartime`
+//!   indexes directly and uses Jacobian formulas (public scalars only).
 //! - [`OddMultiples`] + [`lincomb_vartime`]: interleaved width-w NAF (Straus) for a sum of
 //!   products with variable bases, sharing one chain of doublings (public data only).
 //!
-//! The generator has two process-wide tables built on first use: a comb for fixed-base
-//! multiplication and the odd multiples used when `G` joins a wNAF chain.
+//! The generator has two process-wide tables built on first use: its comb and the odd
+//! multiples used when `G` joins a wNAF chain.
 
 use std::sync::OnceLock;
 
-use p256::elliptic_curve::group::Group;
 use p256::elliptic_curve::PrimeField;
-use p256::{ProjectivePoint, Scalar};
+use p256::Scalar;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
+
+use super::field::Fe;
+use super::point::{normalize_batch, Aff, Jac, Proj};
 
 /// Number of bits of a scalar we ever process (q < 2^256, plus a carry position).
 const SCALAR_BITS: usize = 257;
@@ -65,13 +65,13 @@ fn signed_digits<const W: usize, const N: usize>(k: &Scalar) -> [i8; N] {
 
 /// Width-W non-adjacent form of `k` (variable time: for public scalars only), least significant
 /// digit first; non-zero digits are odd and in (-2^(W-1), 2^(W-1)).
-pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i8; SCALAR_BITS] {
-    debug_assert!((2..=8).contains(&W));
+pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i16; SCALAR_BITS] {
+    debug_assert!((2..=14).contains(&W));
     let l = limbs(k);
     let mut n = [l[0], l[1], l[2], l[3], 0u64];
-    let mut out = [0i8; SCALAR_BITS];
+    let mut out = [0i16; SCALAR_BITS];
     for o in out.iter_mut() {
-        if n == [0; 5] {
+        if (n[0] | n[1] | n[2] | n[3] | n[4]) == 0 {
             break;
         }
         if n[0] & 1 == 1 {
@@ -79,7 +79,7 @@ pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i8; SCALAR_BITS] {
             if d >= 1 << (W - 1) {
                 d -= 1 << W;
             }
-            *o = d as i8;
+            *o = d as i16;
             if d > 0 {
                 // n -= d (n >= d since n mod 2^W = d).
                 let mut borrow = d as u64;
@@ -105,32 +105,35 @@ pub(crate) fn wnaf_vartime<const W: usize>(k: &Scalar) -> [i8; SCALAR_BITS] {
     out
 }
 
-/// Fixed-base table: window `i` holds `k·2^(W·i)·B` for k = 1..=E (E = 2^(W-1)), N windows.
+/// Fixed-base table ("comb"): window `i` holds `k·2^(W·i)·B` for k = 1..=E (E = 2^(W-1)), in
+/// affine form, N windows.
 #[derive(Clone)]
-pub(crate) struct FixedBase<const W: usize, const N: usize, const E: usize> {
-    win: Vec<[ProjectivePoint; E]>,
+pub(crate) struct Comb<const W: usize, const N: usize, const E: usize> {
+    win: Vec<[Aff; E]>,
 }
 
-impl<const W: usize, const N: usize, const E: usize> FixedBase<W, N, E> {
-    /// Builds the table of `base` (any point, the identity included).
-    pub(crate) fn new(base: &ProjectivePoint) -> Self {
+impl<const W: usize, const N: usize, const E: usize> Comb<W, N, E> {
+    /// Builds the table of a public `base` (the identity included): N·E additions and one
+    /// inversion.
+    pub(crate) fn new(base: &Aff) -> Self {
         debug_assert!(E == 1 << (W - 1) && N * W >= SCALAR_BITS);
-        let mut proj = Vec::with_capacity(N * E);
-        let mut b = *base;
+        let mut jac = Vec::with_capacity(N * E);
+        let mut b = Jac::from_aff(base);
         for _ in 0..N {
             let mut p = b;
-            proj.push(p);
+            jac.push(p);
             for _ in 1..E {
-                p += &b;
-                proj.push(p);
+                p = p.add_vartime(&b);
+                jac.push(p);
             }
             // p = E·b = 2^(W-1)·b, so the next window's base is 2^W·b = 2p.
             b = p.double();
         }
-        let win = proj
+        let aff = normalize_batch(&jac);
+        let win = aff
             .chunks_exact(E)
             .map(|c| {
-                let mut w = [ProjectivePoint::IDENTITY; E];
+                let mut w = [Aff::IDENTITY; E];
                 w.copy_from_slice(c);
                 w
             })
@@ -138,86 +141,93 @@ impl<const W: usize, const N: usize, const E: usize> FixedBase<W, N, E> {
         Self { win }
     }
 
-    /// `[k]B` in constant time: every window reads all E entries with masked selection.
-    pub(crate) fn mul(&self, k: &Scalar) -> ProjectivePoint {
+    /// `[k]B` in constant time, for a base whose table holds no identity (the generator):
+    /// every window reads all E entries with masked selection and the complete mixed addition
+    /// runs for every window (its result is discarded by a masked select for digit 0).
+    pub(crate) fn mul_ct(&self, k: &Scalar) -> Proj {
         let mut d = signed_digits::<W, N>(k);
-        let mut acc = ProjectivePoint::IDENTITY;
+        let mut acc = Proj::IDENTITY;
         for (w, &di) in self.win.iter().zip(d.iter()) {
             let neg = Choice::from((di as u8) >> 7);
             let m = di >> 7; // 0 or -1
             let abs = (di ^ m).wrapping_sub(m) as u8;
-            let mut t = ProjectivePoint::IDENTITY;
+            let mut x = Fe::ZERO;
+            let mut y = Fe::ZERO;
             for (j, e) in w.iter().enumerate() {
-                t.conditional_assign(e, abs.ct_eq(&((j + 1) as u8)));
+                let hit = abs.ct_eq(&((j + 1) as u8));
+                x.conditional_assign(&e.x, hit);
+                y.conditional_assign(&e.y, hit);
             }
-            let tn = -t;
-            t.conditional_assign(&tn, neg);
-            // The addition formulas are complete, the identity included (digit 0).
-            acc += &t;
+            let yn = y.neg();
+            y.conditional_assign(&yn, neg);
+            let sum = acc.add_mixed(&Aff { x, y, inf: false });
+            acc = Proj::conditional_select(&sum, &acc, abs.ct_eq(&0));
         }
         d.zeroize();
         acc
     }
 
-    /// `[k]B` in variable time (public scalars only).
-    pub(crate) fn mul_vartime(&self, k: &Scalar) -> ProjectivePoint {
+    /// `acc + [k]B` in variable time (public scalars only).
+    pub(crate) fn mul_vartime(&self, k: &Scalar, mut acc: Jac) -> Jac {
         let d = signed_digits::<W, N>(k);
-        let mut acc = ProjectivePoint::IDENTITY;
         for (w, &di) in self.win.iter().zip(d.iter()) {
             let idx = (di.unsigned_abs() as usize).wrapping_sub(1);
             if let Some(p) = w.get(idx) {
-                if di > 0 {
-                    acc += p;
+                acc = if di > 0 {
+                    acc.add_aff_vartime(p)
                 } else {
-                    acc -= p;
-                }
+                    acc.add_aff_vartime(&p.neg())
+                };
             }
         }
         acc
     }
 }
 
-/// The odd multiples `P, 3P, …, (2E-1)P` of a point, for a wNAF of width log2(E)+2.
+/// The odd multiples `P, 3P, …, (2E-1)P` of a point, affine, for a wNAF of width log2(E)+2.
 #[derive(Clone)]
-pub(crate) struct OddMultiples<const E: usize>(pub(crate) [ProjectivePoint; E]);
+pub(crate) struct OddMultiples<const E: usize>(pub(crate) [Aff; E]);
 
 impl<const E: usize> OddMultiples<E> {
-    pub(crate) fn new(p: &ProjectivePoint) -> Self {
-        let mut proj = [ProjectivePoint::IDENTITY; E];
-        let p2 = p.double();
-        let mut acc = *p;
-        for slot in proj.iter_mut() {
+    /// E additions and one inversion.
+    pub(crate) fn new(p: &Aff) -> Self {
+        let p1 = Jac::from_aff(p);
+        let p2 = p1.double();
+        let mut jac = [Jac::IDENTITY; E];
+        let mut acc = p1;
+        for slot in jac.iter_mut() {
             *slot = acc;
-            acc += &p2;
+            acc = acc.add_vartime(&p2);
         }
-        Self(proj)
+        let aff = normalize_batch(&jac);
+        let mut out = [Aff::IDENTITY; E];
+        out.copy_from_slice(&aff);
+        Self(out)
     }
 }
 
 /// `Σ [k_i]P_i` in variable time from wNAF digits and odd-multiple tables (Straus: one chain of
 /// doublings shared by every term). Public data only.
-pub(crate) fn lincomb_vartime(
-    terms: &[(&[i8; SCALAR_BITS], &[ProjectivePoint])],
-) -> ProjectivePoint {
+pub(crate) fn lincomb_vartime(terms: &[(&[i16; SCALAR_BITS], &[Aff])]) -> Jac {
     let top = terms
         .iter()
         .filter_map(|(d, _)| d.iter().rposition(|&x| x != 0))
         .max();
     let Some(top) = top else {
-        return ProjectivePoint::IDENTITY;
+        return Jac::IDENTITY;
     };
-    let mut acc = ProjectivePoint::IDENTITY;
+    let mut acc = Jac::IDENTITY;
     for i in (0..=top).rev() {
         acc = acc.double();
         for (d, tab) in terms {
             let di = d[i];
             if di != 0 {
                 if let Some(p) = tab.get(di.unsigned_abs() as usize / 2) {
-                    if di > 0 {
-                        acc += p;
+                    acc = if di > 0 {
+                        acc.add_aff_vartime(p)
                     } else {
-                        acc -= p;
-                    }
+                        acc.add_aff_vartime(&p.neg())
+                    };
                 }
             }
         }
@@ -225,34 +235,58 @@ pub(crate) fn lincomb_vartime(
     acc
 }
 
-/// Window width of the generator's comb (constant-time signing path and cached verification).
-pub(crate) type GeneratorComb = FixedBase<5, 52, 16>;
-/// wNAF width used for the generator inside a Straus chain, and its table size.
-pub(crate) const G_WNAF: usize = 8;
-pub(crate) type GeneratorOdd = OddMultiples<64>;
+/// The generator's comb (constant-time signing path and cached verification).
+pub(crate) type GeneratorComb = Comb<5, 52, 16>;
+/// wNAF width used for the generator inside a Straus chain, and its table.
+pub(crate) const G_WNAF: usize = 10;
+pub(crate) type GeneratorOdd = OddMultiples<256>;
 
 static G_COMB: OnceLock<GeneratorComb> = OnceLock::new();
 static G_ODD: OnceLock<GeneratorOdd> = OnceLock::new();
 
 /// The generator's comb, built on first use.
 pub(crate) fn g_comb() -> &'static GeneratorComb {
-    G_COMB.get_or_init(|| FixedBase::new(&ProjectivePoint::GENERATOR))
+    G_COMB.get_or_init(|| Comb::new(&Aff::generator()))
 }
 
-/// The generator's odd multiples `G, 3G, …, 127G`, built on first use.
+/// The generator's odd multiples `G, 3G, …, 511G`, built on first use.
 pub(crate) fn g_odd() -> &'static GeneratorOdd {
-    G_ODD.get_or_init(|| OddMultiples::new(&ProjectivePoint::GENERATOR))
+    G_ODD.get_or_init(|| OddMultiples::new(&Aff::generator()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p256::elliptic_curve::group::Group;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
     use p256::elliptic_curve::Field;
+    use p256::ProjectivePoint;
     use proptest::prelude::*;
 
     fn scalar_from(bytes: [u8; 32]) -> Scalar {
         use p256::elliptic_curve::ops::Reduce;
         <Scalar as Reduce<p256::U256>>::reduce_bytes(&bytes.into())
+    }
+
+    /// The reference: `p256`'s own arithmetic, as SEC1 (None for the identity).
+    fn reference(p: &ProjectivePoint) -> Option<[u8; 65]> {
+        let e = p.to_affine().to_encoded_point(false);
+        e.as_bytes().try_into().ok()
+    }
+
+    fn proj_sec1(p: &Proj) -> Option<[u8; 65]> {
+        p.to_affine().to_sec1()
+    }
+
+    fn jac_sec1(p: &Jac) -> Option<[u8; 65]> {
+        normalize_batch(&[*p])[0].to_sec1()
+    }
+
+    fn aff_of(p: &ProjectivePoint) -> Aff {
+        match reference(p) {
+            Some(b) => Aff::from_sec1(&b).unwrap(),
+            None => Aff::IDENTITY,
+        }
     }
 
     fn edge_scalars() -> Vec<Scalar> {
@@ -263,6 +297,8 @@ mod tests {
         v.push(scalar_from([0x80; 32]));
         v.push(scalar_from([0x88; 32]));
         v.push(scalar_from([0x77; 32]));
+        v.push(Scalar::from(16u64));
+        v.push(-Scalar::from(16u64));
         v
     }
 
@@ -270,11 +306,11 @@ mod tests {
     fn generator_tables_match_reference_on_edges() {
         let g = ProjectivePoint::GENERATOR;
         for k in edge_scalars() {
-            let want = g * k;
-            assert_eq!(g_comb().mul(&k), want);
-            assert_eq!(g_comb().mul_vartime(&k), want);
+            let want = reference(&(g * k));
+            assert_eq!(proj_sec1(&g_comb().mul_ct(&k)), want);
+            assert_eq!(jac_sec1(&g_comb().mul_vartime(&k, Jac::IDENTITY)), want);
             let d = wnaf_vartime::<G_WNAF>(&k);
-            assert_eq!(lincomb_vartime(&[(&d, &g_odd().0)]), want);
+            assert_eq!(jac_sec1(&lincomb_vartime(&[(&d, &g_odd().0)])), want);
         }
     }
 
@@ -303,40 +339,75 @@ mod tests {
         }
     }
 
+    #[test]
+    fn exceptional_cases() {
+        let g = ProjectivePoint::GENERATOR;
+        let ga = aff_of(&g);
+        let gj = Jac::from_aff(&ga);
+        // P + P, P + (−P), O + P, P + O, through every formula.
+        assert_eq!(jac_sec1(&gj.add_aff_vartime(&ga)), reference(&g.double()));
+        assert_eq!(jac_sec1(&gj.add_vartime(&gj)), reference(&g.double()));
+        assert!(gj.add_aff_vartime(&ga.neg()).is_identity());
+        assert!(gj.add_vartime(&Jac::from_aff(&ga.neg())).is_identity());
+        assert_eq!(jac_sec1(&Jac::IDENTITY.add_aff_vartime(&ga)), reference(&g));
+        assert_eq!(jac_sec1(&gj.add_aff_vartime(&Aff::IDENTITY)), reference(&g));
+        assert!(Jac::IDENTITY.double().is_identity());
+        let gp = Proj::IDENTITY.add_mixed(&ga);
+        assert_eq!(proj_sec1(&gp), reference(&g));
+        assert_eq!(proj_sec1(&gp.add_mixed(&ga)), reference(&g.double()));
+        assert!(bool::from(gp.add_mixed(&ga.neg()).is_identity()));
+        assert!(gp.eq_jac(&gj));
+        assert!(!gp.eq_jac(&gj.double()));
+        assert!(!gp.eq_jac(&Jac::IDENTITY));
+        assert!(Proj::IDENTITY.eq_jac(&Jac::IDENTITY));
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(48))]
         #[test]
-        fn fixed_base_matches_p256_mul(kb in any::<[u8; 32]>(), bb in any::<[u8; 32]>()) {
+        fn combs_match_p256(kb in any::<[u8; 32]>(), bb in any::<[u8; 32]>()) {
             let k = scalar_from(kb);
             let base = ProjectivePoint::GENERATOR * scalar_from(bb);
-            let want = base * k;
-            let t = FixedBase::<5, 52, 16>::new(&base);
-            prop_assert_eq!(t.mul(&k), want);
-            prop_assert_eq!(t.mul_vartime(&k), want);
-            let t4 = FixedBase::<4, 65, 8>::new(&base);
-            prop_assert_eq!(t4.mul(&k), want);
-            prop_assert_eq!(g_comb().mul(&k), ProjectivePoint::GENERATOR * k);
+            let want = reference(&(base * k));
+            let t = Comb::<5, 52, 16>::new(&aff_of(&base));
+            prop_assert_eq!(jac_sec1(&t.mul_vartime(&k, Jac::IDENTITY)), want);
+            if !bool::from(scalar_from(bb).is_zero()) {
+                prop_assert_eq!(proj_sec1(&t.mul_ct(&k)), want);
+            }
+            let t4 = Comb::<4, 65, 8>::new(&aff_of(&base));
+            prop_assert_eq!(jac_sec1(&t4.mul_vartime(&k, Jac::IDENTITY)), want);
+            prop_assert_eq!(proj_sec1(&g_comb().mul_ct(&k)), reference(&(ProjectivePoint::GENERATOR * k)));
         }
 
         #[test]
-        fn lincomb_matches_p256_mul(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), c in any::<[u8; 32]>(), pb in any::<[u8; 32]>()) {
+        fn lincomb_matches_p256(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), c in any::<[u8; 32]>(), pb in any::<[u8; 32]>()) {
             let (a, b, c) = (scalar_from(a), scalar_from(b), scalar_from(c));
             let p = ProjectivePoint::GENERATOR * scalar_from(pb);
             let q = p.double() + ProjectivePoint::GENERATOR;
-            let want = ProjectivePoint::GENERATOR * a + p * b + q * c;
+            let want = reference(&(ProjectivePoint::GENERATOR * a + p * b + q * c));
             let (da, db, dc) = (wnaf_vartime::<G_WNAF>(&a), wnaf_vartime::<5>(&b), wnaf_vartime::<6>(&c));
-            let tp = OddMultiples::<8>::new(&p);
-            let tq = OddMultiples::<16>::new(&q);
+            let tp = OddMultiples::<8>::new(&aff_of(&p));
+            let tq = OddMultiples::<16>::new(&aff_of(&q));
             let got = lincomb_vartime(&[(&da, &g_odd().0), (&db, &tp.0), (&dc, &tq.0)]);
-            prop_assert_eq!(got, want);
+            prop_assert_eq!(jac_sec1(&got), want);
+        }
+
+        #[test]
+        fn complete_formulas_match_p256(a in any::<[u8; 32]>(), b in any::<[u8; 32]>()) {
+            let p = ProjectivePoint::GENERATOR * scalar_from(a);
+            let q = ProjectivePoint::GENERATOR * scalar_from(b);
+            let (pa, qa) = (aff_of(&p), aff_of(&q));
+            let pp = Proj::IDENTITY.add_mixed(&pa);
+            prop_assert_eq!(proj_sec1(&pp.add_mixed(&qa)), reference(&(p + q)));
+            prop_assert_eq!(jac_sec1(&Jac::from_aff(&pa).add_aff_vartime(&qa)), reference(&(p + q)));
+            prop_assert_eq!(jac_sec1(&Jac::from_aff(&pa).double().add_vartime(&Jac::from_aff(&qa))), reference(&(p.double() + q)));
         }
     }
 
     #[test]
     fn identity_base_is_handled() {
-        let t = FixedBase::<5, 52, 16>::new(&ProjectivePoint::IDENTITY);
+        let t = Comb::<5, 52, 16>::new(&Aff::IDENTITY);
         let k = Scalar::random(&mut rand_core::OsRng);
-        assert_eq!(t.mul(&k), ProjectivePoint::IDENTITY);
-        assert_eq!(t.mul_vartime(&k), ProjectivePoint::IDENTITY);
+        assert!(t.mul_vartime(&k, Jac::IDENTITY).is_identity());
     }
 }

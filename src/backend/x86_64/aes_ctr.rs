@@ -18,6 +18,7 @@ use core::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 cpufeatures::new!(cpu_vaes, "aes", "vaes", "avx512f", "avx512bw", "avx512vl");
+cpufeatures::new!(cpu_aesni, "aes");
 
 /// Target features every function of this module is compiled for.
 macro_rules! vaes_fn {
@@ -43,23 +44,24 @@ pub(crate) struct RoundKeys {
 }
 
 impl RoundKeys {
-    /// Expands a 16- or 32-octet key. `None` for any other length.
-    ///
-    /// The caller must have checked that AES-NI is available.
+    /// Expands a 16- or 32-octet key with AES-NI. `None` for any other length, or without
+    /// AES-NI.
     pub(crate) fn expand(key: &[u8]) -> Option<Self> {
+        if !cpu_aesni::get() {
+            return None;
+        }
         let mut out = RoundKeys {
             keys: [[0u8; 16]; 15],
             rounds: 0,
         };
         match key.len() {
             16 => {
-                // SAFETY: every caller reaches this only through a constructor that checked
-                // AES-NI (and more) with `cpufeatures` first.
+                // SAFETY: AES-NI was detected just above.
                 unsafe { expand128(key, &mut out.keys) };
                 out.rounds = 10;
             }
             32 => {
-                // SAFETY: as above, AES-NI was detected by the caller.
+                // SAFETY: AES-NI was detected just above.
                 unsafe { expand256(key, &mut out.keys) };
                 out.rounds = 14;
             }
@@ -162,8 +164,8 @@ fn expand256(key: &[u8], out: &mut [[u8; 16]; 15]) {
     pair!(7, 0x40);
 }
 
-/// Round keys broadcast to all four 128-bit lanes of zmm registers.
-#[derive(Clone, Copy)]
+/// Round keys broadcast to all four 128-bit lanes of zmm registers; wiped when dropped (they
+/// live on the stack of one call).
 pub(crate) struct Zkeys {
     k: [__m512i; 14],
     last: __m512i,
@@ -220,8 +222,24 @@ pub(crate) fn rev_mask() -> __m512i {
     ))
 }
 
+impl Drop for Zkeys {
+    fn drop(&mut self) {
+        // SAFETY: a `Zkeys` is only ever built by `zkeys`, which is compiled for (and only
+        // called after detection of) AVX-512F, so `wipe_zkeys` may run here.
+        unsafe { wipe_zkeys(self) }
+    }
+}
+
+/// Volatile zeroing of the broadcast round keys, one 512-bit store each.
+#[target_feature(enable = "avx512f")]
+fn wipe_zkeys(z: &mut Zkeys) {
+    z.k.zeroize();
+    z.last.zeroize();
+}
+
 vaes_fn! {
     /// Broadcasts the round keys into zmm registers.
+    #[inline]
     pub(crate) fn zkeys(rk: &RoundKeys) -> Zkeys {
         let mut k = [_mm512_setzero_si512(); 14];
         for (dst, src) in k.iter_mut().zip(rk.keys.iter()) {
@@ -267,7 +285,23 @@ vaes_fn! {
         _mm512_mask_add_epi64(lo, carry << 1, lo, _mm512_set1_epi64(1))
     }
 
+    fn ctr_impl(rk: &RoundKeys, iv: &[u8; 16], data: &mut [u8]) {
+        let zk = zkeys(rk);
+        ctr_xor(&zk, iv, data);
+    }
+
+    /// Keystream for many packets with the round keys broadcast once. (Queuing the segments
+    /// of several packets into shared eight-register AES batches was measured slower than this
+    /// loop: out-of-order execution already overlaps consecutive packets.)
+    fn ctr_many_impl(rk: &RoundKeys, ivs: &[[u8; 16]], datas: &mut [&mut [u8]]) {
+        let zk = zkeys(rk);
+        for (iv, data) in ivs.iter().zip(datas.iter_mut()) {
+            ctr_xor(&zk, iv, data);
+        }
+    }
+
     /// XORs the CTR keystream starting at `iv` into `data`.
+    #[inline]
     fn ctr_xor(zk: &Zkeys, iv: &[u8; 16], data: &mut [u8]) {
         let rev = rev_mask();
         // SAFETY: `iv` is 16 readable octets; the load is unaligned.
@@ -360,11 +394,8 @@ impl AesCtrVaes {
     /// modulo 2^128, exactly like `ctr::Ctr128BE`.
     pub fn apply_keystream(&self, iv: &[u8; 16], data: &mut [u8]) {
         // SAFETY: `self` exists only if `available()` returned true in `new`, so every target
-        // feature these functions are compiled for is present.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            ctr_xor(&zk, iv, data);
-        }
+        // feature `ctr_impl` is compiled for is present.
+        unsafe { ctr_impl(&self.rk, iv, data) }
     }
 
     /// Applies the keystream of `ivs[i]` to `datas[i]` for every packet, broadcasting the round
@@ -375,12 +406,7 @@ impl AesCtrVaes {
             return false;
         }
         // SAFETY: as in `apply_keystream`, the features were detected in `new`.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            for (iv, data) in ivs.iter().zip(datas.iter_mut()) {
-                ctr_xor(&zk, iv, data);
-            }
-        }
+        unsafe { ctr_many_impl(&self.rk, ivs, datas) };
         true
     }
 }

@@ -2,17 +2,32 @@
 //! AVX-512 IFMA (`vpmadd52luq` / `vpmadd52huq`).
 //!
 //! # Representation
-//! An element is held in radix 2^52 with 20 limbs (1040 bits). [`FpX8`] stores eight independent
+//! An element is held in radix 2^52 with 20 limbs (1040 bits). `FpX8` stores eight independent
 //! elements ("lanes") limb-major: limb `i` of all eight lanes forms one 512-bit vector, so every
 //! instruction works on the same limb of eight operands at once and lanes never interact.
 //!
 //! Elements are kept in Montgomery form `x·R mod p` with `R = 2^1040`. Inside the type a lane
 //! holds a representative in `[0, 2p)` (lazy reduction: the Montgomery product of two values below
-//! `2p` is again below `2p` because `4p < R`); every public output — [`FpX8::to_u64x16x8`],
-//! [`FpX8::ct_eq`], [`FpX8::is_zero`] — is computed from the fully reduced value in `[0, p)`.
+//! `2p` is again below `2p` because `4p < R`); every public output — `FpX8::to_u64x16x8`,
+//! `FpX8::ct_eq`, `FpX8::is_zero` — is computed from the fully reduced value in `[0, p)`.
+//!
+//! # Contents
+//! - `FpX8`: F_p in eight lanes — Montgomery product and dedicated squaring (the hot kernels),
+//!   add, sub, negation, conditional negation and selection by lane mask, equality and zero
+//!   masks, conversions from/to canonical `[u64; 16]`, `FpX8::pow_x8` (secret per-lane
+//!   exponents), Fermat inversion and `FpX8::batch_invert` (Montgomery's trick).
+//! - `Fp2X8`: F_p² = F_p(i) (Karatsuba product, squaring, `pow_x8`, the PF_p representative
+//!   `im/re`); `PfpCombX8`: fixed-base exponentiation of a shared PF_p base (SAKKE's g).
+//! - `PointX8`: Jacobian points of y² = x³ − 3x (complete addition, doubling, constant-time
+//!   variable-base `mul_x8`, affine conversion, batched); `CombX8`: fixed-base `mul_x8` for a
+//!   shared base of order q (SAKKE's P, a KMS's Z).
+//!
+//! Together these are the multi-lane part of a batch of SAKKE encapsulations to new recipients:
+//! `R = [r·b]P + [r]Z` (two `CombX8` evaluations and one addition), `g^r` (`PfpCombX8`), and
+//! the affine/PF_p conversions with one batched inversion.
 //!
 //! # Safety model
-//! An [`FpX8`] can only be built from an [`Ifma`] token, and an [`Ifma`] token only exists after
+//! An `FpX8` can only be built from an `Ifma` token, and an `Ifma` token only exists after
 //! run-time detection (cpufeatures: `avx512f` + `avx512ifma`, including OS support for the zmm
 //! state). All methods are therefore safe: the kernels they call are `#[target_feature]`
 //! functions whose precondition (the CPU has those features) the token proves.
@@ -21,7 +36,7 @@
 //! Lanes carry secrets. No function branches or indexes memory on element values, exponents or
 //! lane masks: carries are propagated with shifts, choices are made with per-lane mask blends,
 //! and window tables are scanned in full. The only data-dependent branch is in
-//! [`FpX8::from_u64x16x8`], which rejects out-of-range input after a constant-time comparison of
+//! `FpX8::from_u64x16x8`, which rejects out-of-range input after a constant-time comparison of
 //! all lanes (the verdict is public: an error is returned).
 
 // AVX-512 intrinsics and `target_feature(enable = "avx512f,avx512ifma")` are stable since Rust
@@ -30,15 +45,20 @@
 
 use core::arch::x86_64::{
     __m512i, _mm512_add_epi64, _mm512_and_si512, _mm512_cmpeq_epi64_mask, _mm512_cmplt_epi64_mask,
-    _mm512_load_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_blend_epi64,
-    _mm512_set1_epi64, _mm512_setzero_si512, _mm512_srai_epi64, _mm512_srli_epi64,
-    _mm512_store_si512, _mm512_sub_epi64,
+    _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_blend_epi64, _mm512_set1_epi64,
+    _mm512_setzero_si512, _mm512_srai_epi64, _mm512_srli_epi64, _mm512_sub_epi64,
 };
 use core::fmt;
 
 use zeroize::Zeroize;
 
 use crate::{Error, Result};
+
+mod fp2;
+mod point;
+
+pub use fp2::{Fp2X8, PfpCombX8};
+pub use point::{CombX8, PointX8};
 
 /// Limbs per element (radix 2^52).
 pub const LIMBS: usize = 20;
@@ -187,7 +207,8 @@ pub struct FpX8 {
 
 impl Drop for FpX8 {
     fn drop(&mut self) {
-        self.v.zeroize();
+        // SAFETY: an `FpX8` exists only after avx512f + avx512ifma were detected.
+        unsafe { wipe_kernel(&mut self.v) };
     }
 }
 
@@ -248,59 +269,268 @@ fn splat_const(c: &[u64; N]) -> V {
     r
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn ld(x: &Limbs) -> V {
-    let mut r = [_mm512_setzero_si512(); N];
-    for (i, ri) in r.iter_mut().enumerate() {
-        // SAFETY: `Limbs` is 64-byte aligned and holds N * 8 u64; offset 8 * i (i < N) is a
-        // 64-byte-aligned in-bounds block of eight u64.
-        *ri = unsafe { _mm512_load_si512(x.0.as_ptr().add(8 * i) as *const __m512i) };
-    }
-    r
+/// Views the storage as 20 vectors (no copy).
+#[inline(always)]
+fn vref(x: &Limbs) -> &V {
+    // SAFETY: `Limbs` is `repr(C, align(64))` over 160 u64 = 1280 bytes, the size of `V`
+    // (20 × 64 bytes), and its 64-byte alignment satisfies `__m512i`'s; every bit pattern is a
+    // valid `__m512i`.
+    unsafe { &*(x as *const Limbs as *const V) }
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn st(x: &mut Limbs, v: &V) {
-    for (i, vi) in v.iter().enumerate() {
-        // SAFETY: as in `ld`, the destination block is aligned and in bounds.
-        unsafe { _mm512_store_si512(x.0.as_mut_ptr().add(8 * i) as *mut __m512i, *vi) };
-    }
+/// Mutable view of the storage as 20 vectors (no copy).
+#[inline(always)]
+fn vmut(x: &mut Limbs) -> &mut V {
+    // SAFETY: as in `vref`; every `__m512i` bit pattern is a valid group of eight u64.
+    unsafe { &mut *(x as *mut Limbs as *mut V) }
+}
+
+/// Hides a pointer's provenance from the optimiser so that loads through it are neither merged
+/// with earlier loads of the same address nor hoisted: the kernels then read `b` and `p` as
+/// memory operands instead of pinning 20 registers (which would spill the accumulators).
+#[inline(always)]
+#[allow(clippy::pointers_in_nomem_asm_block)] // the asm neither reads nor writes memory
+fn launder<T>(p: *const T) -> *const T {
+    let mut q = p;
+    // SAFETY: an empty instruction sequence; it only makes `q` opaque to the compiler.
+    unsafe {
+        core::arch::asm!("/* {0} */", inout(reg) q, options(nomem, nostack, preserves_flags))
+    };
+    q
+}
+
+/// Repeats `$body` with `$i` bound to each listed literal as a constant.
+macro_rules! unroll_list {
+    ($i:ident in [$($n:literal),* $(,)?] => $body:block) => {{
+        $( { const $i: usize = $n; $body } )*
+    }};
+}
+
+/// Repeats `$body` for `$i` = 0..20 as literal constants (full unrolling independent of the
+/// optimiser's heuristics, so accumulator indexes are compile-time constants).
+macro_rules! unroll20 {
+    ($i:ident => $body:block) => {{
+        {
+            const $i: usize = 0;
+            $body
+        }
+        {
+            const $i: usize = 1;
+            $body
+        }
+        {
+            const $i: usize = 2;
+            $body
+        }
+        {
+            const $i: usize = 3;
+            $body
+        }
+        {
+            const $i: usize = 4;
+            $body
+        }
+        {
+            const $i: usize = 5;
+            $body
+        }
+        {
+            const $i: usize = 6;
+            $body
+        }
+        {
+            const $i: usize = 7;
+            $body
+        }
+        {
+            const $i: usize = 8;
+            $body
+        }
+        {
+            const $i: usize = 9;
+            $body
+        }
+        {
+            const $i: usize = 10;
+            $body
+        }
+        {
+            const $i: usize = 11;
+            $body
+        }
+        {
+            const $i: usize = 12;
+            $body
+        }
+        {
+            const $i: usize = 13;
+            $body
+        }
+        {
+            const $i: usize = 14;
+            $body
+        }
+        {
+            const $i: usize = 15;
+            $body
+        }
+        {
+            const $i: usize = 16;
+            $body
+        }
+        {
+            const $i: usize = 17;
+            $body
+        }
+        {
+            const $i: usize = 18;
+            $body
+        }
+        {
+            const $i: usize = 19;
+            $body
+        }
+    }};
 }
 
 /// Montgomery product `a·b·R^-1 mod p` for inputs below 2p with normalised limbs; the output is
-/// below 2p with normalised limbs. Coarsely integrated operand scanning (CIOS): 21 column
-/// accumulators of 64 bits receive at most 4·20 terms below 2^52 each, so they cannot overflow.
-#[inline]
+/// below 2p with normalised limbs. Coarsely integrated operand scanning (CIOS), fully unrolled:
+/// the running sum lives in `acc[i..=i + 20]` (register resident), each 64-bit column receives at
+/// most 4·20 terms below 2^52 plus carries, so it cannot overflow.
+///
+/// # Safety
+/// avx512f + avx512ifma; `a`, `b` valid for reads and `out` for writes of a `V`. `out` may alias
+/// `a` or `b`: it is written only after the last read of the inputs.
+#[inline(never)]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mont_mul(a: &V, b: &V) -> V {
+unsafe fn mont_mul(out: *mut V, a: *const V, b: *const V) {
     let zero = _mm512_setzero_si512();
     let k0 = _mm512_set1_epi64(K0 as i64);
-    let mut acc = [zero; N + 1];
-    for ai in a.iter() {
+    let mut acc = [zero; 2 * N + 1];
+    unroll20!(I => {
+        let bp = launder(b.cast::<__m512i>());
+        let pp = launder(P.as_ptr());
+        // SAFETY: I < N, within `a`.
+        let ai = unsafe { *a.cast::<__m512i>().add(I) };
         for j in 0..N {
-            acc[j] = _mm512_madd52lo_epu64(acc[j], *ai, b[j]);
-            acc[j + 1] = _mm512_madd52hi_epu64(acc[j + 1], *ai, b[j]);
+            // SAFETY: j < N, within `b`.
+            let bj = unsafe { *bp.add(j) };
+            acc[I + j] = _mm512_madd52lo_epu64(acc[I + j], ai, bj);
+            acc[I + j + 1] = _mm512_madd52hi_epu64(acc[I + j + 1], ai, bj);
         }
-        let m = _mm512_madd52lo_epu64(zero, acc[0], k0);
+        let m = _mm512_madd52lo_epu64(zero, acc[I], k0);
         for j in 0..N {
-            let pj = _mm512_set1_epi64(P[j] as i64);
-            acc[j] = _mm512_madd52lo_epu64(acc[j], m, pj);
-            acc[j + 1] = _mm512_madd52hi_epu64(acc[j + 1], m, pj);
+            // SAFETY: j < N, within `P`.
+            let pj = _mm512_set1_epi64(unsafe { *pp.add(j) } as i64);
+            acc[I + j] = _mm512_madd52lo_epu64(acc[I + j], m, pj);
+            acc[I + j + 1] = _mm512_madd52hi_epu64(acc[I + j + 1], m, pj);
         }
-        // acc[0] is now divisible by 2^52: shift the window down by one limb.
-        let carry = _mm512_srli_epi64(acc[0], 52);
-        for j in 0..N {
-            acc[j] = acc[j + 1];
-        }
-        acc[0] = _mm512_add_epi64(acc[0], carry);
-        acc[N] = zero;
-    }
+        // acc[I] is now divisible by 2^52: carry its top into the next column.
+        acc[I + 1] = _mm512_add_epi64(acc[I + 1], _mm512_srli_epi64(acc[I], 52));
+    });
     let mut r = [zero; N];
-    r.copy_from_slice(&acc[..N]);
+    r.copy_from_slice(&acc[N..2 * N]);
     normalize(&mut r);
-    r
+    // SAFETY: `out` is valid for writes (caller); all reads of `a` and `b` happened above.
+    unsafe { out.write(r) };
+}
+
+/// Montgomery square `a²·R^-1 mod p` (same bounds as [`mont_mul`]), in two phases: the 40-column
+/// product with each cross product `a_i·a_j` (i < j) computed once and doubled per column
+/// (420 multiply-adds instead of 800) into a stack buffer, then the word-by-word Montgomery
+/// reduction with a register-resident window of 21 columns that reads the product columns back
+/// as they enter the window.
+///
+/// # Safety
+/// As [`mont_mul`]; `out` may alias `a`.
+#[inline(never)]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn mont_sqr(out: *mut V, a: *const V) {
+    let zero = _mm512_setzero_si512();
+    let k0 = _mm512_set1_epi64(K0 as i64);
+    // SAFETY: `a` is valid for reads (caller).
+    let x: V = unsafe { a.read() };
+    let mut buf = core::mem::MaybeUninit::<[__m512i; 2 * N]>::uninit();
+    let tp = buf.as_mut_ptr().cast::<__m512i>();
+    // Phase 1. Column K sums lo(a_i·a_j) for i + j = K and hi(a_i·a_j) for i + j = K - 1, i < j:
+    // at most 10 + 10 terms below 2^52; doubled plus the diagonal term it stays below 2^58.
+    unroll_list!(K in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+        21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39] => {
+        let mut lo = zero;
+        let mut hi = zero;
+        // Constant trip counts (no conditions in the loop body) so that they unroll fully.
+        for i in K.saturating_sub(N - 1)..K.div_ceil(2) {
+            lo = _mm512_madd52lo_epu64(lo, x[i], x[K - i]);
+        }
+        for i in K.saturating_sub(N)..K / 2 {
+            hi = _mm512_madd52hi_epu64(hi, x[i], x[K - (i + 1)]);
+        }
+        let s = _mm512_add_epi64(lo, hi);
+        let mut c = _mm512_add_epi64(s, s);
+        if K % 2 == 0 {
+            c = _mm512_madd52lo_epu64(c, x[K / 2], x[K / 2]);
+        } else {
+            c = _mm512_madd52hi_epu64(c, x[K / 2], x[K / 2]);
+        }
+        // SAFETY: K < 2N, within `buf`.
+        unsafe { tp.add(K).write(c) };
+    });
+    // Phase 2: reduction. acc[I..=I + 20] is the live window at step I.
+    let mut acc = [zero; 2 * N + 1];
+    for (k, ak) in acc.iter_mut().enumerate().take(N) {
+        // SAFETY: k < N, initialised above.
+        *ak = unsafe { *tp.add(k) };
+    }
+    unroll20!(I => {
+        let pp = launder(P.as_ptr());
+        let tq = launder(tp as *const __m512i);
+        // SAFETY: I + N < 2N, initialised in phase 1.
+        acc[I + N] = unsafe { *tq.add(I + N) };
+        let m = _mm512_madd52lo_epu64(zero, acc[I], k0);
+        for j in 0..N {
+            // SAFETY: j < N, within `P`.
+            let pj = _mm512_set1_epi64(unsafe { *pp.add(j) } as i64);
+            acc[I + j] = _mm512_madd52lo_epu64(acc[I + j], m, pj);
+            acc[I + j + 1] = _mm512_madd52hi_epu64(acc[I + j + 1], m, pj);
+        }
+        acc[I + 1] = _mm512_add_epi64(acc[I + 1], _mm512_srli_epi64(acc[I], 52));
+    });
+    let mut r = [zero; N];
+    r.copy_from_slice(&acc[N..2 * N]);
+    normalize(&mut r);
+    // SAFETY: `out` is valid for writes (caller); all reads of `a` happened above.
+    unsafe { out.write(r) };
+}
+
+/// `a·b` on values (for the small helpers).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_v(a: &V, b: &V) -> V {
+    let mut r = core::mem::MaybeUninit::<V>::uninit();
+    // SAFETY: features enabled here; `r` is writable, `a`/`b` readable; `mont_mul` writes all
+    // of `r` before it is read.
+    unsafe {
+        mont_mul(r.as_mut_ptr(), a, b);
+        r.assume_init()
+    }
+}
+
+/// `a·b` into `acc` in place.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_assign_v(acc: &mut V, b: &V) {
+    let p: *mut V = acc;
+    // SAFETY: features enabled here; `mont_mul` allows `out` to alias `a`.
+    unsafe { mont_mul(p, p, b) };
+}
+
+/// `acc²` into `acc` in place.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn sqr_assign_v(acc: &mut V) {
+    let p: *mut V = acc;
+    // SAFETY: features enabled here; `mont_sqr` allows `out` to alias `a`.
+    unsafe { mont_sqr(p, p) };
 }
 
 /// Propagates carries so every limb is below 2^52 (unsigned limbs, value below 2^1040).
@@ -394,7 +624,7 @@ fn canonical(x: &V) -> V {
 fn from_mont(x: &V) -> V {
     let mut one = [_mm512_setzero_si512(); N];
     one[0] = _mm512_set1_epi64(1);
-    canonical(&mont_mul(x, &one))
+    canonical(&mul_v(x, &one))
 }
 
 /// Per-lane mask of lanes equal to zero (mod p).
@@ -423,45 +653,66 @@ fn select_from(table: &[V], idx: __m512i) -> V {
     r
 }
 
+/// The `w`-th 4-bit digit of each lane's exponent (public position, secret value; no branches).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn digit_vec(exps: &[[u64; 16]; LANES], w: usize) -> __m512i {
+    let word = (WIN * w) / 64;
+    let shift = (WIN * w) % 64;
+    let mut d = [0i64; LANES];
+    for (dl, e) in d.iter_mut().zip(exps.iter()) {
+        *dl = ((e[word] >> shift) & ((1 << WIN) - 1)) as i64;
+    }
+    core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
+}
+
+/// Per-lane `width`-bit digit of the exponents starting at bit `bit` (public position, secret
+/// value; bits at or beyond 1024 read as zero; no branches on the value).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn digit_vec_bits(exps: &[[u64; 16]; LANES], bit: usize, width: usize) -> __m512i {
+    let word = bit / 64;
+    let shift = bit % 64;
+    let mut d = [0i64; LANES];
+    for (dl, e) in d.iter_mut().zip(exps.iter()) {
+        let mut v = if word < 16 { e[word] >> shift } else { 0 };
+        if shift + width > 64 && word + 1 < 16 {
+            v |= e[word + 1] << (64 - shift);
+        }
+        *dl = (v & ((1u64 << width) - 1)) as i64;
+    }
+    core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
+}
+
 /// Window width of [`FpX8::pow_x8`].
 const WIN: usize = 4;
 
 /// `base^e` per lane, e given as 16 little-endian words per lane (1024 bits), fixed 4-bit
 /// windows, full-table masked selection.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn pow_k(out: &mut Limbs, base: &Limbs, exps: &[[u64; 16]; LANES]) {
-    // SAFETY: features guaranteed by the caller.
-    let b = unsafe { ld(base) };
+fn pow_k(out: &mut V, base: &V, exps: &[[u64; 16]; LANES]) {
     let mut table = [[_mm512_setzero_si512(); N]; 1 << WIN];
     table[0] = splat_const(&R_MOD_P);
-    table[1] = b;
+    table[1] = *base;
     for k in 2..(1 << WIN) {
         table[k] = if k % 2 == 0 {
-            mont_mul(&table[k / 2], &table[k / 2])
+            let mut t = table[k / 2];
+            sqr_assign_v(&mut t);
+            t
         } else {
-            mont_mul(&table[k - 1], &b)
+            mul_v(&table[k - 1], base)
         };
     }
-    let digit = |w: usize| -> __m512i {
-        let word = (WIN * w) / 64;
-        let shift = (WIN * w) % 64;
-        let mut d = [0i64; LANES];
-        for (dl, e) in d.iter_mut().zip(exps.iter()) {
-            *dl = ((e[word] >> shift) & ((1 << WIN) - 1)) as i64;
-        }
-        core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
-    };
     let windows = 1024 / WIN;
-    let mut acc = select_from(&table, digit(windows - 1));
+    let mut acc = select_from(&table, digit_vec(exps, windows - 1));
     for w in (0..windows - 1).rev() {
         for _ in 0..WIN {
-            acc = mont_mul(&acc, &acc);
+            sqr_assign_v(&mut acc);
         }
-        let t = select_from(&table, digit(w));
-        acc = mont_mul(&acc, &t);
+        let t = select_from(&table, digit_vec(exps, w));
+        mul_assign_v(&mut acc, &t);
     }
-    // SAFETY: features guaranteed by the caller.
-    unsafe { st(out, &acc) };
+    *out = acc;
     for t in table.iter_mut() {
         *t = [_mm512_setzero_si512(); N];
     }
@@ -471,14 +722,12 @@ unsafe fn pow_k(out: &mut Limbs, base: &Limbs, exps: &[[u64; 16]; LANES]) {
 /// `base^e` for a public exponent shared by all lanes (used for Fermat inversion); variable time
 /// in the exponent only.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn pow_public_k(out: &mut Limbs, base: &Limbs, e: &[u64; 16]) {
-    // SAFETY: features guaranteed by the caller.
-    let b = unsafe { ld(base) };
+fn pow_public_k(out: &mut V, base: &V, e: &[u64; 16]) {
     let mut table = [[_mm512_setzero_si512(); N]; 1 << WIN];
     table[0] = splat_const(&R_MOD_P);
-    table[1] = b;
+    table[1] = *base;
     for k in 2..(1 << WIN) {
-        table[k] = mont_mul(&table[k - 1], &b);
+        table[k] = mul_v(&table[k - 1], base);
     }
     let mut acc = splat_const(&R_MOD_P);
     let mut started = false;
@@ -486,90 +735,110 @@ unsafe fn pow_public_k(out: &mut Limbs, base: &Limbs, e: &[u64; 16]) {
         let d = ((e[(WIN * w) / 64] >> ((WIN * w) % 64)) & ((1 << WIN) - 1)) as usize;
         if started {
             for _ in 0..WIN {
-                acc = mont_mul(&acc, &acc);
+                sqr_assign_v(&mut acc);
             }
         }
         if d != 0 {
-            acc = if started {
-                mont_mul(&acc, &table[d])
+            if started {
+                mul_assign_v(&mut acc, &table[d]);
             } else {
-                table[d]
-            };
+                acc = table[d];
+            }
             started = true;
         }
     }
-    // SAFETY: features guaranteed by the caller.
-    unsafe { st(out, &acc) };
+    *out = acc;
     for t in table.iter_mut() {
         *t = [_mm512_setzero_si512(); N];
     }
     core::hint::black_box(&table);
 }
 
-macro_rules! binop_kernel {
-    ($name:ident, $k:ident) => {
-        #[target_feature(enable = "avx512f,avx512ifma")]
-        unsafe fn $name(out: &mut Limbs, a: &Limbs, b: &Limbs) {
-            // SAFETY: features guaranteed by the caller; `ld`/`st` access aligned in-bounds data.
-            unsafe {
-                let r = $k(&ld(a), &ld(b));
-                st(out, &r);
-            }
-        }
-    };
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_kernel(out: &mut Limbs, a: &Limbs, b: &Limbs) {
+    // SAFETY: features enabled here; the views are valid for a `V` each.
+    unsafe { mont_mul(vmut(out), vref(a), vref(b)) };
 }
 
-binop_kernel!(mul_kernel, mont_mul);
-binop_kernel!(add_kernel, add_k);
-binop_kernel!(sub_kernel, sub_k);
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn sqr_kernel(out: &mut Limbs, a: &Limbs) {
+    // SAFETY: features enabled here; the views are valid for a `V` each.
+    unsafe { mont_sqr(vmut(out), vref(a)) };
+}
 
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn blend_kernel(out: &mut Limbs, mask: u8, a: &Limbs, b: &Limbs) {
-    // SAFETY: features guaranteed by the caller; `ld`/`st` access aligned in-bounds data.
-    unsafe {
-        let r = blend(mask, &ld(a), &ld(b));
-        st(out, &r);
+fn add_kernel(out: &mut Limbs, a: &Limbs, b: &Limbs) {
+    *vmut(out) = add_k(vref(a), vref(b));
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn sub_kernel(out: &mut Limbs, a: &Limbs, b: &Limbs) {
+    *vmut(out) = sub_k(vref(a), vref(b));
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn blend_kernel(out: &mut Limbs, mask: u8, a: &Limbs, b: &Limbs) {
+    *vmut(out) = blend(mask, vref(a), vref(b));
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn cond_neg_kernel(out: &mut Limbs, mask: u8, a: &Limbs) {
+    let x = vref(a);
+    let n = sub_k(&[_mm512_setzero_si512(); N], x);
+    *vmut(out) = blend(mask, x, &n);
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn canonical_kernel(out: &mut Limbs, a: &Limbs) {
+    *vmut(out) = from_mont(vref(a));
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn to_mont_kernel(out: &mut Limbs, a: &Limbs) {
+    *vmut(out) = mul_v(vref(a), &splat_const(&R2_MOD_P));
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn is_zero_kernel(a: &Limbs) -> u8 {
+    is_zero_k(vref(a))
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn eq_kernel(a: &Limbs, b: &Limbs) -> u8 {
+    is_zero_k(&sub_k(vref(a), vref(b)))
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pow_kernel(out: &mut Limbs, base: &Limbs, exps: &[[u64; 16]; LANES]) {
+    pow_k(vmut(out), vref(base), exps);
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pow_public_kernel(out: &mut Limbs, base: &Limbs, e: &[u64; 16]) {
+    pow_public_k(vmut(out), vref(base), e);
+}
+
+/// Zeroes the storage with 20 volatile 512-bit stores.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn wipe_kernel(x: &mut Limbs) {
+    let p = vmut(x).as_mut_ptr();
+    for i in 0..N {
+        // SAFETY: i < N, in bounds of the aligned `V` view.
+        unsafe { core::ptr::write_volatile(p.add(i), _mm512_setzero_si512()) };
     }
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
 }
 
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn cond_neg_kernel(out: &mut Limbs, mask: u8, a: &Limbs) {
-    // SAFETY: features guaranteed by the caller; `ld`/`st` access aligned in-bounds data.
-    unsafe {
-        let x = ld(a);
-        let n = sub_k(&[_mm512_setzero_si512(); N], &x);
-        st(out, &blend(mask, &x, &n));
+/// Lane `l` of an element as 20 radix-2^52 limbs (internal representation).
+fn lane_limbs(x: &FpX8, l: usize) -> [u64; N] {
+    core::array::from_fn(|i| x.v.0[8 * i + l])
+}
+
+/// Overwrites lane `l` of an element with 20 radix-2^52 limbs (internal representation).
+fn set_lane_limbs(x: &mut FpX8, l: usize, limbs: &[u64; N]) {
+    for (i, &v) in limbs.iter().enumerate() {
+        x.v.0[8 * i + l] = v;
     }
-}
-
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn canonical_kernel(out: &mut Limbs, a: &Limbs) {
-    // SAFETY: features guaranteed by the caller; `ld`/`st` access aligned in-bounds data.
-    unsafe {
-        let r = from_mont(&ld(a));
-        st(out, &r);
-    }
-}
-
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn to_mont_kernel(out: &mut Limbs, a: &Limbs) {
-    // SAFETY: features guaranteed by the caller; `ld`/`st` access aligned in-bounds data.
-    unsafe {
-        let r = mont_mul(&ld(a), &splat_const(&R2_MOD_P));
-        st(out, &r);
-    }
-}
-
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn is_zero_kernel(a: &Limbs) -> u8 {
-    // SAFETY: features guaranteed by the caller; `ld` accesses aligned in-bounds data.
-    unsafe { is_zero_k(&ld(a)) }
-}
-
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn eq_kernel(a: &Limbs, b: &Limbs) -> u8 {
-    // SAFETY: features guaranteed by the caller; `ld` accesses aligned in-bounds data.
-    unsafe { is_zero_k(&sub_k(&ld(a), &ld(b))) }
 }
 
 /// Constant-time `x < p` over canonical 64-bit words, as 0/1.
@@ -686,7 +955,10 @@ impl FpX8 {
 
     /// Lane-wise square.
     pub fn square(&self) -> Self {
-        self.mul(self)
+        let mut r = Self::empty();
+        // SAFETY: `self` exists, so the features were detected.
+        unsafe { sqr_kernel(&mut r.v, &self.v) };
+        r
     }
 
     /// Lane-wise sum.
@@ -744,7 +1016,7 @@ impl FpX8 {
     pub fn pow_x8(&self, exps: &[[u64; 16]; LANES]) -> Self {
         let mut r = Self::empty();
         // SAFETY: `self` exists, so the features were detected.
-        unsafe { pow_k(&mut r.v, &self.v, exps) };
+        unsafe { pow_kernel(&mut r.v, &self.v, exps) };
         r
     }
 
@@ -753,7 +1025,7 @@ impl FpX8 {
     pub fn pow_public_vartime(&self, e: &[u64; 16]) -> Self {
         let mut r = Self::empty();
         // SAFETY: `self` exists, so the features were detected.
-        unsafe { pow_public_k(&mut r.v, &self.v, e) };
+        unsafe { pow_public_kernel(&mut r.v, &self.v, e) };
         r
     }
 

@@ -17,7 +17,6 @@
 use core::arch::x86_64::*;
 use core::fmt;
 
-use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::aes_ctr::{
@@ -124,77 +123,96 @@ gcm_fn! {
         _mm_xor_si128(_mm256_castsi256_si128(a), _mm256_extracti128_si256::<1>(a))
     }
 
+    /// Loads four consecutive table entries starting at entry `idx` (idx <= 16).
+    #[inline]
+    fn powers4(htable: &[u8; TABLE_ENTRIES * 16], idx: usize) -> __m512i {
+        match htable.get(idx * 16..).and_then(|t| t.first_chunk::<64>()) {
+            Some(pw) => load512(pw),
+            None => _mm512_setzero_si512(),
+        }
+    }
+
+    /// Unreduced products of four blocks with four powers, accumulated into `acc`
+    /// (lo, hi, mid).
+    #[inline]
+    fn mul_acc(acc: &mut [__m512i; 3], v: __m512i, p: __m512i) {
+        acc[0] = _mm512_xor_si512(acc[0], _mm512_clmulepi64_epi128::<0x00>(v, p));
+        acc[1] = _mm512_xor_si512(acc[1], _mm512_clmulepi64_epi128::<0x11>(v, p));
+        acc[2] = _mm512_ternarylogic_epi64::<0x96>(
+            acc[2],
+            _mm512_clmulepi64_epi128::<0x01>(v, p),
+            _mm512_clmulepi64_epi128::<0x10>(v, p),
+        );
+    }
+
+    /// Unreduced 128x128 product `a * b`, as (lo, hi).
+    #[inline]
+    fn mul128(a: __m128i, b: __m128i) -> (__m128i, __m128i) {
+        let m = _mm_xor_si128(
+            _mm_clmulepi64_si128::<0x01>(a, b),
+            _mm_clmulepi64_si128::<0x10>(a, b),
+        );
+        (
+            _mm_xor_si128(_mm_clmulepi64_si128::<0x00>(a, b), _mm_slli_si128::<8>(m)),
+            _mm_xor_si128(_mm_clmulepi64_si128::<0x11>(a, b), _mm_srli_si128::<8>(m)),
+        )
+    }
+
     /// GHASH (as POLYVAL on reversed blocks) of up to sixteen blocks.
     ///
-    /// `x` holds `n` (0..=16) raw blocks in memory order, zero beyond them; `len` is an optional
-    /// extra block, already in the reversed domain, hashed after them. `s` is the running state.
+    /// The blocks are, in order: the `pre_n` (0..=4) blocks of `pre`, the `n` blocks of `x`
+    /// (raw octets, zero beyond them), and the optional `len` block (already in the reversed
+    /// domain); `pre_n + n + len` must be at most 16. `s` is the running state. Block j of the
+    /// chunk is multiplied by H^(total - j); the state, which belongs to block 0, is multiplied
+    /// separately by H^total so that its dependency chain is one multiply and one reduction.
     #[inline]
     fn ghash_chunk(
         htable: &[u8; TABLE_ENTRIES * 16],
         s: __m128i,
+        pre: __m512i,
+        pre_n: usize,
         x: &[__m512i; 4],
         n: usize,
         len: Option<__m128i>,
     ) -> __m128i {
         let rev = rev_mask();
-        let total = n + usize::from(len.is_some());
-        if total == 0 {
+        let total = pre_n + n + usize::from(len.is_some());
+        if total == 0 || total > CHUNK_BLOCKS {
             return s;
         }
-        // Block j of the chunk is multiplied by H^(total - j), i.e. table entry 16 - total + j.
+        // Table entry 16 - total + j holds H^(total - j).
         let base = CHUNK_BLOCKS - total;
-        let mut lo = _mm512_setzero_si512();
-        let mut hi = _mm512_setzero_si512();
-        let mut mid = _mm512_setzero_si512();
-        let mut s_pending = Some(s);
+        let mut acc = [_mm512_setzero_si512(); 3];
+        if pre_n > 0 {
+            mul_acc(&mut acc, _mm512_shuffle_epi8(pre, rev), powers4(htable, base));
+        }
         for (k, xr) in x.iter().enumerate().take(n.div_ceil(4)) {
-            let mut v = _mm512_shuffle_epi8(*xr, rev);
-            if let Some(s0) = s_pending.take() {
-                v = _mm512_xor_si512(v, _mm512_zextsi128_si512(s0));
-            }
-            let off = (base + 4 * k) * 16;
-            let p = match htable[off..].first_chunk::<64>() {
-                Some(pw) => load512(pw),
-                None => _mm512_setzero_si512(),
-            };
-            lo = _mm512_xor_si512(lo, _mm512_clmulepi64_epi128::<0x00>(v, p));
-            hi = _mm512_xor_si512(hi, _mm512_clmulepi64_epi128::<0x11>(v, p));
-            mid = _mm512_ternarylogic_epi64::<0x96>(
-                mid,
-                _mm512_clmulepi64_epi128::<0x01>(v, p),
-                _mm512_clmulepi64_epi128::<0x10>(v, p),
-            );
+            let v = _mm512_shuffle_epi8(*xr, rev);
+            mul_acc(&mut acc, v, powers4(htable, base + pre_n + 4 * k));
         }
-        let mut lo = hxor(_mm512_xor_si512(lo, _mm512_bslli_epi128::<8>(mid)));
-        let mut hi = hxor(_mm512_xor_si512(hi, _mm512_bsrli_epi128::<8>(mid)));
-        if let Some(mut l) = len {
-            if let Some(s0) = s_pending.take() {
-                l = _mm_xor_si128(l, s0);
-            }
-            let mut p1 = [0u8; 16];
-            p1.copy_from_slice(&htable[(CHUNK_BLOCKS - 1) * 16..CHUNK_BLOCKS * 16]);
-            let p = load_xmm(&p1);
-            let m = _mm_xor_si128(
-                _mm_clmulepi64_si128::<0x01>(l, p),
-                _mm_clmulepi64_si128::<0x10>(l, p),
-            );
-            lo = _mm_xor_si128(lo, _mm_clmulepi64_si128::<0x00>(l, p));
-            hi = _mm_xor_si128(hi, _mm_clmulepi64_si128::<0x11>(l, p));
-            lo = _mm_xor_si128(lo, _mm_slli_si128::<8>(m));
-            hi = _mm_xor_si128(hi, _mm_srli_si128::<8>(m));
+        let mut lo = hxor(_mm512_xor_si512(acc[0], _mm512_bslli_epi128::<8>(acc[2])));
+        let mut hi = hxor(_mm512_xor_si512(acc[1], _mm512_bsrli_epi128::<8>(acc[2])));
+        let p_first = _mm512_castsi512_si128(powers4(htable, base));
+        if let Some(l) = len {
+            let p1 = _mm512_castsi512_si128(powers4(htable, CHUNK_BLOCKS - 1));
+            let (a, b) = mul128(l, p1);
+            lo = _mm_xor_si128(lo, a);
+            hi = _mm_xor_si128(hi, b);
         }
-        reduce(lo, hi)
+        let (a, b) = mul128(s, p_first);
+        reduce(_mm_xor_si128(lo, a), _mm_xor_si128(hi, b))
     }
 
     /// GHASH of `aad`, zero-padded to whole blocks.
     fn ghash_aad(htable: &[u8; TABLE_ENTRIES * 16], mut s: __m128i, aad: &[u8]) -> __m128i {
+        let zero = _mm512_setzero_si512();
         let mut chunks = aad.chunks_exact(256);
         for chunk in &mut chunks {
             let mut x = [_mm512_setzero_si512(); 4];
             for (xr, blk) in x.iter_mut().zip(chunk.chunks_exact(64)) {
                 *xr = load_partial(blk);
             }
-            s = ghash_chunk(htable, s, &x, CHUNK_BLOCKS, None);
+            s = ghash_chunk(htable, s, zero, 0, &x, CHUNK_BLOCKS, None);
         }
         let tail = chunks.remainder();
         if !tail.is_empty() {
@@ -202,7 +220,7 @@ gcm_fn! {
             for (xr, seg) in x.iter_mut().zip(tail.chunks(64)) {
                 *xr = load_partial(seg);
             }
-            s = ghash_chunk(htable, s, &x, tail.len().div_ceil(16), None);
+            s = ghash_chunk(htable, s, zero, 0, &x, tail.len().div_ceil(16), None);
         }
         s
     }
@@ -234,7 +252,9 @@ gcm_fn! {
     }
 
     /// One pass of CTR (32-bit counter from J0 + 1) and GHASH over the ciphertext. Returns the
-    /// raw GHASH state (reversed domain) including the lengths block.
+    /// raw GHASH state (reversed domain) including the lengths block, and E(J0) (encrypted
+    /// beside the last keystream blocks so that it adds no latency).
+    #[inline]
     fn ctr_ghash(
         zk: &Zkeys,
         htable: &[u8; TABLE_ENTRIES * 16],
@@ -242,9 +262,18 @@ gcm_fn! {
         aad: &[u8],
         data: &mut [u8],
         encrypt: bool,
-    ) -> __m128i {
+    ) -> (__m128i, __m128i) {
         let rev = rev_mask();
-        let mut s = ghash_aad(htable, _mm_setzero_si128(), aad);
+        let zero = _mm512_setzero_si512();
+        // A packet whose AAD fits one register and whose AAD, data and lengths blocks fit one
+        // chunk is hashed with a single reduction (the usual SRTP voice packet).
+        let short = aad.len() <= 64
+            && aad.len().div_ceil(16) + data.len().div_ceil(16) < CHUNK_BLOCKS;
+        let (mut s, aad_reg) = if short {
+            (_mm_setzero_si128(), load_partial(aad))
+        } else {
+            (ghash_aad(htable, _mm_setzero_si128(), aad), zero)
+        };
         let aad_bits = (aad.len() as u64).wrapping_mul(8);
         let data_bits = (data.len() as u64).wrapping_mul(8);
         let len_block = _mm_set_epi64x(aad_bits as i64, data_bits as i64);
@@ -257,6 +286,9 @@ gcm_fn! {
         let mut c3 = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 16, 0, 0, 0, 15, 0, 0, 0, 14, 0, 0, 0, 13));
         let step = _mm512_set_epi32(0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 16);
 
+        // Software pipeline: the GHASH of chunk i is issued after the AES of chunk i + 1, so
+        // that the carry-less multiplies of one chunk overlap the AES rounds of the next.
+        let mut pending: Option<[__m512i; 4]> = None;
         let mut chunks = data.chunks_exact_mut(256);
         for chunk in &mut chunks {
             let mut ks = [
@@ -270,6 +302,9 @@ gcm_fn! {
             c2 = _mm512_add_epi32(c2, step);
             c3 = _mm512_add_epi32(c3, step);
             encrypt_n(zk, &mut ks);
+            if let Some(prev) = pending.take() {
+                s = ghash_chunk(htable, s, zero, 0, &prev, CHUNK_BLOCKS, None);
+            }
             let mut ct = [_mm512_setzero_si512(); 4];
             for ((blk, k), c) in chunk.chunks_exact_mut(64).zip(ks.iter()).zip(ct.iter_mut()) {
                 if let Ok(b) = <&mut [u8; 64]>::try_from(blk) {
@@ -279,40 +314,49 @@ gcm_fn! {
                     *c = if encrypt { o } else { d };
                 }
             }
-            s = ghash_chunk(htable, s, &ct, CHUNK_BLOCKS, None);
+            pending = Some(ct);
         }
         let tail = chunks.into_remainder();
         let ctrs = [c0, c1, c2, c3];
+        let j0x = _mm512_zextsi128_si512(load_xmm(j0));
         let mut ct = [_mm512_setzero_si512(); 4];
-        match tail.len().div_ceil(64) {
-            0 => {}
-            1 => tail_ctr::<1>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-            2 => tail_ctr::<2>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-            3 => tail_ctr::<3>(zk, &ctrs, rev, tail, &mut ct, encrypt),
-            _ => tail_ctr::<4>(zk, &ctrs, rev, tail, &mut ct, encrypt),
+        let ek = match tail.len().div_ceil(64) {
+            0 => tail_ctr::<0, 1>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            1 => tail_ctr::<1, 2>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            2 => tail_ctr::<2, 3>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            3 => tail_ctr::<3, 4>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            _ => tail_ctr::<4, 5>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+        };
+        if let Some(prev) = pending.take() {
+            s = ghash_chunk(htable, s, zero, 0, &prev, CHUNK_BLOCKS, None);
         }
         let m = tail.len().div_ceil(16);
-        if m == CHUNK_BLOCKS {
-            s = ghash_chunk(htable, s, &ct, m, None);
-            s = ghash_chunk(htable, s, &ct, 0, Some(len_block));
+        if short {
+            // AAD, data and lengths in one chunk: a single reduction for the whole packet.
+            s = ghash_chunk(htable, s, aad_reg, aad.len().div_ceil(16), &ct, m, Some(len_block));
+        } else if m == CHUNK_BLOCKS {
+            s = ghash_chunk(htable, s, zero, 0, &ct, m, None);
+            s = ghash_chunk(htable, s, zero, 0, &ct, 0, Some(len_block));
         } else {
-            s = ghash_chunk(htable, s, &ct, m, Some(len_block));
+            s = ghash_chunk(htable, s, zero, 0, &ct, m, Some(len_block));
         }
-        s
+        (s, ek)
     }
 
-    /// CTR on a tail shorter than 256 octets; `ct` receives the ciphertext, zero-padded.
+    /// CTR on a tail shorter than 256 octets (N registers, M = N + 1); `ct` receives the
+    /// ciphertext, zero-padded. Register N carries J0 in lane 0; returns E(J0).
     #[inline]
-    fn tail_ctr<const N: usize>(
+    fn tail_ctr<const N: usize, const M: usize>(
         zk: &Zkeys,
         ctrs: &[__m512i; 4],
+        j0: __m512i,
         rev: __m512i,
         tail: &mut [u8],
         ct: &mut [__m512i; 4],
         encrypt: bool,
-    ) {
-        let mut ks = [_mm512_setzero_si512(); N];
-        for (k, c) in ks.iter_mut().zip(ctrs.iter()) {
+    ) -> __m128i {
+        let mut ks = [j0; M];
+        for (k, c) in ks.iter_mut().zip(ctrs.iter()).take(N) {
             *k = _mm512_shuffle_epi8(*c, rev);
         }
         encrypt_n(zk, &mut ks);
@@ -326,6 +370,7 @@ gcm_fn! {
                 d
             };
         }
+        _mm512_castsi512_si128(ks[N])
     }
 
     /// CTR only (used to undo a decryption whose tag did not verify).
@@ -344,10 +389,10 @@ gcm_fn! {
     }
 
     /// Tag = E(J0) xor GHASH, with GHASH taken out of the reversed domain.
-    fn finish_tag(zk: &Zkeys, j0: &[u8; 16], s: __m128i) -> [u8; 16] {
-        let ek = encrypt_block(zk, j0);
+    #[inline]
+    fn finish_tag(ek: __m128i, s: __m128i) -> [u8; 16] {
         let g = _mm_shuffle_epi8(s, _mm512_castsi512_si128(rev_mask()));
-        let t = _mm_xor_si128(g, load_xmm(&ek));
+        let t = _mm_xor_si128(g, ek);
         let mut out = [0u8; 16];
         store_xmm(t, &mut out);
         out
@@ -385,13 +430,9 @@ impl GcmVaes {
 
     /// Encrypts `data` in place and returns the 16-octet tag over `aad` and the ciphertext.
     pub fn seal_in_place(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        let j0 = j0_of(nonce);
-        // SAFETY: `self` exists only if `available()` returned true in `new`.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            let s = ctr_ghash(&zk, &self.htable, &j0, aad, data, true);
-            finish_tag(&zk, &j0, s)
-        }
+        // SAFETY: `self` exists only if `available()` returned true in `new`, so every target
+        // feature `seal_impl` is compiled for is present.
+        unsafe { seal_impl(&self.rk, &self.htable, nonce, aad, data) }
     }
 
     /// Verifies `tag` over `aad` and the ciphertext `data` and decrypts it in place. Returns
@@ -403,18 +444,45 @@ impl GcmVaes {
         data: &mut [u8],
         tag: &[u8; 16],
     ) -> bool {
+        // SAFETY: as in `seal_in_place`, the features were detected in `new`.
+        unsafe { open_impl(&self.rk, &self.htable, nonce, aad, data, tag) }
+    }
+}
+
+gcm_fn! {
+    fn seal_impl(
+        rk: &RoundKeys,
+        htable: &[u8; TABLE_ENTRIES * 16],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+    ) -> [u8; 16] {
         let j0 = j0_of(nonce);
-        // SAFETY: `self` exists only if `available()` returned true in `new`.
-        unsafe {
-            let zk = zkeys(&self.rk);
-            let s = ctr_ghash(&zk, &self.htable, &j0, aad, data, false);
-            let expected = finish_tag(&zk, &j0, s);
-            let ok: bool = expected.ct_eq(tag).into();
-            if !ok {
-                // CTR is its own inverse: restore the ciphertext.
-                ctr_only(&zk, &j0, data);
-            }
-            ok
+        let zk = zkeys(rk);
+        let (s, ek) = ctr_ghash(&zk, htable, &j0, aad, data, true);
+        finish_tag(ek, s)
+    }
+
+    fn open_impl(
+        rk: &RoundKeys,
+        htable: &[u8; TABLE_ENTRIES * 16],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8; 16],
+    ) -> bool {
+        let j0 = j0_of(nonce);
+        let zk = zkeys(rk);
+        let (s, ek) = ctr_ghash(&zk, htable, &j0, aad, data, false);
+        // Constant-time comparison: one XOR and one test of the whole 128-bit difference, no
+        // branch or early exit on any octet.
+        let g = _mm_shuffle_epi8(s, _mm512_castsi512_si128(rev_mask()));
+        let diff = _mm_xor_si128(_mm_xor_si128(g, ek), load_xmm(tag));
+        let ok = _mm_testz_si128(diff, diff) == 1;
+        if !ok {
+            // CTR is its own inverse: restore the ciphertext.
+            ctr_only(&zk, &j0, data);
         }
+        ok
     }
 }

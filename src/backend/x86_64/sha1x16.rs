@@ -13,8 +13,6 @@
 
 use core::arch::x86_64::*;
 
-use zeroize::Zeroize;
-
 use super::aes_ctr::load512;
 
 cpufeatures::new!(cpu_avx512f, "avx512f");
@@ -82,7 +80,8 @@ fn prepare_tails(msgs: &[&[u8]]) -> Tail {
 
 #[target_feature(enable = "avx512f")]
 fn hmac_group(inner: &[u32; 5], outer: &[u32; 5], msgs: &[&[u8]], out: &mut [[u8; 20]]) {
-    let mut tails = prepare_tails(msgs);
+    // The tails hold only message octets and lengths (no key material): nothing to wipe.
+    let tails = prepare_tails(msgs);
     let zero = [0u8; 64];
     let max_blocks = tails.blocks.iter().copied().max().unwrap_or(0);
 
@@ -124,7 +123,6 @@ fn hmac_group(inner: &[u32; 5], outer: &[u32; 5], msgs: &[&[u8]], out: &mut [[u8
             *s = _mm512_mask_mov_epi32(*s, active, *n);
         }
     }
-    tails.buf.zeroize();
 
     // Outer block: the inner digest (five words), 0x80, zeros, bit length of 64 + 20 octets.
     let mut w = [_mm512_setzero_si512(); 16];

@@ -1,0 +1,522 @@
+//! GSK distribution (PROFILE §4): the initiating member's PSK I_MESSAGE carrying the group
+//! session key under the GMK, and the receiver's processor returning SRTP keying.
+//!
+//! Message: `HDR, T, RAND, IDRi, IDRr, IDRpsk, SP, KEMAC, [SIGN]`.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::builder::{Builder, MapSpec};
+use super::crypto::{verify_message_signature, IdentityScheme, MessageSigner, SignatureVerifier};
+use super::kemac;
+use super::message::Message;
+use super::payload::{
+    data_type, encr_alg, id_type, key_type, kv_type, role, sig_type, sp_param, KeyData, Payload,
+    Sp, SrtpId, Timestamp,
+};
+use super::prf::TransportKeys;
+use crate::{Error, Result};
+
+/// SRTP protection profile, as carried in the SP payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SrtpProfile {
+    /// AES_CM_128_HMAC_SHA1_80.
+    Aes128CmHmacSha1_80,
+    /// AES_CM_128_HMAC_SHA1_32.
+    Aes128CmHmacSha1_32,
+    /// AES_256_CM_HMAC_SHA1_80.
+    Aes256CmHmacSha1_80,
+    /// AES_256_CM_HMAC_SHA1_32.
+    Aes256CmHmacSha1_32,
+    /// AEAD_AES_128_GCM.
+    AeadAes128Gcm,
+    /// AEAD_AES_256_GCM.
+    AeadAes256Gcm,
+}
+
+impl SrtpProfile {
+    /// Master key length.
+    pub fn key_len(self) -> usize {
+        match self {
+            SrtpProfile::Aes128CmHmacSha1_80
+            | SrtpProfile::Aes128CmHmacSha1_32
+            | SrtpProfile::AeadAes128Gcm => 16,
+            _ => 32,
+        }
+    }
+    /// Master salt length.
+    pub fn salt_len(self) -> usize {
+        if self.is_aead() {
+            12
+        } else {
+            14
+        }
+    }
+    /// Whether the profile is an AEAD (GCM) one.
+    pub fn is_aead(self) -> bool {
+        matches!(
+            self,
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm
+        )
+    }
+
+    /// The SP parameters (type, value) describing this profile.
+    pub fn sp_params(self) -> Vec<(u8, Vec<u8>)> {
+        let kl = self.key_len() as u8;
+        let sl = self.salt_len() as u8;
+        if self.is_aead() {
+            vec![
+                (sp_param::ENCR_ALG, vec![6]),
+                (sp_param::ENCR_KEY_LEN, vec![kl]),
+                (sp_param::SALT_LEN, vec![sl]),
+                (sp_param::AEAD_TAG_LEN, vec![16]),
+            ]
+        } else {
+            let tag = match self {
+                SrtpProfile::Aes128CmHmacSha1_32 | SrtpProfile::Aes256CmHmacSha1_32 => 4,
+                _ => 10,
+            };
+            vec![
+                (sp_param::ENCR_ALG, vec![1]),
+                (sp_param::ENCR_KEY_LEN, vec![kl]),
+                (sp_param::AUTH_ALG, vec![1]),
+                (sp_param::AUTH_KEY_LEN, vec![20]),
+                (sp_param::SALT_LEN, vec![sl]),
+                (sp_param::AUTH_TAG_LEN, vec![tag]),
+            ]
+        }
+    }
+
+    /// Reads the profile from an SRTP SP payload. Absent parameters take RFC 3830 defaults
+    /// (AES-CM, 16-octet key, HMAC-SHA-1, 80-bit tag); inconsistent or unsupported ones are
+    /// [`Error::Unsupported`].
+    pub fn from_sp(sp: &Sp<'_>) -> Result<Self> {
+        if sp.prot_type != 0 {
+            return Err(Error::Unsupported);
+        }
+        let encr = sp.get(sp_param::ENCR_ALG).unwrap_or(1);
+        let kl = sp.get(sp_param::ENCR_KEY_LEN).unwrap_or(16);
+        let p = match encr {
+            1 => {
+                if sp.get(sp_param::AUTH_ALG).unwrap_or(1) != 1 {
+                    return Err(Error::Unsupported);
+                }
+                if sp.get(sp_param::AUTH_KEY_LEN).unwrap_or(20) != 20 {
+                    return Err(Error::Unsupported);
+                }
+                let tag = sp.get(sp_param::AUTH_TAG_LEN).unwrap_or(10);
+                match (kl, tag) {
+                    (16, 10) => SrtpProfile::Aes128CmHmacSha1_80,
+                    (16, 4) => SrtpProfile::Aes128CmHmacSha1_32,
+                    (32, 10) => SrtpProfile::Aes256CmHmacSha1_80,
+                    (32, 4) => SrtpProfile::Aes256CmHmacSha1_32,
+                    _ => return Err(Error::Unsupported),
+                }
+            }
+            6 => {
+                if sp.get(sp_param::AEAD_TAG_LEN).unwrap_or(16) != 16 {
+                    return Err(Error::Unsupported);
+                }
+                match kl {
+                    16 => SrtpProfile::AeadAes128Gcm,
+                    32 => SrtpProfile::AeadAes256Gcm,
+                    _ => return Err(Error::Unsupported),
+                }
+            }
+            _ => return Err(Error::Unsupported),
+        };
+        if let Some(sl) = sp.get(sp_param::SALT_LEN) {
+            if sl as usize != p.salt_len() {
+                return Err(Error::Unsupported);
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// What the initiator puts into a GSK offer (everything but the keys).
+#[derive(Clone, Debug)]
+pub struct GskOffer<'a> {
+    /// HDR PRF (0 `prose`, 1 `mcptt`); the transport keys follow it.
+    pub prf: u8,
+    /// GSK-ID (the CSB ID).
+    pub gsk_id: u32,
+    /// The initiator's sending SSRCs and their current ROCs.
+    pub senders: &'a [SrtpId],
+    /// Initiator URI.
+    pub initiator_uri: &'a [u8],
+    /// Group URI.
+    pub group_uri: &'a [u8],
+    /// The GMK-ID naming the GMK the GSK is protected under.
+    pub gmk_id: u32,
+    /// SRTP profile of the session.
+    pub profile: SrtpProfile,
+    /// NTP-UTC timestamp (64 bits).
+    pub t: u64,
+    /// RAND (16 octets, fresh per offer).
+    pub rand: [u8; 16],
+    /// MKI to carry as the key's SPI (empty → the 4-octet GSK-ID).
+    pub mki: &'a [u8],
+}
+
+/// Builds the PSK I_MESSAGE: GSK + salt as TEK+SALT under transport keys from the GMK,
+/// AES-CM-128 + HMAC-SHA-1-160, optionally signed after the MAC.
+pub fn build_gsk_offer(
+    offer: &GskOffer<'_>,
+    gmk: &[u8],
+    gsk: &[u8],
+    salt: &[u8],
+    signer: Option<&dyn MessageSigner>,
+) -> Result<Vec<u8>> {
+    if gsk.len() != offer.profile.key_len() || salt.len() != offer.profile.salt_len() {
+        return Err(Error::InvalidParameter);
+    }
+    let gsk_id = offer.gsk_id.to_be_bytes();
+    let mki = if offer.mki.is_empty() {
+        &gsk_id[..]
+    } else {
+        offer.mki
+    };
+    if mki.len() > usize::from(u8::MAX) {
+        return Err(Error::InvalidParameter);
+    }
+    let keys = TransportKeys::derive(offer.prf, gmk, offer.gsk_id, &offer.rand)?;
+    // Key data: TEK+SALT, KV = SPI.
+    let mut kd =
+        zeroize::Zeroizing::new(Vec::with_capacity(8 + gsk.len() + salt.len() + mki.len()));
+    kd.push(0);
+    kd.push((key_type::TEK_SALT << 4) | kv_type::SPI);
+    kd.extend_from_slice(&(gsk.len() as u16).to_be_bytes());
+    kd.extend_from_slice(gsk);
+    kd.extend_from_slice(&(salt.len() as u16).to_be_bytes());
+    kd.extend_from_slice(salt);
+    kd.push(mki.len() as u8);
+    kd.extend_from_slice(mki);
+    kemac::aes_cm_128(&keys.encr, &keys.salt, offer.gsk_id, offer.t, &mut kd);
+
+    let mut b = Builder::new(
+        data_type::PSK_INIT,
+        offer.prf,
+        offer.gsk_id,
+        MapSpec::SrtpId(offer.senders),
+    )?;
+    b.t(Timestamp::ntp_utc(offer.t))?;
+    b.rand(&offer.rand)?;
+    b.idr(role::INITIATOR, id_type::URI, offer.initiator_uri)?;
+    b.idr(role::RESPONDER, id_type::URI, offer.group_uri)?;
+    b.idr(role::PSK, id_type::BYTES, &offer.gmk_id.to_be_bytes())?;
+    let params = offer.profile.sp_params();
+    let pr: Vec<(u8, &[u8])> = params.iter().map(|(t, v)| (*t, &v[..])).collect();
+    b.sp(0, 0, &pr)?;
+    b.kemac_hmac_sha1(encr_alg::AES_CM_128, &kd, &keys.auth)?;
+    match signer {
+        None => Ok(b.finish()),
+        Some(s) => b.finish_signed(sig_type::ECCSI, super::crypto::SIGNATURE_LEN, |tbs| {
+            Ok(s.sign(tbs)?.to_vec())
+        }),
+    }
+}
+
+/// What an SRTP session needs from a received GSK offer. Secrets zeroize on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SrtpKeying {
+    master_key: [u8; 32],
+    master_salt: [u8; 14],
+    #[zeroize(skip)]
+    profile: SrtpProfile,
+    #[zeroize(skip)]
+    mki: Vec<u8>,
+    #[zeroize(skip)]
+    gsk_id: u32,
+    #[zeroize(skip)]
+    gmk_id: u32,
+    #[zeroize(skip)]
+    senders: Vec<SrtpId>,
+    #[zeroize(skip)]
+    initiator: Vec<u8>,
+    #[zeroize(skip)]
+    t: u64,
+    #[zeroize(skip)]
+    signed: bool,
+}
+
+impl core::fmt::Debug for SrtpKeying {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SrtpKeying")
+            .field("master_key", &"<redacted>")
+            .field("master_salt", &"<redacted>")
+            .field("profile", &self.profile)
+            .field("mki", &self.mki)
+            .field("gsk_id", &self.gsk_id)
+            .field("gmk_id", &self.gmk_id)
+            .field("senders", &self.senders)
+            .field("t", &self.t)
+            .field("signed", &self.signed)
+            .finish()
+    }
+}
+
+impl SrtpKeying {
+    /// SRTP master key (the GSK).
+    pub fn master_key(&self) -> &[u8] {
+        &self.master_key[..self.profile.key_len()]
+    }
+    /// SRTP master salt.
+    pub fn master_salt(&self) -> &[u8] {
+        &self.master_salt[..self.profile.salt_len()]
+    }
+    /// SRTP profile from the SP payload.
+    pub fn profile(&self) -> SrtpProfile {
+        self.profile
+    }
+    /// MKI (the Key data SPI: the GSK-ID, or GMK-ID ‖ GUK-ID in `mcptt`).
+    pub fn mki(&self) -> &[u8] {
+        &self.mki
+    }
+    /// GSK-ID (CSB ID).
+    pub fn gsk_id(&self) -> u32 {
+        self.gsk_id
+    }
+    /// GMK-ID the GSK was protected under.
+    pub fn gmk_id(&self) -> u32 {
+        self.gmk_id
+    }
+    /// The initiator's SSRCs and ROCs (for late joiners).
+    pub fn senders(&self) -> &[SrtpId] {
+        &self.senders
+    }
+    /// Initiator URI.
+    pub fn initiator(&self) -> &[u8] {
+        &self.initiator
+    }
+    /// The offer's NTP-UTC timestamp.
+    pub fn timestamp(&self) -> u64 {
+        self.t
+    }
+    /// Whether a signature was present and verified.
+    pub fn signed(&self) -> bool {
+        self.signed
+    }
+}
+
+/// Receiver policy for GSK offers.
+#[derive(Clone, Debug)]
+pub struct PskPolicy {
+    /// Largest accepted |now − T| in seconds.
+    pub max_skew_secs: u64,
+    /// Refuse offers without a SIGN payload.
+    pub require_signature: bool,
+    /// Also accept signatures computed without the SIGN type/length octets.
+    pub accept_unheadered_signature: bool,
+    /// How the initiator URI maps to its ECCSI identifier.
+    pub identity_scheme: IdentityScheme,
+    /// If set, IDRr must name this group.
+    pub group_uri: Option<Vec<u8>>,
+    /// Replay-cache capacity (entries live for the freshness window).
+    pub replay_capacity: usize,
+}
+
+impl Default for PskPolicy {
+    fn default() -> Self {
+        PskPolicy {
+            max_skew_secs: 30,
+            require_signature: false,
+            accept_unheadered_signature: false,
+            identity_scheme: IdentityScheme::Monthly,
+            group_uri: None,
+            replay_capacity: 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct ReplayEntry {
+    key: [u8; 32],
+    digest: [u8; 32],
+    t_secs: u64,
+}
+
+/// The receiver side of GSK offers: policy and replay cache.
+#[derive(Clone, Debug)]
+pub struct GskReceiver {
+    policy: PskPolicy,
+    seen: Vec<ReplayEntry>,
+}
+
+fn ntp_secs_abs_diff(a: u64, b: u64) -> u64 {
+    a.abs_diff(b)
+}
+
+impl GskReceiver {
+    /// A receiver with the given policy.
+    pub fn new(policy: PskPolicy) -> Self {
+        GskReceiver {
+            policy,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &PskPolicy {
+        &self.policy
+    }
+
+    /// Processes a GSK offer at `now_ntp_secs`. `gmk` looks a GMK up by GMK-ID; `verifier`
+    /// checks signatures (required if the policy requires or the message carries one).
+    ///
+    /// Errors, in check order: [`Error::Parse`]/[`Error::Unsupported`] (structure),
+    /// [`Error::UnknownKey`] (no GMK for IDRpsk), [`Error::AuthFailed`] (MAC),
+    /// [`Error::InvalidSignature`] (missing-but-required, bad, or unverifiable signature),
+    /// [`Error::InvalidParameter`] (wrong group), [`Error::Freshness`] (timestamp outside
+    /// the window, or a different message re-using a seen (CSB ID, T, RAND)),
+    /// [`Error::CapacityExceeded`] (replay cache full). On error nothing changes. An
+    /// identical re-sent message is accepted again and gives the same keying.
+    pub fn process<'k>(
+        &mut self,
+        msg: &[u8],
+        now_ntp_secs: u64,
+        gmk: impl Fn(u32) -> Option<&'k [u8]>,
+        verifier: Option<&dyn SignatureVerifier>,
+    ) -> Result<SrtpKeying> {
+        let m = Message::parse(msg)?;
+        let h = *m.hdr();
+        if h.data_type != data_type::PSK_INIT {
+            return Err(Error::Unsupported);
+        }
+        let t = m.t().ok_or(Error::Parse)?;
+        if t.ts_type == super::payload::ts_type::COUNTER {
+            return Err(Error::Unsupported);
+        }
+        let rand = m.rand().ok_or(Error::Parse)?;
+        // One walk over the payloads for the three IDRs and the SP.
+        let (mut psk_id, mut initiator, mut responder, mut sp) = (None, None, None, None);
+        for p in m.payloads() {
+            match p {
+                Payload::Id(i) if i.role == Some(role::PSK) => psk_id = psk_id.or(Some(i)),
+                Payload::Id(i) if i.role == Some(role::INITIATOR) => {
+                    initiator = initiator.or(Some(i))
+                }
+                Payload::Id(i) if i.role == Some(role::RESPONDER) => {
+                    responder = responder.or(Some(i))
+                }
+                Payload::Sp(x) => sp = sp.or(Some(x)),
+                _ => {}
+            }
+        }
+        let psk_id = psk_id.ok_or(Error::Parse)?;
+        let gmk_id = <[u8; 4]>::try_from(psk_id.data).map_err(|_| Error::Parse)?;
+        let gmk_id = u32::from_be_bytes(gmk_id);
+        let initiator = initiator.ok_or(Error::Parse)?;
+        let responder = responder.ok_or(Error::Parse)?;
+        let key = gmk(gmk_id).ok_or(Error::UnknownKey)?;
+
+        // MAC.
+        let k = m.kemac().ok_or(Error::Parse)?;
+        let keys = TransportKeys::derive(h.prf, key, h.csb_id, rand)?;
+        let mac_input = m.mac_input().ok_or(Error::Parse)?;
+        kemac::verify_mac(&k, &keys, mac_input, false)?;
+
+        // Signature policy.
+        let signed = match m.sign() {
+            Some(_) => {
+                let v = verifier.ok_or(Error::InvalidSignature)?;
+                let signer = self
+                    .policy
+                    .identity_scheme
+                    .identifier(initiator.data, t.seconds())
+                    .map_err(|_| Error::InvalidSignature)?;
+                verify_message_signature(&m, v, &signer, self.policy.accept_unheadered_signature)?;
+                true
+            }
+            None if self.policy.require_signature => return Err(Error::InvalidSignature),
+            None => false,
+        };
+        if let Some(g) = &self.policy.group_uri {
+            if g.as_slice() != responder.data {
+                return Err(Error::InvalidParameter);
+            }
+        }
+
+        // Freshness.
+        let t_secs = t.seconds();
+        if ntp_secs_abs_diff(now_ntp_secs, t_secs) > self.policy.max_skew_secs {
+            return Err(Error::Freshness);
+        }
+
+        // Replay cache: look-up now, insert only after everything else succeeded.
+        let mut hk = Sha256::new();
+        hk.update(h.csb_id.to_be_bytes());
+        hk.update(t.value.to_be_bytes());
+        hk.update(rand);
+        let rkey: [u8; 32] = hk.finalize().into();
+        let digest: [u8; 32] = Sha256::digest(msg).into();
+        let mut known = false;
+        for e in &self.seen {
+            if e.key == rkey {
+                if bool::from(e.digest.ct_eq(&digest)) {
+                    known = true;
+                } else {
+                    return Err(Error::Freshness);
+                }
+            }
+        }
+
+        // Key data.
+        let sp = sp.ok_or(Error::Parse)?;
+        let profile = SrtpProfile::from_sp(&sp)?;
+        let plain = kemac::decrypt(&k, &keys, h.csb_id, t.value)?;
+        let mut out = SrtpKeying {
+            master_key: [0; 32],
+            master_salt: [0; 14],
+            profile,
+            mki: Vec::new(),
+            gsk_id: h.csb_id,
+            gmk_id,
+            senders: h.map.srtp_ids().collect(),
+            initiator: initiator.data.to_vec(),
+            t: t.value,
+            signed,
+        };
+        let mut count = 0;
+        let max_pad = if k.encr_alg == encr_alg::AES_KW_128 {
+            7
+        } else {
+            0
+        };
+        KeyData::parse_chain_padded(&plain, max_pad, |kd| {
+            count += 1;
+            if kd.key_type != key_type::TEK_SALT
+                || kd.key.len() != profile.key_len()
+                || kd.salt.map(<[u8]>::len) != Some(profile.salt_len())
+            {
+                return Err(Error::InvalidParameter);
+            }
+            out.master_key[..kd.key.len()].copy_from_slice(kd.key);
+            if let Some(s) = kd.salt {
+                out.master_salt[..s.len()].copy_from_slice(s);
+            }
+            if kd.kv == kv_type::SPI {
+                out.mki = kd.spi.unwrap_or(&[]).to_vec();
+            }
+            Ok(())
+        })?;
+        if count != 1 {
+            return Err(Error::InvalidParameter);
+        }
+
+        if !known {
+            self.seen
+                .retain(|e| now_ntp_secs.saturating_sub(e.t_secs) <= self.policy.max_skew_secs);
+            if self.seen.len() >= self.policy.replay_capacity {
+                return Err(Error::CapacityExceeded);
+            }
+            self.seen.push(ReplayEntry {
+                key: rkey,
+                digest,
+                t_secs,
+            });
+        }
+        Ok(out)
+    }
+}
