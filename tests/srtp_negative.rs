@@ -479,9 +479,21 @@ fn policy_validation_and_redaction() {
         !d.to_lowercase().contains("ab, ") && !d.contains("171") && !d.contains("205"),
         "{d}"
     );
-    let s = Session::new(&Policy::new(Profile::Aes128CmHmacSha1_80, k)).unwrap();
+    let s = Session::new(&Policy::new(Profile::Aes128CmHmacSha1_80, k.clone())).unwrap();
     let d = format!("{s:?}");
     assert!(!d.contains("171") && !d.contains("205"), "{d}");
+    // Nor any derived session key or salt byte sequence.
+    for label in [
+        prose_sec::srtp::kdf::Label::RtpSalt,
+        prose_sec::srtp::kdf::Label::RtcpSalt,
+        prose_sec::srtp::kdf::Label::RtpEncryption,
+    ] {
+        let mut out = [0u8; 14];
+        prose_sec::srtp::kdf::derive(k.key(), k.salt(), label, &mut out).unwrap();
+        let as_debug = format!("{:?}", &out[..4]);
+        let inner = as_debug.trim_matches(|c| c == '[' || c == ']');
+        assert!(!d.contains(inner), "{label:?} visible in {d}");
+    }
 }
 
 #[test]
