@@ -517,6 +517,8 @@ impl Session {
             }
         }
         let tag_len = self.profile.rtp_tag_len();
+        // Packets accepted here and still to be decrypted.
+        let mut accepted = [false; LANES];
         for (i, (buf, len)) in pk.iter_mut().enumerate() {
             if !ok[i] {
                 continue;
@@ -534,23 +536,47 @@ impl Session {
                 rs[i] = self.unprotect_rtp(buf, *len);
                 continue;
             }
-            let Some(keys) = self.keys.get(c.ki).map(|k| &k.rtp) else {
-                rs[i] = Err(Error::UnknownKey);
-                continue;
-            };
             if !bool::from(tags[i][..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
                 rs[i] = Err(Error::AuthFailed);
                 continue;
             }
-            let claim = Claim {
-                h: c.h,
-                len: c.body_len,
-                out_len: c.body_len,
-                ssrc: c.ssrc,
-                index: c.index,
-            };
-            encrypt_rtp_cm(keys, buf, &claim);
             rs[i] = self.unprotect_rtp_commit(&c);
+            if rs[i].is_ok() {
+                accepted[i] = true;
+                checks[i] = c;
+            }
+        }
+        // Decrypt the accepted packets, one keystream call per master key.
+        for first in 0..pk.len() {
+            if !accepted[first] {
+                continue;
+            }
+            let ki = checks[first].ki;
+            let Some(keys) = self.keys.get(ki).map(|k| &k.rtp) else {
+                continue;
+            };
+            let CipherState::AesCm(a) = &keys.cipher else {
+                // NULL cipher: nothing to decrypt.
+                for i in first..pk.len() {
+                    if checks[i].ki == ki {
+                        accepted[i] = false;
+                    }
+                }
+                continue;
+            };
+            let mut ivs = [[0u8; 16]; LANES];
+            let mut datas: [&mut [u8]; LANES] = Default::default();
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter_mut().enumerate().skip(first) {
+                if accepted[i] && checks[i].ki == ki {
+                    let c = &checks[i];
+                    ivs[n] = srtp_iv(&keys.salt, c.ssrc, c.index);
+                    datas[n] = &mut buf[c.h..c.body_len];
+                    accepted[i] = false;
+                    n += 1;
+                }
+            }
+            a.apply_keystream_many(&ivs[..n], &mut datas[..n]);
         }
     }
 
