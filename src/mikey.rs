@@ -34,7 +34,7 @@ pub mod uid;
 
 pub use builder::{build_error, rebuild, Builder, MapSpec};
 pub use crypto::{
-    prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
+    ntp_now, prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
     SignatureVerifier, NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
 };
 pub use message::{Message, Payloads};
