@@ -581,3 +581,31 @@ pub unsafe extern "C" fn prose_mikey_decode_text(
 pub extern "C" fn prose_ntp_now() -> u64 {
     guard_or(0, || mikey::ntp_now().map_or(0, |t| t >> 32))
 }
+
+/// The `prose` identifier of `uri` for the month of `ntp_seconds` (RFC 6509 §3.2:
+/// `"YYYY-MM" 0x00 URI 0x00`), the identifier SAKKE encrypts to and ECCSI signs as. Writes it to
+/// `out` and its length to `*out_len`.
+///
+/// # Safety
+/// Buffers valid for their lengths; `out_len` writable.
+#[no_mangle]
+pub unsafe extern "C" fn prose_mikey_prose_identifier(
+    uri: *const u8,
+    uri_len: usize,
+    ntp_seconds: u64,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> prose_result {
+    guard(|| {
+        // SAFETY: the caller guarantees valid buffers.
+        let (uri, out, len_out) = unsafe {
+            (
+                ptr::slice(uri, uri_len)?,
+                ptr::slice_mut(out, out_cap)?,
+                ptr::out(out_len)?,
+            )
+        };
+        output(out, len_out, &mikey::prose_identifier(uri, ntp_seconds)?)
+    })
+}
