@@ -72,6 +72,34 @@ mod x86 {
         g.finish();
     }
 
+    pub fn gcm256(c: &mut Criterion) {
+        let mut g = c.benchmark_group("gcm256");
+        let key = [0x12u8; 32];
+        let nonce = [0x22u8; 12];
+        let aad = [0x80u8; 12];
+        let Some(ours) = GcmVaes::new(&key) else {
+            return;
+        };
+        let rc = aes_gcm::Aes256Gcm::new_from_slice(&key).expect("key");
+        let n = aes_gcm::Nonce::from_slice(&nonce);
+        for size in [160usize, 1200] {
+            g.throughput(Throughput::Bytes(size as u64));
+            let mut buf = vec![0x5au8; size];
+            g.bench_with_input(BenchmarkId::new("seal/vaes", size), &size, |b, _| {
+                b.iter(|| black_box(ours.seal_in_place(&nonce, &aad, black_box(&mut buf))))
+            });
+            g.bench_with_input(BenchmarkId::new("seal/rustcrypto", size), &size, |b, _| {
+                b.iter(|| {
+                    black_box(
+                        rc.encrypt_in_place_detached(n, &aad, black_box(&mut buf))
+                            .expect("seal"),
+                    )
+                })
+            });
+        }
+        g.finish();
+    }
+
     pub fn ctr(c: &mut Criterion) {
         let mut g = c.benchmark_group("ctr128");
         let key = [0x33u8; 16];
@@ -92,6 +120,27 @@ mod x86 {
                 b.iter(|| {
                     let mut c = base.clone();
                     c.apply_keystream(black_box(&mut buf))
+                })
+            });
+        }
+        // Many packets in one call against one call per packet.
+        for count in [16usize, 64] {
+            let size = 160usize;
+            g.throughput(Throughput::Elements(count as u64));
+            let ivs: Vec<[u8; 16]> = (0..count).map(|i| [i as u8; 16]).collect();
+            let mut bufs: Vec<Vec<u8>> = vec![vec![0u8; size]; count];
+            g.bench_with_input(BenchmarkId::new("many_160/vaes", count), &count, |b, _| {
+                b.iter(|| {
+                    let mut refs: Vec<&mut [u8]> =
+                        bufs.iter_mut().map(|x| x.as_mut_slice()).collect();
+                    ours.apply_keystream_many(&ivs, black_box(&mut refs))
+                })
+            });
+            g.bench_with_input(BenchmarkId::new("loop_160/vaes", count), &count, |b, _| {
+                b.iter(|| {
+                    for (iv, buf) in ivs.iter().zip(bufs.iter_mut()) {
+                        ours.apply_keystream(iv, black_box(buf));
+                    }
                 })
             });
         }
@@ -181,7 +230,7 @@ mod x86 {
 }
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-criterion_group!(benches, x86::gcm, x86::ctr, x86::hmac);
+criterion_group!(benches, x86::gcm, x86::gcm256, x86::ctr, x86::hmac);
 
 #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
 fn nothing(_c: &mut Criterion) {}

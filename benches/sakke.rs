@@ -1,7 +1,160 @@
-//! Criterion benchmarks for sakke, with the peer beside it in the same run.
-use criterion::{criterion_group, criterion_main, Criterion};
+//! SAKKE benchmarks: ours beside the system wolfSSL in the same run.
+//!
+//! Every row uses fresh inputs where wolfSSL would otherwise profit from its process-wide point
+//! cache (see /work/shared/PEERS.md): encapsulation to a new random identifier each iteration,
+//! decapsulation of a fresh SED each iteration (inputs built outside the timed region).
+//!
+//! Run: `cargo bench --bench sakke -- --warm-up-time 1 --measurement-time 3`
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use prose_sec::sakke::{self, __internal as t, DecapsulationKey, KmsSecret, Ssv};
+use rand_core::{OsRng, RngCore};
 
-fn placeholder(_c: &mut Criterion) {}
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/sakke_wolfssl.rs"]
+mod wolf_peer;
+use wolf_peer::wolf;
 
-criterion_group!(benches, placeholder);
+fn rand_id() -> Vec<u8> {
+    let mut id = vec![0u8; 32];
+    OsRng.fill_bytes(&mut id);
+    id
+}
+
+fn rand_ssv() -> [u8; 16] {
+    let mut s = [0u8; 16];
+    OsRng.fill_bytes(&mut s);
+    s
+}
+
+fn field(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sakke/fp");
+    let a = t::fp_mont_mul_portable(&[0x1234_5678_9abc_def1; 16], &[0x0fed_cba9_8765_4321; 16]);
+    let b = t::fp_mont_mul_portable(&a, &a);
+    g.bench_function(
+        if t::mulx_available() {
+            "mont_mul/ours-mulx"
+        } else {
+            "mont_mul/ours-portable(no adx)"
+        },
+        |bn| bn.iter(|| t::fp_mont_mul(core::hint::black_box(&a), core::hint::black_box(&b))),
+    );
+    g.bench_function("mont_sqr/ours", |bn| {
+        bn.iter(|| t::fp_mont_sqr(core::hint::black_box(&a)))
+    });
+    g.bench_function("mont_mul/ours-portable", |bn| {
+        bn.iter(|| t::fp_mont_mul_portable(core::hint::black_box(&a), core::hint::black_box(&b)))
+    });
+    g.finish();
+}
+
+fn ops(c: &mut Criterion) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = z.public();
+    kms.precompute();
+    let id = rand_id();
+    let rsk = z.issue_rsk(&id).unwrap();
+    let dk = DecapsulationKey::new(&kms, &id, &rsk).unwrap();
+    // warm the global tables
+    let _ = sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap();
+
+    let guard = wolf::lock();
+    let mut wkms = wolf::Key::kms(&z.to_bytes(), &kms.to_bytes()).unwrap();
+    let mut wclient = wolf::Key::client(&kms.to_bytes()).unwrap();
+    wclient.import_rsk(&rsk.to_bytes()).unwrap();
+
+    let mut g = c.benchmark_group("sakke");
+    g.sample_size(10);
+
+    g.bench_function("encapsulate_new_recipient/ours", |bn| {
+        bn.iter_batched(
+            || (rand_id(), Ssv::new(rand_ssv())),
+            |(id, ssv)| sakke::encapsulate(&kms, &id, &ssv).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("encapsulate_new_recipient/wolfssl", |bn| {
+        bn.iter_batched(
+            || (rand_id(), rand_ssv()),
+            |(id, ssv)| wclient.encapsulate(&id, &ssv).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("decapsulate_precomputed/ours", |bn| {
+        bn.iter_batched(
+            || sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap(),
+            |sed| dk.decapsulate(&sed).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("decapsulate_no_precomputation/ours", |bn| {
+        bn.iter_batched(
+            || sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap(),
+            |sed| sakke::decapsulate(&kms, &id, &rsk, &sed).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("decapsulate/wolfssl", |bn| {
+        bn.iter_batched(
+            || sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap(),
+            |sed| wclient.derive(&id, &sed).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("validate_rsk/ours", |bn| {
+        bn.iter_batched(
+            || {
+                let id = rand_id();
+                let rsk = z.issue_rsk(&id).unwrap();
+                (id, rsk)
+            },
+            |(id, rsk)| sakke::validate_rsk(&kms, &id, &rsk).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("validate_rsk/wolfssl", |bn| {
+        bn.iter_batched(
+            || {
+                let id = rand_id();
+                let rsk = z.issue_rsk(&id).unwrap().to_bytes();
+                (id, rsk)
+            },
+            |(id, rsk)| assert!(wkms.validate_rsk(&id, &rsk).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("issue_rsk/ours", |bn| {
+        bn.iter_batched(
+            rand_id,
+            |id| z.issue_rsk(&id).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("issue_rsk/wolfssl", |bn| {
+        bn.iter_batched(
+            rand_id,
+            |id| wkms.make_rsk(&id).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("decapsulation_key_new/ours", |bn| {
+        bn.iter(|| DecapsulationKey::new(&kms, &id, &rsk).unwrap())
+    });
+    g.finish();
+    drop(guard);
+
+    let mut g = c.benchmark_group("sakke/batch");
+    g.sample_size(10);
+    let items: Vec<(Vec<u8>, Ssv)> = (0..32).map(|_| (rand_id(), Ssv::new(rand_ssv()))).collect();
+    let refs: Vec<(&[u8], &Ssv)> = items.iter().map(|(i, s)| (i.as_slice(), s)).collect();
+    g.bench_function("encapsulate_many_32/ours-all-cores", |bn| {
+        bn.iter(|| sakke::encapsulate_many(&kms, &refs))
+    });
+    let ids: Vec<&[u8]> = items.iter().map(|(i, _)| i.as_slice()).collect();
+    g.bench_function("issue_rsks_32/ours-all-cores", |bn| {
+        bn.iter(|| z.issue_rsks(&ids))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, field, ops);
 criterion_main!(benches);

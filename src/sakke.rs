@@ -30,6 +30,7 @@ mod hash;
 mod mont;
 mod pairing;
 pub(crate) mod params;
+mod safegcd;
 mod scalar;
 mod table;
 
@@ -164,9 +165,32 @@ impl KmsSecret {
         Ok(Rsk { k })
     }
 
-    /// RSKs for many identifiers, spread over every core.
+    /// RSKs for many identifiers, spread over every core; within each core's share the
+    /// inversions modulo q and the conversions to affine are batched (one inversion each).
     pub fn issue_rsks(&self, ids: &[&[u8]]) -> Vec<Result<Rsk>> {
-        parallel_map(ids, |id| self.issue_rsk(id))
+        parallel_chunks(ids, |chunk| self.issue_rsk_batch(chunk))
+    }
+
+    fn issue_rsk_batch(&self, ids: &[&[u8]]) -> Vec<Result<Rsk>> {
+        let mut s: Vec<Scalar> = ids
+            .iter()
+            .map(|id| identity_scalar(id).add(&self.z))
+            .collect();
+        let zero: Vec<bool> = s.iter().map(|x| bool::from(x.is_zero())).collect();
+        scalar::batch_invert(&mut s);
+        let pts: Vec<Proj> = s.iter().map(|x| p_table().mul(x)).collect();
+        s.zeroize();
+        let aff = curve::batch_to_affine(&pts);
+        aff.into_iter()
+            .zip(zero)
+            .map(|(k, z)| {
+                if z {
+                    Err(Error::InvalidParameter)
+                } else {
+                    Ok(Rsk { k })
+                }
+            })
+            .collect()
     }
 }
 
@@ -426,20 +450,22 @@ impl DecapsulationKey {
 
 /// Maps `f` over `items` on every available core (order preserved).
 fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    parallel_chunks(items, |c| c.iter().map(&f).collect())
+}
+
+/// Applies `f` to one contiguous share of `items` per available core (order preserved).
+fn parallel_chunks<T: Sync, U: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<U> + Sync) -> Vec<U> {
     let n = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(items.len().max(1));
     if n <= 1 {
-        return items.iter().map(&f).collect();
+        return f(items);
     }
     let chunk = items.len().div_ceil(n);
     let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<U>>()))
-            .collect();
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
         let mut out = Vec::with_capacity(items.len());
         for h in handles {
             match h.join() {
@@ -488,6 +514,13 @@ mod testing {
     pub fn fp_invert_canonical(a: &[u64; 16]) -> [u64; 16] {
         Fp::from_canonical(a).invert().to_canonical()
     }
+    /// Inverses mod p and mod q by Fermat (reference for the safegcd path), canonical limbs.
+    pub fn invert_fermat_canonical(a: &[u64; 16]) -> ([u64; 16], [u64; 16]) {
+        (
+            Fp::from_canonical(a).invert_fermat().to_canonical(),
+            Scalar(*a).invert_fermat().0,
+        )
+    }
     /// sqrt mod p on canonical limbs (None if not a square).
     pub fn fp_sqrt_canonical(a: &[u64; 16]) -> Option<[u64; 16]> {
         Option::<Fp>::from(Fp::from_canonical(a).sqrt()).map(|r| r.to_canonical())
@@ -519,6 +552,12 @@ mod testing {
         let r = Affine::decode_on_curve(r)?;
         let q = Affine::decode_on_curve(q)?;
         Ok(pairing::pairing(&r, &q).to_be_bytes())
+    }
+    /// `<R, Q>` by the binary-digit Miller loop (reference for the NAF loop).
+    pub fn pairing_binary(r: &[u8], q: &[u8]) -> crate::Result<[u8; 128]> {
+        let r = Affine::decode_on_curve(r)?;
+        let q = Affine::decode_on_curve(q)?;
+        Ok(pairing::pairing_binary(&r, &q).to_be_bytes())
     }
     /// `<K, R>` through the precomputed lines of K.
     pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {

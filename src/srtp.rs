@@ -6,6 +6,16 @@
 //! - [`Session`]: `protect_rtp(buf, len) -> new len` and its three siblings, batch forms, many
 //!   SSRCs with per-SSRC ROC and replay state, MKI key selection, key-usage limits.
 //!
+//! Wire layout (RFC 3711 §3.1, RFC 7714 §8–9, as libsrtp 2 writes it; checked against it in
+//! `tests/srtp_interop.rs`):
+//! - SRTP, HMAC profiles: `header | encrypted payload | [MKI] | tag`; the tag covers
+//!   `header | encrypted payload | ROC`.
+//! - SRTP, GCM: `header | ciphertext | tag(16) | [MKI]`; AAD = header, IV = salt XOR
+//!   `(0 0 | SSRC | ROC | SEQ)`.
+//! - SRTCP, HMAC profiles: `header(8) | encrypted | E+index(4) | [MKI] | tag(10)`.
+//! - SRTCP, GCM: `header(8) | ciphertext | tag(16) | E+index(4) | [MKI]`; AAD = header and the
+//!   E+index word.
+//!
 //! Design notes: every session key (AES key schedules, HMAC inner/outer SHA-1 states) is
 //! derived when the session is built (key-derivation rate 0), and the cipher variant is chosen
 //! then too; the per-packet path does no allocation and no formatting. Stream slots and replay

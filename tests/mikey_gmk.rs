@@ -175,6 +175,7 @@ fn vendor_gmk_message_is_accepted_by_alice() {
     assert_eq!(g.status(), 1);
     assert_eq!(g.period(), (0, 0));
     assert!(!g.legacy());
+    assert_eq!(g.srtp_profile(), Some(SrtpProfile::AeadAes128Gcm));
     let mut mki = msg.key_id.to_be_bytes().to_vec();
     mki.extend_from_slice(&msg.guk.unwrap().to_be_bytes());
     assert_eq!(g.mki(), mki);
@@ -227,6 +228,36 @@ fn vendor_gmk_message_is_accepted_by_alice() {
             &msg.bytes,
             &policy,
             &bob,
+            &is_group,
+            &v.verifier(),
+            VENDOR_NOW
+        )
+        .unwrap_err(),
+        Error::InvalidParameter
+    );
+    // KMS check.
+    let kms_ok = GmkPolicy {
+        kms_uri: Some(v.kms_uri.as_bytes().to_vec()),
+        ..policy.clone()
+    };
+    assert!(process_gmk_message(
+        &msg.bytes,
+        &kms_ok,
+        &me,
+        &is_group,
+        &v.verifier(),
+        VENDOR_NOW
+    )
+    .is_ok());
+    let kms_bad = GmkPolicy {
+        kms_uri: Some(b"kms.other.example".to_vec()),
+        ..policy.clone()
+    };
+    assert_eq!(
+        process_gmk_message(
+            &msg.bytes,
+            &kms_bad,
+            &me,
             &is_group,
             &v.verifier(),
             VENDOR_NOW
@@ -419,7 +450,7 @@ fn mcptt_round_trip_with_vendor_keys() {
             .unwrap_err(),
         Error::InvalidSignature
     );
-    // A revoked status is returned for the caller to apply.
+    // Another status word (e.g. a revocation) is returned for the caller to apply.
     let revoked = kp(0, 0);
     let spec2 = GmkMessageSpec {
         key_params: Some(&revoked),
@@ -457,6 +488,7 @@ fn mcptt_round_trip_with_vendor_keys() {
     let g4 =
         process_gmk_message(&bytes3, &policy, &me, &is_group, &v.verifier(), VENDOR_NOW).unwrap();
     assert_eq!(g4.params(), None);
+    assert_eq!(g4.srtp_profile(), None);
     assert_eq!(g4.gmk(), &gmk);
 }
 
@@ -538,6 +570,7 @@ fn prose_round_trip_with_rfc_identity() {
     assert_eq!(g.gmk_id(), 0x0abc_def0);
     assert_eq!(g.guk_id(), None);
     assert_eq!(g.mki(), 0x0abc_def0u32.to_be_bytes().to_vec());
+    assert_eq!(g.srtp_profile(), Some(SrtpProfile::Aes128CmHmacSha1_80));
     // A member key for another month does not fit.
     let me_march = MemberContext {
         uri,
@@ -622,4 +655,275 @@ fn crate_eccsi_interoperates_with_wolfssl_on_gmk_messages() {
     let theirs = mikey::build_gmk_message(&spec, &[0x78; 16], &kms, &v.signer("gms")).unwrap();
     let g = process_gmk_message(&theirs, &policy, &me, &is_group, &kpak, VENDOR_NOW).unwrap();
     assert_eq!(g.gmk(), &[0x78; 16]);
+}
+
+/// The crate's own SAKKE and ECCSI for every identity-based operation.
+mod crate_crypto {
+    use super::*;
+    use prose_sec::eccsi::{Kpak, SigningKey, Ssk};
+    use prose_sec::sakke::{DecapsulationKey, KmsPublic, Rsk};
+
+    fn dk(z: &[u8], id: &[u8], rsk: &[u8]) -> DecapsulationKey {
+        let kms = KmsPublic::from_bytes(z).unwrap();
+        DecapsulationKey::new(&kms, id, &Rsk::from_bytes(rsk).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn vendor_messages_with_crate_sakke_and_eccsi() {
+        let v = vendor();
+        let kpak = Kpak::from_sec1(&v.kpak).unwrap();
+        for msg in messages() {
+            let m = Message::parse(&msg.bytes).unwrap();
+            let i = m.idr(role::INITIATOR_UID).unwrap().data.to_vec();
+            let r = m.idr(role::RESPONDER_UID).unwrap().data.to_vec();
+            let u = v.users.iter().find(|u| u.uid == r).unwrap();
+            let key = dk(&v.z, &r, &u.rsk);
+            let (ssv, params) = open_sakke_message(&msg.bytes, &key, &kpak, &i, false).unwrap();
+            assert_eq!(ssv.to_vec(), msg.ssv, "{}", msg.name);
+            assert!(params.is_some());
+            assert_eq!(mikey::rebuild(&m).unwrap(), msg.bytes);
+        }
+        // The GMK message through the member's processor.
+        let msgs = messages();
+        let msg = msgs.iter().find(|m| m.name == "gmk").unwrap();
+        let a = v.user("alice");
+        let key = dk(&v.z, &a.uid, &a.rsk);
+        let me = MemberContext {
+            uri: a.uri.as_bytes(),
+            uid: &a.uid,
+            key: &key,
+        };
+        let gms = v.user("gms").uid.clone();
+        let is_group = |id: &[u8]| id == gms.as_slice();
+        let g = process_gmk_message(
+            &msg.bytes,
+            &GmkPolicy::new(Profile::Mcptt),
+            &me,
+            &is_group,
+            &kpak,
+            VENDOR_NOW,
+        )
+        .unwrap();
+        assert_eq!(g.gmk().to_vec(), msg.ssv);
+        assert_eq!(g.gmk_id(), msg.key_id);
+        assert_eq!(g.guk_id(), msg.guk);
+        // A tampered SED (R or H) is refused by the decapsulation's R check.
+        let sed = Message::parse(&msg.bytes)
+            .unwrap()
+            .sakke()
+            .unwrap()
+            .sed
+            .to_vec();
+        for i in [10usize, 200, 260] {
+            let mut bad = sed.clone();
+            bad[i] ^= 1;
+            assert!(SakkeDecapsulator::decapsulate(&key, &bad).is_err());
+        }
+    }
+
+    #[test]
+    fn round_trips_crate_and_wolfssl_both_ways() {
+        let v = vendor();
+        let kpak = Kpak::from_sec1(&v.kpak).unwrap();
+        let kms = KmsPublic::from_bytes(&v.z).unwrap();
+        let gms = v.user("gms");
+        let alice = v.user("alice");
+        let sk = SigningKey::new(
+            &kpak,
+            &gms.uid,
+            &Ssk::from_bytes(&gms.ssk).unwrap(),
+            &gms.pvt,
+        )
+        .unwrap();
+        let params = kp(0, 1);
+        let spec = GmkMessageSpec {
+            profile: Profile::Mcptt,
+            gmk_id: 0x0fed_cba9,
+            t: VENDOR_NOW << 32,
+            rand: [0x42; 16],
+            initiator: &gms.uid,
+            responder: &alice.uid,
+            member_uri: alice.uri.as_bytes(),
+            member_id: &alice.uid,
+            kms_uri: v.kms_uri.as_bytes(),
+            sp: Some(SrtpProfile::AeadAes128Gcm),
+            key_params: Some(&params),
+            key_params_header: key_params_header([9; 16], 3),
+        };
+        let gid = gms.uid.clone();
+        let is_group = |id: &[u8]| id == gid.as_slice();
+        let policy = GmkPolicy::new(Profile::Mcptt);
+        let crate_key = dk(&v.z, &alice.uid, &alice.rsk);
+        let wolf_key = v.member("alice");
+        let crate_me = MemberContext {
+            uri: alice.uri.as_bytes(),
+            uid: &alice.uid,
+            key: &crate_key,
+        };
+        let wolf_me = alice_ctx(&v, &wolf_key);
+        let gmk = [0x6b; 16];
+        // Built with the crate (SAKKE + ECCSI), processed by wolfSSL and by the crate.
+        let ours = mikey::build_gmk_message(&spec, &gmk, &kms, &sk).unwrap();
+        assert_eq!(
+            mikey::rebuild(&Message::parse(&ours).unwrap()).unwrap(),
+            ours
+        );
+        let g = process_gmk_message(
+            &ours,
+            &policy,
+            &wolf_me,
+            &is_group,
+            &v.verifier(),
+            VENDOR_NOW,
+        )
+        .unwrap();
+        assert_eq!(g.gmk(), &gmk);
+        let g =
+            process_gmk_message(&ours, &policy, &crate_me, &is_group, &kpak, VENDOR_NOW).unwrap();
+        assert_eq!(g.gmk(), &gmk);
+        assert_eq!(g.params(), Some(&params));
+        // Built with wolfSSL, processed by the crate.
+        let wolf_kms = wolf::WolfKms { z: v.z.clone() };
+        let theirs = mikey::build_gmk_message(&spec, &gmk, &wolf_kms, &v.signer("gms")).unwrap();
+        let g =
+            process_gmk_message(&theirs, &policy, &crate_me, &is_group, &kpak, VENDOR_NOW).unwrap();
+        assert_eq!(g.gmk(), &gmk);
+    }
+
+    #[test]
+    fn prose_round_trip_with_crate_crypto() {
+        let r = rfc();
+        let uri = b"tel:+447700900123";
+        let kms = KmsPublic::from_bytes(&r.z).unwrap();
+        let kpak = Kpak::from_sec1(&r.kpak).unwrap();
+        let sk = SigningKey::new(&kpak, &r.id, &Ssk::from_bytes(&r.ssk).unwrap(), &r.pvt).unwrap();
+        let params = kp(0, 1);
+        let spec = GmkMessageSpec {
+            profile: Profile::Prose,
+            gmk_id: 0x0000_1234,
+            t: FEB_2011 << 32,
+            rand: [3; 16],
+            initiator: uri,
+            responder: uri,
+            member_uri: uri,
+            member_id: &r.id,
+            kms_uri: b"kms.example.org",
+            sp: None,
+            key_params: Some(&params),
+            key_params_header: key_params_header([1; 16], 1),
+        };
+        let bytes = mikey::build_gmk_message(&spec, &[0x29; 16], &kms, &sk).unwrap();
+        let key = dk(&r.z, &r.id, &r.rsk);
+        let me = MemberContext {
+            uri,
+            uid: &[],
+            key: &key,
+        };
+        let is_group = |id: &[u8]| id == uri;
+        let g = process_gmk_message(
+            &bytes,
+            &GmkPolicy::new(Profile::Prose),
+            &me,
+            &is_group,
+            &kpak,
+            FEB_2011,
+        )
+        .unwrap();
+        assert_eq!(g.gmk(), &[0x29; 16]);
+        // And wolfSSL reads the crate's message.
+        let wm = wolf::WolfMember {
+            z: r.z.clone(),
+            id: r.id.clone(),
+            rsk: r.rsk.clone(),
+        };
+        let wme = MemberContext {
+            uri,
+            uid: &[],
+            key: &wm,
+        };
+        let ver = wolf::WolfVerifier {
+            kpak: r.kpak.clone(),
+        };
+        let g = process_gmk_message(
+            &bytes,
+            &GmkPolicy::new(Profile::Prose),
+            &wme,
+            &is_group,
+            &ver,
+            FEB_2011,
+        )
+        .unwrap();
+        assert_eq!(g.gmk(), &[0x29; 16]);
+    }
+}
+
+/// End to end: a GMK message carrying the Etherstack GMK/GMK-ID to a member whose URI gives
+/// the vector's GUK-ID, with the vector's RAND; the member's SRTP master key and salt per
+/// TS 33.180 equal the vector's.
+#[test]
+fn srtp_master_from_a_processed_gmk_message() {
+    let v = vendor();
+    let guks = vectors::load(FILE, "guk_id");
+    let gms = v.user("gms");
+    let alice = v.user("alice");
+    let gid = gms.uid.clone();
+    let is_group = |id: &[u8]| id == gid.as_slice();
+    let kms = wolf::WolfKms { z: v.z.clone() };
+    let key = v.member("alice");
+    let mut checked = 0;
+    for s in vectors::load(FILE, "srtp_master") {
+        let (tgk, cs_id, csb, rand) = (
+            s.hex("tgk"),
+            s.u64("cs_id") as u8,
+            s.u32_hex("csb_id"),
+            s.hex("rand"),
+        );
+        let (mk, ms, prf) = (s.hex("master_key"), s.hex("master_salt"), s.u64("prf"));
+        assert_eq!(prf, 1);
+        let Some(g) = guks.iter().find(|g| g.u32_hex("guk_id") == csb) else {
+            continue;
+        };
+        assert_eq!(g.hex("gmk"), tgk);
+        let uri = g.get("uri").to_string();
+        let gmk: [u8; 16] = tgk.clone().try_into().unwrap();
+        let spec = GmkMessageSpec {
+            profile: Profile::Mcptt,
+            gmk_id: g.u32_hex("gmk_id"),
+            t: VENDOR_NOW << 32,
+            rand: rand.clone().try_into().unwrap(),
+            initiator: &gms.uid,
+            responder: &alice.uid,
+            member_uri: uri.as_bytes(),
+            member_id: &alice.uid,
+            kms_uri: v.kms_uri.as_bytes(),
+            sp: Some(SrtpProfile::AeadAes128Gcm),
+            key_params: None,
+            key_params_header: key_params_header([0; 16], 0),
+        };
+        let bytes = mikey::build_gmk_message(&spec, &gmk, &kms, &v.signer("gms")).unwrap();
+        assert_eq!(Message::parse(&bytes).unwrap().hdr().csb_id, csb);
+        let me = MemberContext {
+            uri: uri.as_bytes(),
+            uid: &alice.uid,
+            key: &key,
+        };
+        let r = process_gmk_message(
+            &bytes,
+            &GmkPolicy::new(Profile::Mcptt),
+            &me,
+            &is_group,
+            &v.verifier(),
+            VENDOR_NOW,
+        )
+        .unwrap();
+        assert_eq!(r.guk_id(), Some(csb));
+        let (k, salt) = r.srtp_master(cs_id, SrtpProfile::AeadAes128Gcm).unwrap();
+        assert_eq!(k.to_vec(), mk, "{uri}");
+        assert_eq!(salt, ms, "{uri}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    for g in &guks {
+        let _ = (g.get("uri"), g.get("gmk"), g.get("gmk_id"), g.get("guk_id"));
+    }
 }

@@ -479,9 +479,21 @@ fn policy_validation_and_redaction() {
         !d.to_lowercase().contains("ab, ") && !d.contains("171") && !d.contains("205"),
         "{d}"
     );
-    let s = Session::new(&Policy::new(Profile::Aes128CmHmacSha1_80, k)).unwrap();
+    let s = Session::new(&Policy::new(Profile::Aes128CmHmacSha1_80, k.clone())).unwrap();
     let d = format!("{s:?}");
     assert!(!d.contains("171") && !d.contains("205"), "{d}");
+    // Nor any derived session key or salt byte sequence.
+    for label in [
+        prose_sec::srtp::kdf::Label::RtpSalt,
+        prose_sec::srtp::kdf::Label::RtcpSalt,
+        prose_sec::srtp::kdf::Label::RtpEncryption,
+    ] {
+        let mut out = [0u8; 14];
+        prose_sec::srtp::kdf::derive(k.key(), k.salt(), label, &mut out).unwrap();
+        let as_debug = format!("{:?}", &out[..4]);
+        let inner = as_debug.trim_matches(|c| c == '[' || c == ']');
+        assert!(!d.contains(inner), "{label:?} visible in {d}");
+    }
 }
 
 #[test]
@@ -517,4 +529,20 @@ fn roc_rollover_and_set_roc() {
     unprotect(&mut late, &next).unwrap();
     assert_eq!(late.roc(ssrc), Some(1));
     assert_eq!(late.roc(0x999), None);
+}
+
+#[test]
+fn index_space_exhausted_at_2_pow_48() {
+    // The 48-bit SRTP index of one stream ends at ROC 2^32 - 1, sequence 65535.
+    let pol = policy(Profile::Aes128CmHmacSha1_80, None);
+    let mut tx = Session::new(&pol).unwrap();
+    let mut rx = Session::new(&pol).unwrap();
+    tx.set_roc(8, u32::MAX).unwrap();
+    rx.set_roc(8, u32::MAX).unwrap();
+    let last = protect(&mut tx, &rtp(65535, 8, 4));
+    unprotect(&mut rx, &last).unwrap();
+    let mut next = rtp(0, 8, 4);
+    next.resize(100, 0);
+    assert_eq!(tx.protect_rtp(&mut next, 16), Err(Error::KeyExhausted));
+    assert_eq!(tx.roc(8), Some(u32::MAX));
 }

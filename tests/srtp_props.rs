@@ -342,3 +342,49 @@ proptest! {
         prop_assert_eq!(&a, &b);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// SRTCP batch unprotect equals the single calls on duplicates, corruption and two keys.
+    #[test]
+    fn rtcp_unprotect_batch_equals_single_adversarial(
+        profile in profile_strategy(),
+        ops in prop::collection::vec((any::<u8>(), any::<u8>(), any::<bool>()), 1..60),
+    ) {
+        let (pol, _) = adversarial_stream(profile, &[]);
+        let mut tx = Session::new(&pol).unwrap();
+        let mut pkts: Vec<Vec<u8>> = Vec::new();
+        for &(kind, arg, second) in &ops {
+            tx.set_send_mki(if second { &[0, 2] } else { &[0, 1] }).unwrap();
+            if kind % 3 == 0 && !pkts.is_empty() {
+                let mut p = pkts[arg as usize % pkts.len()].clone();
+                if arg % 2 == 1 {
+                    let i = arg as usize % p.len();
+                    p[i] ^= 0x10;
+                }
+                pkts.push(p);
+            } else {
+                let mut p = vec![0x81, 200, 0, 1 + (arg % 4)];
+                p.extend_from_slice(&(1 + (arg % 3) as u32).to_be_bytes());
+                p.extend(std::iter::repeat_n(arg, 4 * (1 + (arg % 4) as usize)));
+                let l = p.len();
+                p.resize(l + tx.max_overhead(), 0);
+                let n = tx.protect_rtcp(&mut p, l).unwrap();
+                p.truncate(n);
+                pkts.push(p);
+            }
+        }
+        let mut single = Session::new(&pol).unwrap();
+        let mut batch = Session::new(&pol).unwrap();
+        let mut s_bufs = pkts.clone();
+        let s_res: Vec<_> = s_bufs.iter_mut().map(|b| { let n = b.len(); single.unprotect_rtcp(b, n) }).collect();
+        let mut b_bufs = pkts.clone();
+        let mut items: Vec<(&mut [u8], usize)> = b_bufs.iter_mut().map(|b| { let n = b.len(); (b.as_mut_slice(), n) }).collect();
+        let mut b_res = vec![Ok(0); items.len()];
+        batch.unprotect_rtcp_batch(&mut items, &mut b_res).unwrap();
+        prop_assert_eq!(&s_res, &b_res);
+        prop_assert_eq!(&s_bufs, &b_bufs);
+        prop_assert!(s_res.iter().any(|r| r.is_ok()));
+    }
+}

@@ -8,12 +8,19 @@
 
 #![allow(non_camel_case_types)]
 
+mod bytes;
+mod eccsi;
 mod error;
+mod mikey;
 mod panic;
 mod ptr;
+mod sakke;
 mod srtp;
 
+pub use eccsi::*;
 pub use error::{prose_result, prose_result_str};
+pub use mikey::*;
+pub use sakke::*;
 pub use srtp::*;
 
 /// The library version as a static NUL-terminated string (e.g. "0.1.0").

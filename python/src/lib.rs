@@ -2,6 +2,8 @@
 //! in the core crate; errors become the exception classes defined in `prose_sec/exceptions.py`;
 //! slow work runs without the GIL.
 
+mod eccsi;
+mod sakke;
 mod srtp;
 
 use prose_sec::Error;
@@ -38,5 +40,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     srtp::register(m)?;
+    sakke::register(m)?;
+    eccsi::register(m)?;
     Ok(())
 }

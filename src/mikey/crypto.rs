@@ -60,6 +60,17 @@ fn civil_year_month(days: i64) -> (i64, u32) {
 /// Seconds between the NTP epoch (1900) and the Unix epoch (1970).
 pub const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
+/// The current time as a 64-bit NTP timestamp (seconds since 1900 ‖ 32-bit fraction), for
+/// the T payload; `None` if the system clock is before 1970.
+pub fn ntp_now() -> Option<u64> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let secs = d.as_secs().checked_add(NTP_UNIX_OFFSET)?;
+    let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
+    Some((secs << 32) | frac)
+}
+
 /// The RFC 6509 §3.2 identifier of the `prose` profile: `"YYYY-MM" 0x00 URI 0x00`, the month
 /// being the one (UTC) of `ntp_seconds`.
 pub fn prose_identifier(uri: &[u8], ntp_seconds: u64) -> Result<Vec<u8>> {
@@ -149,5 +160,24 @@ impl MessageSigner for crate::eccsi::SigningKey {
     }
     fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
         crate::eccsi::SigningKey::sign(self, msg, &mut rand_core::OsRng)
+    }
+}
+
+/// The crate's SAKKE: the KMS public key encapsulates to any identity.
+impl SakkeEncapsulator for crate::sakke::KmsPublic {
+    fn encapsulate(&self, id: &[u8], ssv: &[u8; SSV_LEN]) -> Result<[u8; SED_LEN]> {
+        crate::sakke::encapsulate(self, id, &crate::sakke::Ssv::new(*ssv))
+    }
+}
+
+/// The crate's SAKKE: a member's validated RSK with its precomputation; decapsulation
+/// checks `[r]([b]P + Z) == R`.
+impl SakkeDecapsulator for crate::sakke::DecapsulationKey {
+    fn identity(&self) -> &[u8] {
+        self.id()
+    }
+    fn decapsulate(&self, sed: &[u8]) -> Result<Zeroizing<[u8; SSV_LEN]>> {
+        let ssv = crate::sakke::DecapsulationKey::decapsulate(self, sed)?;
+        Ok(Zeroizing::new(*ssv.as_bytes()))
     }
 }

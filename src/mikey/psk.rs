@@ -12,8 +12,8 @@ use super::crypto::{verify_message_signature, IdentityScheme, MessageSigner, Sig
 use super::kemac;
 use super::message::Message;
 use super::payload::{
-    data_type, encr_alg, id_type, key_type, kv_type, role, sig_type, sp_param, KeyData, Sp, SrtpId,
-    Timestamp,
+    data_type, encr_alg, id_type, key_type, kv_type, role, sig_type, sp_param, KeyData, Payload,
+    Sp, SrtpId, Timestamp,
 };
 use super::prf::TransportKeys;
 use crate::{Error, Result};
@@ -389,11 +389,26 @@ impl GskReceiver {
             return Err(Error::Unsupported);
         }
         let rand = m.rand().ok_or(Error::Parse)?;
-        let psk_id = m.idr(role::PSK).ok_or(Error::Parse)?;
+        // One walk over the payloads for the three IDRs and the SP.
+        let (mut psk_id, mut initiator, mut responder, mut sp) = (None, None, None, None);
+        for p in m.payloads() {
+            match p {
+                Payload::Id(i) if i.role == Some(role::PSK) => psk_id = psk_id.or(Some(i)),
+                Payload::Id(i) if i.role == Some(role::INITIATOR) => {
+                    initiator = initiator.or(Some(i))
+                }
+                Payload::Id(i) if i.role == Some(role::RESPONDER) => {
+                    responder = responder.or(Some(i))
+                }
+                Payload::Sp(x) => sp = sp.or(Some(x)),
+                _ => {}
+            }
+        }
+        let psk_id = psk_id.ok_or(Error::Parse)?;
         let gmk_id = <[u8; 4]>::try_from(psk_id.data).map_err(|_| Error::Parse)?;
         let gmk_id = u32::from_be_bytes(gmk_id);
-        let initiator = m.idr(role::INITIATOR).ok_or(Error::Parse)?;
-        let responder = m.idr(role::RESPONDER).ok_or(Error::Parse)?;
+        let initiator = initiator.ok_or(Error::Parse)?;
+        let responder = responder.ok_or(Error::Parse)?;
         let key = gmk(gmk_id).ok_or(Error::UnknownKey)?;
 
         // MAC.
@@ -448,7 +463,7 @@ impl GskReceiver {
         }
 
         // Key data.
-        let sp = m.sps().next().ok_or(Error::Parse)?;
+        let sp = sp.ok_or(Error::Parse)?;
         let profile = SrtpProfile::from_sp(&sp)?;
         let plain = kemac::decrypt(&k, &keys, h.csb_id, t.value)?;
         let mut out = SrtpKeying {

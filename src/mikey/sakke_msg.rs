@@ -165,6 +165,8 @@ pub struct GmkPolicy {
     pub identity_scheme: IdentityScheme,
     /// Accept the 17-octet legacy plain key parameters (TS 33.180 IWF legacy format).
     pub accept_legacy_key_params: bool,
+    /// If set, IDRkmsi and IDRkmsr (when present) must name this KMS.
+    pub kms_uri: Option<Vec<u8>>,
 }
 
 impl GmkPolicy {
@@ -176,6 +178,7 @@ impl GmkPolicy {
             accept_unheadered_signature: false,
             identity_scheme: IdentityScheme::Monthly,
             accept_legacy_key_params: false,
+            kms_uri: None,
         }
     }
 }
@@ -218,6 +221,8 @@ pub struct ReceivedGmk {
     params: Option<KeyParams>,
     #[zeroize(skip)]
     legacy: bool,
+    #[zeroize(skip)]
+    srtp_profile: Option<SrtpProfile>,
 }
 
 impl core::fmt::Debug for ReceivedGmk {
@@ -230,6 +235,7 @@ impl core::fmt::Debug for ReceivedGmk {
             .field("t", &self.t)
             .field("params", &self.params)
             .field("legacy", &self.legacy)
+            .field("srtp_profile", &self.srtp_profile)
             .finish()
     }
 }
@@ -259,7 +265,8 @@ impl ReceivedGmk {
     pub fn params(&self) -> Option<&KeyParams> {
         self.params.as_ref()
     }
-    /// Status (from the key parameters; 1 = valid when absent).
+    /// Status word of the key parameters (1, what the vendor's valid keys carry, when the
+    /// message has none).
     pub fn status(&self) -> u32 {
         self.params.as_ref().map_or(1, |p| p.status)
     }
@@ -268,6 +275,10 @@ impl ReceivedGmk {
         self.params
             .as_ref()
             .map_or((0, 0), |p| (p.activation, p.expiry))
+    }
+    /// The SRTP profile of the SP payload, when present and supported.
+    pub fn srtp_profile(&self) -> Option<SrtpProfile> {
+        self.srtp_profile
     }
     /// Whether the key parameters were in the legacy plain form.
     pub fn legacy(&self) -> bool {
@@ -299,6 +310,10 @@ impl ReceivedGmk {
 
 /// Processes a GMK I_MESSAGE addressed to `me`.
 ///
+/// `is_my_group` receives the IDRi data (group URI in `prose`, GMS UID in `mcptt`) and says
+/// whether that signer may distribute GMKs to this member; in `mcptt` the UID embeds the key
+/// period, so the caller compares with the UID of the current period.
+///
 /// Checks, in order: structure ([`Error::Parse`]/[`Error::Unsupported`]); profile shape
 /// ([`Error::Unsupported`]); the message is for this member ([`Error::InvalidParameter`]);
 /// the signer is one of the member's groups (`is_my_group(IDRi)`, else
@@ -306,7 +321,7 @@ impl ReceivedGmk {
 /// ([`Error::InvalidSignature`]); freshness ([`Error::Freshness`]); SAKKE decapsulation and
 /// its R check (the decapsulator's error); the GUK-ID ([`Error::AuthFailed`]); the key
 /// parameters' GCM tag ([`Error::AuthFailed`]), key type ([`Error::InvalidParameter`]) and
-/// period ([`Error::KeyExpired`]). A revoked status is returned, not refused, so that the
+/// period ([`Error::KeyExpired`]). The status word is returned, not judged (e.g. a revocation), so that the
 /// caller can replace the stored parameters.
 pub fn process_gmk_message(
     msg: &[u8],
@@ -322,6 +337,9 @@ pub fn process_gmk_message(
         return Err(Error::Unsupported);
     }
     let t = m.t().ok_or(Error::Parse)?;
+    if t.ts_type == super::payload::ts_type::COUNTER {
+        return Err(Error::Unsupported);
+    }
     let rand = m.rand().ok_or(Error::Parse)?;
     let sakke = m.sakke().ok_or(Error::Parse)?;
     if sakke.params != SAKKE_PARAMS_1 {
@@ -342,6 +360,13 @@ pub fn process_gmk_message(
     };
     if idrr.data != expected_r {
         return Err(Error::InvalidParameter);
+    }
+    if let Some(k) = &policy.kms_uri {
+        for r in [role::INITIATOR_KMS, role::RESPONDER_KMS] {
+            if m.idr(r).is_some_and(|i| i.data != k.as_slice()) {
+                return Err(Error::InvalidParameter);
+            }
+        }
     }
     if !is_my_group(idri.data) {
         return Err(Error::InvalidSignature);
@@ -435,6 +460,7 @@ pub fn process_gmk_message(
         rand: rand.to_vec(),
         params,
         legacy,
+        srtp_profile: m.sps().find_map(|sp| SrtpProfile::from_sp(&sp).ok()),
     })
 }
 

@@ -7,7 +7,8 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use super::mont::{self, Limbs};
-use super::params::{FP_BYTES, LIMBS, P, P_INV, P_MINUS_2, P_R, P_R2, Q};
+use super::params::{FP_BYTES, LIMBS, P, P_INV, P_MINUS_2, P_R, P_R2, P_R3, Q};
+use super::safegcd;
 
 /// An element of F_p in Montgomery form (value · 2^1024 mod p), fully reduced.
 #[derive(Clone, Copy, Default, Zeroize)]
@@ -160,8 +161,16 @@ impl Fp {
         acc
     }
 
-    /// Multiplicative inverse (Fermat, constant time); 0 maps to 0.
+    /// Multiplicative inverse (safegcd, constant time); 0 maps to 0.
+    /// (x·R)⁻¹ = x⁻¹·R⁻¹; one Montgomery product by R³ gives x⁻¹·R.
     pub(crate) fn invert(&self) -> Fp {
+        static M: safegcd::Modulus62 = safegcd::Modulus62::new(&P);
+        let inv = safegcd::invert(&self.0, &M);
+        Fp(mont_mul_p(&inv, &P_R3))
+    }
+
+    /// Multiplicative inverse by Fermat's little theorem (reference for tests).
+    pub(crate) fn invert_fermat(&self) -> Fp {
         self.pow_public(&P_MINUS_2)
     }
 

@@ -112,6 +112,8 @@ pub(crate) const fn pow2_mod(k: usize, m: &[u64; LIMBS]) -> [u64; LIMBS] {
 pub(crate) const P_INV: u64 = mont_inv(P[0]);
 pub(crate) const P_R: [u64; LIMBS] = pow2_mod(1024, &P);
 pub(crate) const P_R2: [u64; LIMBS] = pow2_mod(2048, &P);
+/// R^3 mod p (turns a safegcd inverse of a Montgomery value back into Montgomery form).
+pub(crate) const P_R3: [u64; LIMBS] = pow2_mod(3072, &P);
 /// Montgomery constants of q.
 pub(crate) const Q_INV: u64 = mont_inv(Q[0]);
 pub(crate) const Q_R2: [u64; LIMBS] = pow2_mod(2048, &Q);

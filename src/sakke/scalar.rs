@@ -7,6 +7,7 @@ use zeroize::Zeroize;
 
 use super::mont::{self, Limbs};
 use super::params::{LIMBS, Q, Q_INV, Q_MINUS_2, Q_R2};
+use super::safegcd;
 
 /// An integer modulo q, canonical.
 #[derive(Clone, Copy, Default, Zeroize)]
@@ -84,8 +85,14 @@ impl Scalar {
         Scalar(mont::mont_mul(&t, &Q_R2, &Q, Q_INV))
     }
 
-    /// Inverse modulo q (Fermat, constant time); 0 maps to 0.
+    /// Inverse modulo q (safegcd, constant time); 0 maps to 0.
     pub(crate) fn invert(&self) -> Scalar {
+        static M: safegcd::Modulus62 = safegcd::Modulus62::new(&Q);
+        Scalar(safegcd::invert(&self.0, &M))
+    }
+
+    /// Inverse modulo q by Fermat's little theorem (reference for tests).
+    pub(crate) fn invert_fermat(&self) -> Scalar {
         // work in the Montgomery domain: x_m = x·R
         let xm = mont::mont_mul(&self.0, &Q_R2, &Q, Q_INV);
         let mut table = [[0u64; LIMBS]; 16];
@@ -117,6 +124,34 @@ impl Scalar {
     pub(crate) fn to_be_bytes(&self) -> [u8; 128] {
         mont::to_be128(&self.0)
     }
+}
+
+/// Inverts every element of `v` in place with one inversion (Montgomery's trick); zeros stay
+/// zero. Constant time in the values.
+pub(crate) fn batch_invert(v: &mut [Scalar]) {
+    if v.is_empty() {
+        return;
+    }
+    let mut one = Scalar::ZERO;
+    one.0[0] = 1;
+    let mut prefix = Vec::with_capacity(v.len());
+    let mut acc = one;
+    for x in v.iter() {
+        prefix.push(acc);
+        let next = acc.mul(x);
+        acc = Scalar::conditional_select(&next, &acc, x.is_zero());
+    }
+    let mut inv = acc.invert();
+    for (x, pre) in v.iter_mut().zip(prefix.iter()).rev() {
+        let z = x.is_zero();
+        let xi = inv.mul(pre);
+        let next_inv = inv.mul(x);
+        inv = Scalar::conditional_select(&next_inv, &inv, z);
+        *x = Scalar::conditional_select(&xi, &Scalar::ZERO, z);
+    }
+    prefix.zeroize();
+    acc.zeroize();
+    inv.zeroize();
 }
 
 impl ConstantTimeEq for Scalar {

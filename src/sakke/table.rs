@@ -1,6 +1,6 @@
-//! Fixed-base precomputation for secret scalars: signed 4-bit windows, one table row per window
-//! (`T[j][m] = [(m+1)·16^j]B`, m = 0..7), so a product is 257 complete mixed additions and no
-//! doubling. Every lookup scans its whole row with masked selects; the sign is applied with a
+//! Fixed-base precomputation for secret scalars: signed W-bit windows (W = 5), one table row per
+//! window (`T[j][m] = [(m+1)·32^j]B`, m = 0..15), so a product is 206 complete mixed additions
+//! and no doubling. Every lookup scans its whole row with masked selects; the sign is applied with a
 //! masked negation; a zero digit keeps the accumulator by a masked select. The same layout serves
 //! the PF_p exponentiation g^r (entries normalised to 1 + i·t; inversion = conjugation).
 
@@ -13,18 +13,33 @@ use super::fp2::Fp2;
 use super::params::LIMBS;
 use super::scalar::Scalar;
 
-/// Number of signed 4-bit digits for scalars below 2^1022 (< 2^1024 with the final carry).
-pub(crate) const DIGITS: usize = 257;
-const ROW: usize = 8;
+/// Window width in bits.
+const W: usize = 5;
+/// Entries per row: the multiples 1..=2^(W−1).
+const ROW: usize = 1 << (W - 1);
+/// Number of signed digits for scalars below 2^1022 (one spare row for the final carry).
+pub(crate) const DIGITS: usize = 1022usize.div_ceil(W) + 1;
 
-/// Signed base-16 recoding, digits in [−8, 8], constant time. Input < 2^1024 − 2^1020.
+/// Bits [pos, pos + W) of k (zero beyond 1024 bits). Public positions only.
+#[inline(always)]
+fn window(k: &[u64; LIMBS], pos: usize) -> u64 {
+    let limb = pos / 64;
+    let off = pos % 64;
+    let mut v = if limb < LIMBS { k[limb] >> off } else { 0 };
+    if off + W > 64 && limb + 1 < LIMBS {
+        v |= k[limb + 1] << (64 - off);
+    }
+    v & ((1 << W) - 1)
+}
+
+/// Signed base-2^W recoding, digits in [−2^(W−1), 2^(W−1)], constant time. Input < 2^1022.
 pub(crate) fn recode(k: &[u64; LIMBS]) -> [i8; DIGITS] {
     let mut out = [0i8; DIGITS];
     let mut carry = 0u64;
     for (j, o) in out.iter_mut().enumerate().take(DIGITS - 1) {
-        let w = ((k[(4 * j) / 64] >> ((4 * j) % 64)) & 0xf) + carry; // 0..=16
-        carry = 8u64.wrapping_sub(w) >> 63; // w > 8
-        *o = (w as i64 - 16 * carry as i64) as i8;
+        let w = window(k, W * j) + carry; // 0..=2^W
+        carry = (ROW as u64).wrapping_sub(w) >> 63; // w > 2^(W−1)
+        *o = (w as i64 - ((1i64 << W) * carry as i64)) as i8;
     }
     out[DIGITS - 1] = carry as i8;
     out
@@ -62,7 +77,7 @@ impl PointTable {
                 cur = cur.add(&b);
                 proj.push(cur);
             }
-            b = cur.double(); // 16·b
+            b = cur.double(); // 2^W·b
         }
         let aff = batch_to_affine(&proj);
         let rows = aff

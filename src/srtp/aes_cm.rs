@@ -85,6 +85,20 @@ impl AesCm {
         }
     }
 
+    /// [`AesCm::apply_keystream`] for several packets at once (the VAES kernel loads its round
+    /// keys once for all of them).
+    pub(crate) fn apply_keystream_many(&self, ivs: &[[u8; 16]], datas: &mut [&mut [u8]]) {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let AesCm::Vaes(v) = self {
+            if v.apply_keystream_many(ivs, datas) {
+                return;
+            }
+        }
+        for (iv, d) in ivs.iter().zip(datas.iter_mut()) {
+            self.apply_keystream(iv, d);
+        }
+    }
+
     #[inline]
     fn ctr_portable(
         c: &impl BlockEncrypt<BlockSize = aes::cipher::consts::U16>,

@@ -209,13 +209,22 @@ pub(crate) enum CipherState {
     Gcm(Gcm),
 }
 
-/// Session keys for SRTP or SRTCP.
-#[derive(Debug)]
+/// Session keys for SRTP or SRTCP. `Debug` shows the variant only.
 pub(crate) struct SessionKeys {
     pub(crate) cipher: CipherState,
     pub(crate) auth: Option<HmacSha1>,
     /// Session salt (14 octets for AES-CM, 12 used for GCM).
     pub(crate) salt: [u8; 14],
+}
+
+impl core::fmt::Debug for SessionKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SessionKeys")
+            .field("cipher", &self.cipher)
+            .field("auth", &self.auth)
+            .field("salt", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Drop for SessionKeys {
@@ -320,7 +329,9 @@ impl KeySet {
     }
 
     pub(crate) fn new(profile: Profile, mk: &MasterKey, portable: bool) -> Result<Self> {
-        let prf = AesCm::new(mk.key())?;
+        // The kernel's key schedule is zeroized on drop; the portable one is only if the `aes`
+        // crate's `zeroize` feature is on.
+        let prf = AesCm::new_best(mk.key(), portable)?;
         let rtp = SessionKeys::derive(profile, &prf, mk.salt(), false, portable)?;
         let rtcp = SessionKeys::derive(profile, &prf, mk.salt(), true, portable)?;
         let mut mki = [0u8; MAX_MKI_LEN];

@@ -517,6 +517,8 @@ impl Session {
             }
         }
         let tag_len = self.profile.rtp_tag_len();
+        // Packets accepted here and still to be decrypted.
+        let mut accepted = [false; LANES];
         for (i, (buf, len)) in pk.iter_mut().enumerate() {
             if !ok[i] {
                 continue;
@@ -534,29 +536,86 @@ impl Session {
                 rs[i] = self.unprotect_rtp(buf, *len);
                 continue;
             }
-            let Some(keys) = self.keys.get(c.ki).map(|k| &k.rtp) else {
-                rs[i] = Err(Error::UnknownKey);
-                continue;
-            };
             if !bool::from(tags[i][..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
                 rs[i] = Err(Error::AuthFailed);
                 continue;
             }
-            let claim = Claim {
-                h: c.h,
-                len: c.body_len,
-                out_len: c.body_len,
-                ssrc: c.ssrc,
-                index: c.index,
-            };
-            encrypt_rtp_cm(keys, buf, &claim);
             rs[i] = self.unprotect_rtp_commit(&c);
+            if rs[i].is_ok() {
+                accepted[i] = true;
+                checks[i] = c;
+            }
+        }
+        // Decrypt the accepted packets, one keystream call per master key.
+        for first in 0..pk.len() {
+            if !accepted[first] {
+                continue;
+            }
+            let ki = checks[first].ki;
+            let Some(keys) = self.keys.get(ki).map(|k| &k.rtp) else {
+                continue;
+            };
+            let CipherState::AesCm(a) = &keys.cipher else {
+                // NULL cipher: nothing to decrypt.
+                for i in first..pk.len() {
+                    if checks[i].ki == ki {
+                        accepted[i] = false;
+                    }
+                }
+                continue;
+            };
+            let mut ivs = [[0u8; 16]; LANES];
+            let mut datas: [&mut [u8]; LANES] = Default::default();
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter_mut().enumerate().skip(first) {
+                if accepted[i] && checks[i].ki == ki {
+                    let c = &checks[i];
+                    ivs[n] = srtp_iv(&keys.salt, c.ssrc, c.index);
+                    datas[n] = &mut buf[c.h..c.body_len];
+                    accepted[i] = false;
+                    n += 1;
+                }
+            }
+            a.apply_keystream_many(&ivs[..n], &mut datas[..n]);
         }
     }
 
     /// Protects the RTCP packet (or compound packet) in `buf[..len]` in place and returns the
     /// SRTCP length. `buf` must have room for [`Session::rtcp_overhead`] more octets.
     pub fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let c = self.protect_rtcp_claim(buf, len)?;
+        let key = self.keys.get(self.send_key).ok_or(Error::UnknownKey)?;
+        let keys = &key.rtcp;
+        let (tag_len, mki_len) = (self.profile.rtcp_tag_len(), self.mki_len);
+        let word = c.word.to_be_bytes();
+        match &keys.cipher {
+            CipherState::Gcm(g) => {
+                // header | ciphertext | tag | E||index | [MKI]
+                let iv = gcm_rtcp_iv(&keys.salt, c.ssrc, c.index);
+                let mut aad = [0u8; 12];
+                aad[..8].copy_from_slice(&buf[..8]);
+                aad[8..].copy_from_slice(&word);
+                let tag = g.seal(&iv, &aad, &mut buf[8..len])?;
+                buf[len..len + tag_len].copy_from_slice(&tag[..tag_len]);
+                let w = len + tag_len;
+                buf[w..w + 4].copy_from_slice(&word);
+                buf[w + 4..w + 4 + mki_len].copy_from_slice(&key.mki[..mki_len]);
+            }
+            _ => {
+                // header | encrypted | E||index | [MKI] | tag
+                encrypt_rtcp_cm(keys, buf, &c);
+                buf[len..len + 4].copy_from_slice(&word);
+                let auth = keys.auth.as_ref().ok_or(Error::InvalidParameter)?;
+                let tag = auth.mac(&buf[..len + 4], &[]);
+                self.write_rtcp_trailer(buf, &c, &tag);
+            }
+        }
+        Ok(c.out_len)
+    }
+
+    /// Checks an RTCP packet for sending and claims its SRTCP index (stream, key counter).
+    #[inline]
+    fn protect_rtcp_claim(&mut self, buf: &[u8], len: usize) -> Result<RtcpClaim> {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
         if len < 8 || pkt[0] >> 6 != 2 {
             return Err(Error::Parse);
@@ -565,7 +624,7 @@ impl Session {
         if buf.len() < out_len {
             return Err(Error::BufferTooSmall);
         }
-        let ssrc = be32(buf, 4)?;
+        let ssrc = be32(pkt, 4)?;
         let key = self.keys.get(self.send_key).ok_or(Error::UnknownKey)?;
         if key.rtcp_packets >= self.max_rtcp_packets {
             return Err(Error::KeyExhausted);
@@ -583,39 +642,6 @@ impl Session {
         if index > MAX_SRTCP_INDEX {
             return Err(Error::KeyExhausted);
         }
-        let tag_len = self.profile.rtcp_tag_len();
-        let mki_len = self.mki_len;
-        let mki = key.mki;
-        let keys = &key.rtcp;
-        let encrypt = self.profile.encrypts();
-        let word = if encrypt { index | E_FLAG } else { index };
-        match &keys.cipher {
-            CipherState::Gcm(g) => {
-                // header | ciphertext | tag | E||index | [MKI]
-                let iv = gcm_rtcp_iv(&keys.salt, ssrc, index);
-                let mut aad = [0u8; 12];
-                aad[..8].copy_from_slice(&buf[..8]);
-                aad[8..].copy_from_slice(&word.to_be_bytes());
-                let tag = g.seal(&iv, &aad, &mut buf[8..len])?;
-                buf[len..len + tag_len].copy_from_slice(&tag[..tag_len]);
-                let w = len + tag_len;
-                buf[w..w + 4].copy_from_slice(&word.to_be_bytes());
-                buf[w + 4..w + 4 + mki_len].copy_from_slice(&mki[..mki_len]);
-            }
-            other => {
-                // header | encrypted | E||index | [MKI] | tag
-                if let CipherState::AesCm(c) = other {
-                    let iv = srtp_iv(&keys.salt, ssrc, index as u64);
-                    c.apply_keystream(&iv, &mut buf[8..len]);
-                }
-                buf[len..len + 4].copy_from_slice(&word.to_be_bytes());
-                let auth = keys.auth.as_ref().ok_or(Error::InvalidParameter)?;
-                let tag = auth.mac(&buf[..len + 4], &[]);
-                let m = len + 4;
-                buf[m..m + mki_len].copy_from_slice(&mki[..mki_len]);
-                buf[m + mki_len..out_len].copy_from_slice(&tag[..tag_len]);
-            }
-        }
         let slot = match slot {
             Some(s) => s,
             None => self.streams.find_or_insert(ssrc)?,
@@ -624,12 +650,72 @@ impl Session {
         if let Some(k) = self.keys.get_mut(self.send_key) {
             k.rtcp_packets += 1;
         }
-        Ok(out_len)
+        let word = if self.profile.encrypts() {
+            index | E_FLAG
+        } else {
+            index
+        };
+        Ok(RtcpClaim {
+            len,
+            out_len,
+            ssrc,
+            index,
+            word,
+        })
+    }
+
+    /// Writes the MKI and tag of an SRTCP packet of a HMAC profile after its index word.
+    #[inline]
+    fn write_rtcp_trailer(&self, buf: &mut [u8], c: &RtcpClaim, tag: &[u8; 20]) {
+        let mki_len = self.mki_len;
+        let tag_len = self.profile.rtcp_tag_len();
+        let m = c.len + 4;
+        if let Some(k) = self.keys.get(self.send_key) {
+            buf[m..m + mki_len].copy_from_slice(&k.mki[..mki_len]);
+        }
+        buf[m + mki_len..c.out_len].copy_from_slice(&tag[..tag_len]);
     }
 
     /// Verifies and decrypts the SRTCP packet in `buf[..len]` in place and returns the RTCP
     /// length. On any error the session is unchanged.
     pub fn unprotect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
+        let c = self.unprotect_rtcp_check(buf, len)?;
+        let key = self.keys.get(c.ki).ok_or(Error::UnknownKey)?;
+        let keys = &key.rtcp;
+        let tag_len = self.profile.rtcp_tag_len();
+        match &keys.cipher {
+            CipherState::Gcm(g) => {
+                let iv = gcm_rtcp_iv(&keys.salt, c.ssrc, c.index);
+                let mut tag = [0u8; 16];
+                tag.copy_from_slice(&buf[c.tag_at..c.tag_at + 16]);
+                if !c.encrypted() {
+                    // RFC 7714 §9.3 lets a sender leave SRTCP unencrypted under GCM; this
+                    // library never does, and does not accept it.
+                    return Err(Error::Unsupported);
+                }
+                let mut aad = [0u8; 12];
+                aad[..8].copy_from_slice(&buf[..8]);
+                aad[8..].copy_from_slice(&c.word.to_be_bytes());
+                if !g.open(&iv, &aad, &mut buf[8..c.body_len], &tag) {
+                    return Err(Error::AuthFailed);
+                }
+            }
+            _ => {
+                let auth = keys.auth.as_ref().ok_or(Error::InvalidParameter)?;
+                let tag = auth.mac(&buf[..c.body_len + 4], &[]);
+                if !bool::from(tag[..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
+                    return Err(Error::AuthFailed);
+                }
+                decrypt_rtcp_cm(keys, buf, &c);
+            }
+        }
+        self.unprotect_rtcp_commit(&c)
+    }
+
+    /// Everything about an incoming SRTCP packet that can be checked before authentication.
+    /// No state changes.
+    #[inline]
+    fn unprotect_rtcp_check(&self, buf: &[u8], len: usize) -> Result<RtcpCheck> {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
         let tag_len = self.profile.rtcp_tag_len();
         let mki_len = self.mki_len;
@@ -639,8 +725,7 @@ impl Session {
         if body_len < 8 || pkt[0] >> 6 != 2 {
             return Err(Error::Parse);
         }
-        let aead = self.profile.is_aead();
-        let (word_at, mki_at, tag_at) = if aead {
+        let (word_at, mki_at, tag_at) = if self.profile.is_aead() {
             // header | ciphertext | tag | E||index | [MKI]
             (body_len + tag_len, body_len + tag_len + 4, body_len)
         } else {
@@ -659,10 +744,8 @@ impl Session {
         }
         let ssrc = be32(pkt, 4)?;
         let word = be32(pkt, word_at)?;
-        let encrypted = word & E_FLAG != 0;
         let index = word & MAX_SRTCP_INDEX;
-        let slot = self.streams.find(ssrc);
-        match slot {
+        match self.streams.find(ssrc) {
             Some(s) => self.streams.get(s).rtcp_rx.check(index as u64)?,
             None => {
                 if self.streams.is_full() {
@@ -670,48 +753,143 @@ impl Session {
                 }
             }
         }
-        let keys = &key.rtcp;
-        match &keys.cipher {
-            CipherState::Gcm(g) => {
-                let iv = gcm_rtcp_iv(&keys.salt, ssrc, index);
-                let mut tag = [0u8; 16];
-                tag.copy_from_slice(&buf[tag_at..tag_at + 16]);
-                if !encrypted {
-                    // RFC 7714 §9.3 lets a sender leave SRTCP unencrypted under GCM; this
-                    // library never does, and does not accept it.
-                    return Err(Error::Unsupported);
-                }
-                let mut aad = [0u8; 12];
-                aad[..8].copy_from_slice(&buf[..8]);
-                aad[8..].copy_from_slice(&word.to_be_bytes());
-                let ok = g.open(&iv, &aad, &mut buf[8..body_len], &tag);
-                if !ok {
-                    return Err(Error::AuthFailed);
-                }
-            }
-            other => {
-                let auth = keys.auth.as_ref().ok_or(Error::InvalidParameter)?;
-                let tag = auth.mac(&buf[..body_len + 4], &[]);
-                if !bool::from(tag[..tag_len].ct_eq(&buf[tag_at..tag_at + tag_len])) {
-                    return Err(Error::AuthFailed);
-                }
-                if encrypted {
-                    if let CipherState::AesCm(c) = other {
-                        let iv = srtp_iv(&keys.salt, ssrc, index as u64);
-                        c.apply_keystream(&iv, &mut buf[8..body_len]);
-                    }
-                }
-            }
-        }
-        let slot = match slot {
-            Some(s) => s,
-            None => self.streams.find_or_insert(ssrc)?,
-        };
-        self.streams.get_mut(slot).rtcp_rx.update(index as u64);
-        if let Some(k) = self.keys.get_mut(ki) {
+        Ok(RtcpCheck {
+            ki,
+            body_len,
+            tag_at,
+            ssrc,
+            index,
+            word,
+        })
+    }
+
+    /// Records an authenticated SRTCP packet.
+    #[inline]
+    fn unprotect_rtcp_commit(&mut self, c: &RtcpCheck) -> Result<usize> {
+        let slot = self.streams.find_or_insert(c.ssrc)?;
+        self.streams.get_mut(slot).rtcp_rx.update(c.index as u64);
+        if let Some(k) = self.keys.get_mut(c.ki) {
             k.rtcp_packets += 1;
         }
-        Ok(body_len)
+        Ok(c.body_len)
+    }
+
+    /// Up to `LANES` SRTCP packets of an HMAC profile, as [`Session::protect_rtp_lanes`].
+    fn protect_rtcp_lanes(&mut self, pk: &mut [(&mut [u8], usize)], rs: &mut [Result<usize>]) {
+        let mut claims = [RtcpClaim::EMPTY; LANES];
+        let mut ok = [false; LANES];
+        for (i, (buf, len)) in pk.iter().enumerate() {
+            match self.protect_rtcp_claim(buf, *len) {
+                Ok(c) => {
+                    claims[i] = c;
+                    ok[i] = true;
+                }
+                Err(e) => rs[i] = Err(e),
+            }
+        }
+        let Some(keys) = self.keys.get(self.send_key).map(|k| &k.rtcp) else {
+            return;
+        };
+        let Some(auth) = &keys.auth else {
+            return;
+        };
+        for (i, (buf, _)) in pk.iter_mut().enumerate() {
+            if ok[i] {
+                let c = &claims[i];
+                encrypt_rtcp_cm(keys, buf, c);
+                buf[c.len..c.len + 4].copy_from_slice(&c.word.to_be_bytes());
+            }
+        }
+        let mut tags = [[0u8; 20]; LANES];
+        {
+            let mut msgs: [&[u8]; LANES] = [&[]; LANES];
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter().enumerate() {
+                if ok[i] {
+                    msgs[n] = &buf[..claims[i].len + 4];
+                    n += 1;
+                }
+            }
+            hmac_many(auth, &msgs[..n], &mut tags[..n]);
+        }
+        let mut n = 0;
+        for (i, (buf, _)) in pk.iter_mut().enumerate() {
+            if ok[i] {
+                self.write_rtcp_trailer(buf, &claims[i], &tags[n]);
+                rs[i] = Ok(claims[i].out_len);
+                n += 1;
+            }
+        }
+    }
+
+    /// Up to `LANES` SRTCP packets of an HMAC profile, as [`Session::unprotect_rtp_lanes`].
+    fn unprotect_rtcp_lanes(&mut self, pk: &mut [(&mut [u8], usize)], rs: &mut [Result<usize>]) {
+        let mut checks = [RtcpCheck::EMPTY; LANES];
+        let mut ok = [false; LANES];
+        for (i, (buf, len)) in pk.iter().enumerate() {
+            match self.unprotect_rtcp_check(buf, *len) {
+                Ok(c) => {
+                    checks[i] = c;
+                    ok[i] = true;
+                }
+                Err(e) => rs[i] = Err(e),
+            }
+        }
+        let mut tags = [[0u8; 20]; LANES];
+        let mut done = [false; LANES];
+        for first in 0..pk.len() {
+            if !ok[first] || done[first] {
+                continue;
+            }
+            let ki = checks[first].ki;
+            let Some(auth) = self.keys.get(ki).and_then(|k| k.rtcp.auth.as_ref()) else {
+                continue;
+            };
+            let mut msgs: [&[u8]; LANES] = [&[]; LANES];
+            let mut lane = [0usize; LANES];
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter().enumerate().skip(first) {
+                if ok[i] && !done[i] && checks[i].ki == ki {
+                    msgs[n] = &buf[..checks[i].body_len + 4];
+                    lane[n] = i;
+                    done[i] = true;
+                    n += 1;
+                }
+            }
+            let mut out = [[0u8; 20]; LANES];
+            hmac_many(auth, &msgs[..n], &mut out[..n]);
+            for j in 0..n {
+                tags[lane[j]] = out[j];
+            }
+        }
+        let tag_len = self.profile.rtcp_tag_len();
+        for (i, (buf, len)) in pk.iter_mut().enumerate() {
+            if !ok[i] {
+                continue;
+            }
+            // Re-check against the state the earlier packets of this batch left.
+            let c = match self.unprotect_rtcp_check(buf, *len) {
+                Ok(c) => c,
+                Err(e) => {
+                    rs[i] = Err(e);
+                    continue;
+                }
+            };
+            if c.ki != checks[i].ki || !done[i] {
+                rs[i] = self.unprotect_rtcp(buf, *len);
+                continue;
+            }
+            let Some(keys) = self.keys.get(c.ki).map(|k| &k.rtcp) else {
+                rs[i] = Err(Error::UnknownKey);
+                continue;
+            };
+            if !bool::from(tags[i][..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
+                rs[i] = Err(Error::AuthFailed);
+                continue;
+            }
+            decrypt_rtcp_cm(keys, buf, &c);
+            rs[i] = self.unprotect_rtcp_commit(&c);
+        }
     }
 
     /// Protects many RTP packets in one call: `packets[i] = (buffer, length)`, and
@@ -759,11 +937,22 @@ impl Session {
         };
         // Encrypt, and put the ROC after each packet so the authenticated octets are contiguous
         // (the trailer overwrites it afterwards).
-        for (i, (buf, _)) in pk.iter_mut().enumerate() {
-            if ok[i] {
-                let c = &claims[i];
-                encrypt_rtp_cm(keys, buf, c);
-                buf[c.len..c.len + 4].copy_from_slice(&c.roc_bytes());
+        {
+            let mut ivs = [[0u8; 16]; LANES];
+            let mut datas: [&mut [u8]; LANES] = Default::default();
+            let mut n = 0;
+            for (i, (buf, _)) in pk.iter_mut().enumerate() {
+                if ok[i] {
+                    let c = &claims[i];
+                    let (pkt, spare) = buf.split_at_mut(c.len);
+                    spare[..4].copy_from_slice(&c.roc_bytes());
+                    ivs[n] = srtp_iv(&keys.salt, c.ssrc, c.index);
+                    datas[n] = &mut pkt[c.h..];
+                    n += 1;
+                }
+            }
+            if let CipherState::AesCm(a) = &keys.cipher {
+                a.apply_keystream_many(&ivs[..n], &mut datas[..n]);
             }
         }
         let mut tags = [[0u8; 20]; LANES];
@@ -818,8 +1007,14 @@ impl Session {
         if results.len() < packets.len() {
             return Err(Error::InvalidParameter);
         }
-        for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-            *r = self.protect_rtcp(buf, *len);
+        if self.profile.is_aead() {
+            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
+                *r = self.protect_rtcp(buf, *len);
+            }
+            return Ok(());
+        }
+        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
+            self.protect_rtcp_lanes(pk, rs);
         }
         Ok(())
     }
@@ -833,8 +1028,14 @@ impl Session {
         if results.len() < packets.len() {
             return Err(Error::InvalidParameter);
         }
-        for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-            *r = self.unprotect_rtcp(buf, *len);
+        if self.profile.is_aead() {
+            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
+                *r = self.unprotect_rtcp(buf, *len);
+            }
+            return Ok(());
+        }
+        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
+            self.unprotect_rtcp_lanes(pk, rs);
         }
         Ok(())
     }
@@ -868,6 +1069,78 @@ impl Claim {
     #[inline]
     fn roc_bytes(&self) -> [u8; 4] {
         ((self.index >> 16) as u32).to_be_bytes()
+    }
+}
+
+/// A claimed SRTCP index.
+#[derive(Clone, Copy, Debug)]
+struct RtcpClaim {
+    /// RTCP length.
+    len: usize,
+    /// SRTCP length.
+    out_len: usize,
+    ssrc: u32,
+    index: u32,
+    /// The `E || index` word.
+    word: u32,
+}
+
+impl RtcpClaim {
+    const EMPTY: RtcpClaim = RtcpClaim {
+        len: 0,
+        out_len: 0,
+        ssrc: 0,
+        index: 0,
+        word: 0,
+    };
+}
+
+/// What [`Session::unprotect_rtcp_check`] found out about a packet.
+#[derive(Clone, Copy, Debug)]
+struct RtcpCheck {
+    ki: usize,
+    /// RTCP length after unprotecting.
+    body_len: usize,
+    tag_at: usize,
+    ssrc: u32,
+    index: u32,
+    /// The `E || index` word as received.
+    word: u32,
+}
+
+impl RtcpCheck {
+    const EMPTY: RtcpCheck = RtcpCheck {
+        ki: 0,
+        body_len: 0,
+        tag_at: 0,
+        ssrc: 0,
+        index: 0,
+        word: 0,
+    };
+
+    fn encrypted(&self) -> bool {
+        self.word & E_FLAG != 0
+    }
+}
+
+/// Encrypts the body of a claimed SRTCP packet (after its 8-octet header) in place; no-op
+/// for the NULL cipher.
+#[inline]
+fn encrypt_rtcp_cm(keys: &SessionKeys, buf: &mut [u8], c: &RtcpClaim) {
+    if let CipherState::AesCm(a) = &keys.cipher {
+        let iv = srtp_iv(&keys.salt, c.ssrc, c.index as u64);
+        a.apply_keystream(&iv, &mut buf[8..c.len]);
+    }
+}
+
+/// Decrypts an authenticated SRTCP packet whose E flag is set; no-op otherwise.
+#[inline]
+fn decrypt_rtcp_cm(keys: &SessionKeys, buf: &mut [u8], c: &RtcpCheck) {
+    if c.encrypted() {
+        if let CipherState::AesCm(a) = &keys.cipher {
+            let iv = srtp_iv(&keys.salt, c.ssrc, c.index as u64);
+            a.apply_keystream(&iv, &mut buf[8..c.body_len]);
+        }
     }
 }
 

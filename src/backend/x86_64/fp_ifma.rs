@@ -2,17 +2,32 @@
 //! AVX-512 IFMA (`vpmadd52luq` / `vpmadd52huq`).
 //!
 //! # Representation
-//! An element is held in radix 2^52 with 20 limbs (1040 bits). [`FpX8`] stores eight independent
+//! An element is held in radix 2^52 with 20 limbs (1040 bits). `FpX8` stores eight independent
 //! elements ("lanes") limb-major: limb `i` of all eight lanes forms one 512-bit vector, so every
 //! instruction works on the same limb of eight operands at once and lanes never interact.
 //!
 //! Elements are kept in Montgomery form `x·R mod p` with `R = 2^1040`. Inside the type a lane
 //! holds a representative in `[0, 2p)` (lazy reduction: the Montgomery product of two values below
-//! `2p` is again below `2p` because `4p < R`); every public output — [`FpX8::to_u64x16x8`],
-//! [`FpX8::ct_eq`], [`FpX8::is_zero`] — is computed from the fully reduced value in `[0, p)`.
+//! `2p` is again below `2p` because `4p < R`); every public output — `FpX8::to_u64x16x8`,
+//! `FpX8::ct_eq`, `FpX8::is_zero` — is computed from the fully reduced value in `[0, p)`.
+//!
+//! # Contents
+//! - `FpX8`: F_p in eight lanes — Montgomery product and dedicated squaring (the hot kernels),
+//!   add, sub, negation, conditional negation and selection by lane mask, equality and zero
+//!   masks, conversions from/to canonical `[u64; 16]`, `FpX8::pow_x8` (secret per-lane
+//!   exponents), Fermat inversion and `FpX8::batch_invert` (Montgomery's trick).
+//! - `Fp2X8`: F_p² = F_p(i) (Karatsuba product, squaring, `pow_x8`, the PF_p representative
+//!   `im/re`); `PfpCombX8`: fixed-base exponentiation of a shared PF_p base (SAKKE's g).
+//! - `PointX8`: Jacobian points of y² = x³ − 3x (complete addition, doubling, constant-time
+//!   variable-base `mul_x8`, affine conversion, batched); `CombX8`: fixed-base `mul_x8` for a
+//!   shared base of order q (SAKKE's P, a KMS's Z).
+//!
+//! Together these are the multi-lane part of a batch of SAKKE encapsulations to new recipients:
+//! `R = [r·b]P + [r]Z` (two `CombX8` evaluations and one addition), `g^r` (`PfpCombX8`), and
+//! the affine/PF_p conversions with one batched inversion.
 //!
 //! # Safety model
-//! An [`FpX8`] can only be built from an [`Ifma`] token, and an [`Ifma`] token only exists after
+//! An `FpX8` can only be built from an `Ifma` token, and an `Ifma` token only exists after
 //! run-time detection (cpufeatures: `avx512f` + `avx512ifma`, including OS support for the zmm
 //! state). All methods are therefore safe: the kernels they call are `#[target_feature]`
 //! functions whose precondition (the CPU has those features) the token proves.
@@ -21,7 +36,7 @@
 //! Lanes carry secrets. No function branches or indexes memory on element values, exponents or
 //! lane masks: carries are propagated with shifts, choices are made with per-lane mask blends,
 //! and window tables are scanned in full. The only data-dependent branch is in
-//! [`FpX8::from_u64x16x8`], which rejects out-of-range input after a constant-time comparison of
+//! `FpX8::from_u64x16x8`, which rejects out-of-range input after a constant-time comparison of
 //! all lanes (the verdict is public: an error is returned).
 
 // AVX-512 intrinsics and `target_feature(enable = "avx512f,avx512ifma")` are stable since Rust
@@ -42,7 +57,7 @@ use crate::{Error, Result};
 mod fp2;
 mod point;
 
-pub use fp2::Fp2X8;
+pub use fp2::{Fp2X8, PfpCombX8};
 pub use point::{CombX8, PointX8};
 
 /// Limbs per element (radix 2^52).
@@ -452,7 +467,7 @@ unsafe fn mont_sqr(out: *mut V, a: *const V) {
         }
         let s = _mm512_add_epi64(lo, hi);
         let mut c = _mm512_add_epi64(s, s);
-        if K % 2 == 0 {
+        if K.is_multiple_of(2) {
             c = _mm512_madd52lo_epu64(c, x[K / 2], x[K / 2]);
         } else {
             c = _mm512_madd52hi_epu64(c, x[K / 2], x[K / 2]);
@@ -573,12 +588,16 @@ fn sub_const_if_ge(x: &V, c: &[u64; N]) -> V {
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn add_k(a: &V, b: &V) -> V {
+    // s = a + b and t = a + b − 2p, carried as two independent chains; t's sign picks.
     let mut s = *a;
+    let mut t = *a;
     for j in 0..N {
         s[j] = _mm512_add_epi64(a[j], b[j]);
+        t[j] = _mm512_sub_epi64(s[j], _mm512_set1_epi64(P2[j] as i64));
     }
     normalize(&mut s);
-    sub_const_if_ge(&s, &P2)
+    let neg = normalize_signed(&mut t);
+    blend(neg, &t, &s)
 }
 
 /// `a - b` for inputs below 2p; output below 2p.
@@ -647,6 +666,24 @@ fn digit_vec(exps: &[[u64; 16]; LANES], w: usize) -> __m512i {
     let mut d = [0i64; LANES];
     for (dl, e) in d.iter_mut().zip(exps.iter()) {
         *dl = ((e[word] >> shift) & ((1 << WIN) - 1)) as i64;
+    }
+    core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
+}
+
+/// Per-lane `width`-bit digit of the exponents starting at bit `bit` (public position, secret
+/// value; bits at or beyond 1024 read as zero; no branches on the value).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn digit_vec_bits(exps: &[[u64; 16]; LANES], bit: usize, width: usize) -> __m512i {
+    let word = bit / 64;
+    let shift = bit % 64;
+    let mut d = [0i64; LANES];
+    for (dl, e) in d.iter_mut().zip(exps.iter()) {
+        let mut v = if word < 16 { e[word] >> shift } else { 0 };
+        if shift + width > 64 && word + 1 < 16 {
+            v |= e[word + 1] << (64 - shift);
+        }
+        *dl = (v & ((1u64 << width) - 1)) as i64;
     }
     core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
 }
@@ -794,6 +831,18 @@ fn wipe_kernel(x: &mut Limbs) {
         unsafe { core::ptr::write_volatile(p.add(i), _mm512_setzero_si512()) };
     }
     core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}
+
+/// Lane `l` of an element as 20 radix-2^52 limbs (internal representation).
+fn lane_limbs(x: &FpX8, l: usize) -> [u64; N] {
+    core::array::from_fn(|i| x.v.0[8 * i + l])
+}
+
+/// Overwrites lane `l` of an element with 20 radix-2^52 limbs (internal representation).
+fn set_lane_limbs(x: &mut FpX8, l: usize, limbs: &[u64; N]) {
+    for (i, &v) in limbs.iter().enumerate() {
+        x.v.0[8 * i + l] = v;
+    }
 }
 
 /// Constant-time `x < p` over canonical 64-bit words, as 0/1.

@@ -248,3 +248,133 @@ impl Fp2X8 {
         r
     }
 }
+
+/// Windows of a [`PfpCombX8`] (4-bit digits of 1024-bit exponents).
+const PF_WINDOWS: usize = 1024 / WIN;
+/// Entries per window (digit 0 is the identity and needs no entry).
+const PF_ENTRIES: usize = 1 << WIN;
+
+/// Fixed-base exponentiation in PF_p = F_p²*/F_p* for a base shared by all lanes, such as a KMS's
+/// pairing value g of RFC 6508: window `w` holds `g^(d·16^w)`, d = 1..15, each normalised to the
+/// form `1 + x·i` and stored as the single F_p value `x` (Montgomery form, canonical), 600 KB in
+/// all. Multiplying by `1 + x·i` costs two F_p products, and digit 0 is `x = 0` (the identity),
+/// so an evaluation is 256 such steps with no squaring and no exceptional case; every entry of a
+/// window is read (masked broadcasts) whatever the digit. The base and the table are public.
+#[derive(Clone)]
+pub struct PfpCombX8 {
+    token: super::Ifma,
+    /// `table[w * 16 + d]`: limbs of x for `g^(d·16^w) ~ 1 + x·i`; d = 0 entries are zero.
+    table: Vec<[u64; N]>,
+}
+
+impl core::fmt::Debug for PfpCombX8 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PfpCombX8 { .. }")
+    }
+}
+
+/// acc · (1 + x·i) = (a − b·x) + (a·x + b)·i.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_by_normalised(acc: &V2, x: &V) -> V2 {
+    let bx = mul_v(&acc.im, x);
+    let ax = mul_v(&acc.re, x);
+    V2 {
+        re: sub_k(&acc.re, &bx),
+        im: add_k(&ax, &acc.im),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pf_comb_kernel(o: (&mut Limbs, &mut Limbs), table: &[[u64; N]], exps: &[[u64; 16]; LANES]) {
+    use core::arch::x86_64::_mm512_mask_mov_epi64;
+    let zero = [_mm512_setzero_si512(); N];
+    let mut acc = V2 {
+        re: splat_const(&R_MOD_P),
+        im: zero,
+    };
+    for w in 0..PF_WINDOWS {
+        let idx = super::digit_vec(exps, w);
+        let mut x = zero;
+        for d in 1..PF_ENTRIES {
+            let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(d as i64));
+            let e = &table[w * PF_ENTRIES + d];
+            for j in 0..N {
+                x[j] = _mm512_mask_mov_epi64(x[j], m, _mm512_set1_epi64(e[j] as i64));
+            }
+        }
+        acc = mul_by_normalised(&acc, &x);
+    }
+    *vmut(o.0) = acc.re;
+    *vmut(o.1) = acc.im;
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn canonical_kernel(o: &mut Limbs, a: &Limbs) {
+    *vmut(o) = super::canonical(vref(a));
+}
+
+impl PfpCombX8 {
+    /// Precomputes the comb of the PF_p element represented by `g` (canonical little-endian
+    /// words, `< p`), i.e. of `1 + g·i`. [`crate::Error::InvalidParameter`] if `g >= p` or if a
+    /// table entry cannot be normalised (a zero real part; does not happen for SAKKE's g).
+    pub fn new(t: super::Ifma, g: &[u64; 16]) -> crate::Result<Self> {
+        let gi = FpX8::splat(t, g)?;
+        let mut cur = Fp2X8::new(FpX8::one(t), gi);
+        // g^(16^w) for every window, from lane 0.
+        let mut gw: Vec<([u64; N], [u64; N])> = Vec::with_capacity(PF_WINDOWS);
+        for w in 0..PF_WINDOWS {
+            gw.push((super::lane_limbs(&cur.re, 0), super::lane_limbs(&cur.im, 0)));
+            if w + 1 < PF_WINDOWS {
+                for _ in 0..WIN {
+                    cur = cur.square();
+                }
+            }
+        }
+        // Eight windows per batch, one per lane; powers 1..15, then x = im/re in one batch.
+        let mut res: Vec<FpX8> = Vec::with_capacity(PF_WINDOWS / LANES * (PF_ENTRIES - 1));
+        let mut ims: Vec<FpX8> = Vec::with_capacity(res.capacity());
+        for grp in 0..PF_WINDOWS / LANES {
+            let mut base = Fp2X8::one(t);
+            for l in 0..LANES {
+                let (re, im) = &gw[grp * LANES + l];
+                super::set_lane_limbs(&mut base.re, l, re);
+                super::set_lane_limbs(&mut base.im, l, im);
+            }
+            let mut m = base.clone();
+            for _ in 1..PF_ENTRIES {
+                res.push(m.re.clone());
+                ims.push(m.im.clone());
+                m = m.mul(&base);
+            }
+        }
+        if res.iter().any(|r| r.is_zero() != 0) {
+            return Err(crate::Error::InvalidParameter);
+        }
+        FpX8::batch_invert(&mut res);
+        let mut table = vec![[0u64; N]; PF_WINDOWS * PF_ENTRIES];
+        for grp in 0..PF_WINDOWS / LANES {
+            for d in 1..PF_ENTRIES {
+                let k = grp * (PF_ENTRIES - 1) + (d - 1);
+                let x = res[k].mul(&ims[k]);
+                let mut c = FpX8::zero(t);
+                // SAFETY: `t` proves avx512f + avx512ifma are available.
+                unsafe { canonical_kernel(&mut c.v, &x.v) };
+                for l in 0..LANES {
+                    table[(grp * LANES + l) * PF_ENTRIES + d] = super::lane_limbs(&c, l);
+                }
+            }
+        }
+        Ok(Self { token: t, table })
+    }
+
+    /// `g^e` per lane for secret 1024-bit exponents, constant time, as an F_p² value whose PF_p
+    /// representative is [`Fp2X8::im_over_re`] (or, for many, a batched inversion of `re`).
+    pub fn pow_x8(&self, exps: &[[u64; 16]; LANES]) -> Fp2X8 {
+        let t = self.token;
+        let mut r = Fp2X8::new(FpX8::zero(t), FpX8::zero(t));
+        // SAFETY: `self.token` proves avx512f + avx512ifma are available.
+        unsafe { pf_comb_kernel((&mut r.re.v, &mut r.im.v), &self.table, exps) };
+        r
+    }
+}

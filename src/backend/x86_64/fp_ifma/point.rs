@@ -6,8 +6,8 @@
 //!   constant-time lane masks), doubling, constant-time variable-base scalar multiplication with
 //!   per-lane scalars, conversion to affine coordinates (single or batched inversion).
 //! - [`CombX8`]: fixed-base scalar multiplication for a base shared by all lanes (such as SAKKE's
-//!   P or a KMS's Z): 256 precomputed windows of 16 affine multiples; an evaluation is 255 mixed
-//!   additions and no doubling, with every table entry read for every window (masked broadcasts).
+//!   P or a KMS's Z): 205 precomputed 5-bit windows of 31 affine multiples; an evaluation is 205
+//!   mixed additions and no doubling, with every table entry read for every window (masked broadcasts).
 
 use core::arch::x86_64::{
     __m512i, _mm512_cmpeq_epi64_mask, _mm512_mask_mov_epi64, _mm512_set1_epi64,
@@ -368,6 +368,17 @@ impl PointX8 {
         self.affine_with(&zinv)
     }
 
+    /// The Jacobian coordinates (X, Y, Z): x = X/Z², y = Y/Z³, Z = 0 at infinity.
+    pub fn jacobian(&self) -> (&FpX8, &FpX8, &FpX8) {
+        (&self.x, &self.y, &self.z)
+    }
+
+    /// Affine coordinates given `zinv` = 1/Z per lane (e.g. from one [`FpX8::batch_invert`]
+    /// shared with other values): `(x, y, infinity_mask)`, infinite lanes give (0, 0).
+    pub fn to_affine_with_zinv(&self, zinv: &FpX8) -> (FpX8, FpX8, u8) {
+        self.affine_with(zinv)
+    }
+
     fn affine_with(&self, zinv: &FpX8) -> (FpX8, FpX8, u8) {
         let t = self.x.token();
         let (mut x, mut y) = (FpX8::zero(t), FpX8::zero(t));
@@ -388,36 +399,29 @@ impl PointX8 {
     }
 }
 
-/// Number of 4-bit windows of a comb (1024-bit scalars).
-const COMB_WINDOWS: usize = 1024 / WIN;
-/// Entries per window (the digit values 0..16; entry 0 is the point at infinity, not stored).
-const COMB_ENTRIES: usize = 1 << WIN;
+/// Window width of a comb: 5 bits trades a 2× larger table scan for 20 % fewer additions
+/// than 4 bits.
+const COMB_WIN: usize = 5;
+/// Windows evaluated (1024-bit scalars).
+const COMB_WINDOWS: usize = 1024_usize.div_ceil(COMB_WIN);
+/// Windows built: a multiple of the lane count (the extra ones are never read).
+const COMB_BUILT: usize = COMB_WINDOWS.div_ceil(LANES) * LANES;
+/// Entries per window (the digit values; entry 0 is the point at infinity, not stored).
+const COMB_ENTRIES: usize = 1 << COMB_WIN;
 
 /// Fixed-base scalar multiplication for one base point shared by all lanes: window `w` holds the
-/// affine points `[d·16^w]B`, d = 1..15 (Montgomery form, canonical), 1.3 MB in all. The base
+/// affine points `[d·32^w]B`, d = 1..31 (Montgomery form, canonical), 2.1 MB in all. The base
 /// and the table are public; the scalars are secret.
 #[derive(Clone)]
 pub struct CombX8 {
     token: Ifma,
-    /// `table[w * 16 + d]` = (x limbs, y limbs) of `[d·16^w]B`; entries with d = 0 are unused.
+    /// `table[w * 32 + d]` = (x limbs, y limbs) of `[d·32^w]B`; entries with d = 0 are unused.
     table: Vec<[u64; 2 * N]>,
 }
 
 impl fmt::Debug for CombX8 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CombX8 { .. }")
-    }
-}
-
-/// Reads lane `l` of a vector array as 20 limbs.
-fn lane_of(x: &FpX8, l: usize) -> [u64; N] {
-    core::array::from_fn(|i| x.v.0[8 * i + l])
-}
-
-/// Writes a single-lane limb array into lane `l`.
-fn set_lane(x: &mut FpX8, l: usize, limbs: &[u64; N]) {
-    for (i, &v) in limbs.iter().enumerate() {
-        x.v.0[8 * i + l] = v;
     }
 }
 
@@ -436,7 +440,7 @@ fn comb_kernel(o: &mut PointX8, table: &[[u64; 2 * N]], scalars: &[[u64; 16]; LA
     let mut acc = infinity_v();
     let mut acc_inf: u8 = 0xff;
     for w in 0..COMB_WINDOWS {
-        let idx = digit_vec(scalars, w);
+        let idx = super::digit_vec_bits(scalars, w * COMB_WIN, COMB_WIN);
         let mut x2 = [zero; N];
         let mut y2 = [zero; N];
         for d in 1..COMB_ENTRIES {
@@ -465,7 +469,7 @@ impl CombX8 {
     /// Precomputes the comb of the affine base `(x, y)` (canonical little-endian words).
     /// Fails with [`Error::InvalidPoint`] unless the point is on the curve and has order q
     /// (a property the evaluation relies on: no exceptional case in its mixed additions).
-    /// Cost: about 1000 doublings and 3600 additions in lanes, plus one batched inversion.
+    /// Cost: about 1000 doublings and 800 eight-lane additions, plus one batched inversion.
     pub fn new(t: Ifma, x: &[u64; 16], y: &[u64; 16]) -> Result<Self> {
         let bx = FpX8::splat(t, x).map_err(|_| Error::InvalidPoint)?;
         let by = FpX8::splat(t, y).map_err(|_| Error::InvalidPoint)?;
@@ -473,26 +477,30 @@ impl CombX8 {
         if b.mul_x8(&[q_words(); LANES]).is_infinity() != 0xff {
             return Err(Error::InvalidPoint);
         }
-        // B_w = [16^w]B for every window, Jacobian, from lane 0.
-        let mut bw: Vec<([u64; N], [u64; N], [u64; N])> = Vec::with_capacity(COMB_WINDOWS);
+        // B_w = [32^w]B for every window, Jacobian, from lane 0.
+        let mut bw: Vec<([u64; N], [u64; N], [u64; N])> = Vec::with_capacity(COMB_BUILT);
         let mut cur = b;
-        for w in 0..COMB_WINDOWS {
-            bw.push((lane_of(&cur.x, 0), lane_of(&cur.y, 0), lane_of(&cur.z, 0)));
-            if w + 1 < COMB_WINDOWS {
-                for _ in 0..WIN {
+        for w in 0..COMB_BUILT {
+            bw.push((
+                super::lane_limbs(&cur.x, 0),
+                super::lane_limbs(&cur.y, 0),
+                super::lane_limbs(&cur.z, 0),
+            ));
+            if w + 1 < COMB_BUILT {
+                for _ in 0..COMB_WIN {
                     cur = cur.double();
                 }
             }
         }
-        // Eight windows per batch, one per lane: multiples 1..15 by repeated (complete) addition.
-        let mut mults: Vec<PointX8> = Vec::with_capacity(COMB_WINDOWS / LANES * COMB_ENTRIES);
-        for g in 0..COMB_WINDOWS / LANES {
+        // Eight windows per batch, one per lane: multiples 1..31 by repeated (complete) addition.
+        let mut mults: Vec<PointX8> = Vec::with_capacity(COMB_BUILT / LANES * COMB_ENTRIES);
+        for g in 0..COMB_BUILT / LANES {
             let mut base = PointX8::infinity(t);
             for l in 0..LANES {
                 let (x, y, z) = &bw[g * LANES + l];
-                set_lane(&mut base.x, l, x);
-                set_lane(&mut base.y, l, y);
-                set_lane(&mut base.z, l, z);
+                super::set_lane_limbs(&mut base.x, l, x);
+                super::set_lane_limbs(&mut base.y, l, y);
+                super::set_lane_limbs(&mut base.z, l, z);
             }
             let mut m = base.clone();
             for _ in 1..COMB_ENTRIES {
@@ -501,8 +509,8 @@ impl CombX8 {
             }
         }
         let affine = PointX8::batch_to_affine(&mults);
-        let mut table = vec![[0u64; 2 * N]; COMB_WINDOWS * COMB_ENTRIES];
-        for g in 0..COMB_WINDOWS / LANES {
+        let mut table = vec![[0u64; 2 * N]; COMB_BUILT * COMB_ENTRIES];
+        for g in 0..COMB_BUILT / LANES {
             for d in 1..COMB_ENTRIES {
                 let (ax, ay, inf) = &affine[g * (COMB_ENTRIES - 1) + (d - 1)];
                 if *inf != 0 {
@@ -516,8 +524,8 @@ impl CombX8 {
                 }
                 for l in 0..LANES {
                     let e = &mut table[(g * LANES + l) * COMB_ENTRIES + d];
-                    e[..N].copy_from_slice(&lane_of(&cx, l));
-                    e[N..].copy_from_slice(&lane_of(&cy, l));
+                    e[..N].copy_from_slice(&super::lane_limbs(&cx, l));
+                    e[N..].copy_from_slice(&super::lane_limbs(&cy, l));
                 }
             }
         }
