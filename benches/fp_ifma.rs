@@ -284,6 +284,71 @@ fn ifma(c: &mut C, p: &BigUint) {
     let mut g = c.benchmark_group("sakke_shaped_x8");
     g.sampling_mode(SamplingMode::Flat);
     g.throughput(Throughput::Elements(8));
+    // 32 recipients (four groups of eight lanes) with one inversion shared by the four R
+    // conversions and the four g^r representatives (Montgomery's trick).
+    type Scalars = [[u64; 16]; 8];
+    let groups: Vec<(Scalars, Scalars)> = (0..4u64)
+        .map(|k| {
+            (
+                words(&core::array::from_fn(|l| &values(p, 10 + k)[l] % &q)),
+                words(&core::array::from_fn(|l| &values(p, 20 + k)[l] % &q)),
+            )
+        })
+        .collect();
+    g.throughput(Throughput::Elements(32));
+    g.bench_function("encapsulate_32_shared_inversion", |bch| {
+        bch.iter(|| {
+            let rs: Vec<_> = groups
+                .iter()
+                .map(|(rb, r)| {
+                    comb.mul_x8(black_box(rb))
+                        .unwrap()
+                        .add(&comb_z.mul_x8(black_box(r)).unwrap())
+                })
+                .collect();
+            let grs: Vec<Fp2X8> = groups.iter().map(|(_, r)| pf_comb.pow_x8(r)).collect();
+            let mut dens: Vec<FpX8> = rs.iter().map(|r| r.jacobian().2.clone()).collect();
+            dens.extend(grs.iter().map(|g| g.re.clone()));
+            FpX8::batch_invert(&mut dens);
+            let aff: Vec<_> = rs
+                .iter()
+                .zip(dens.iter())
+                .map(|(r, zi)| r.to_affine_with_zinv(zi))
+                .collect();
+            let reps: Vec<FpX8> = grs
+                .iter()
+                .zip(dens[4..].iter())
+                .map(|(g, ri)| g.im.mul(ri))
+                .collect();
+            (aff, reps)
+        })
+    });
+    // The scalar engine's complete encapsulation (hashing included) of one SSV to one new
+    // recipient, for comparison in the same run.
+    {
+        use prose_sec::sakke::{encapsulate, KmsPublic, Ssv};
+        let mut zenc = [0u8; 257];
+        zenc[0] = 4;
+        for (i, w) in zx.iter().rev().enumerate() {
+            zenc[1 + 8 * i..9 + 8 * i].copy_from_slice(&w.to_be_bytes());
+        }
+        for (i, w) in zy.iter().rev().enumerate() {
+            zenc[129 + 8 * i..137 + 8 * i].copy_from_slice(&w.to_be_bytes());
+        }
+        let kms = KmsPublic::from_bytes(&zenc).unwrap();
+        kms.precompute();
+        let ssv = Ssv::new([7u8; 16]);
+        let mut n = 0u32;
+        g.throughput(Throughput::Elements(1));
+        g.bench_function("scalar_engine_encapsulate_new_recipient", |bch| {
+            bch.iter(|| {
+                n = n.wrapping_add(1);
+                let id = format!("2011-02\0tel:+4477009{n:05}\0");
+                encapsulate(&kms, id.as_bytes(), &ssv).unwrap()
+            })
+        });
+    }
+    g.throughput(Throughput::Elements(8));
     g.bench_function("encapsulate_x8_field_and_curve_part", |bch| {
         bch.iter(|| {
             let r = comb

@@ -209,6 +209,74 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The same with the crate's own SAKKE and ECCSI: the MIKEY layer's cost over the two
+    // identity-based operations it wraps.
+    let kms_pub = prose_sec::sakke::KmsPublic::from_bytes(&v.z).unwrap();
+    let dk = prose_sec::sakke::DecapsulationKey::new(
+        &kms_pub,
+        &v.alice_uid,
+        &prose_sec::sakke::Rsk::from_bytes(&v.alice_rsk).unwrap(),
+    )
+    .unwrap();
+    let kpak = prose_sec::eccsi::Kpak::from_sec1(&v.kpak).unwrap();
+    let sk = prose_sec::eccsi::SigningKey::new(
+        &kpak,
+        &v.gms_uid,
+        &prose_sec::eccsi::Ssk::from_bytes(&v.gms_ssk).unwrap(),
+        &v.gms_pvt,
+    )
+    .unwrap();
+    let me_c = MemberContext {
+        uri: v.alice_uri.as_bytes(),
+        uid: &v.alice_uid,
+        key: &dk,
+    };
+    let mut g = c.benchmark_group("gmk_crate");
+    g.sample_size(20);
+    g.bench_function("eccsi_verify_plus_sakke_decapsulate", |b| {
+        b.iter(|| {
+            prose_sec::eccsi::verify(&kpak, &v.gms_uid, black_box(&signed), &sig).unwrap();
+            black_box(dk.decapsulate(&sed).unwrap().as_bytes()[0])
+        })
+    });
+    g.bench_function("process_gmk_message", |b| {
+        b.iter(|| {
+            let r = process_gmk_message(
+                black_box(&v.msg),
+                &policy,
+                &me_c,
+                &is_group,
+                &kpak,
+                VENDOR_NOW,
+            )
+            .unwrap();
+            black_box(r.gmk_id())
+        })
+    });
+    g.bench_function("sakke_encapsulate_plus_eccsi_sign", |b| {
+        b.iter(|| {
+            let ssv = prose_sec::sakke::Ssv::new(GMK);
+            let sed = prose_sec::sakke::encapsulate(&kms_pub, &v.alice_uid, &ssv).unwrap();
+            let s = sk
+                .sign(
+                    black_box(&v.msg[..v.msg.len() - 129]),
+                    &mut rand_core::OsRng,
+                )
+                .unwrap();
+            black_box(s[0] ^ sed[0])
+        })
+    });
+    g.bench_function("build_gmk_message", |b| {
+        b.iter(|| {
+            black_box(
+                mikey::build_gmk_message(&spec, &GMK, &kms_pub, &sk)
+                    .unwrap()
+                    .len(),
+            )
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -10,7 +10,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== tests (run-time detected backends)"
-cargo test --workspace --release
+cargo test --workspace --release --no-fail-fast
 
 echo "== tests (forced portable backend)"
 RUSTFLAGS='--cfg prose_backend="soft"' CARGO_TARGET_DIR=target/soft \

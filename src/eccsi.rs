@@ -21,8 +21,10 @@
 //!   a constant-time Fermat inversion.
 //! - Verification handles public data only and is variable time (`_vartime` functions): one
 //!   interleaved wNAF chain for `[s·HE]G + [s·r]KPAK + [s·r·HS]PVT` (256 shared doublings; the
-//!   odd multiples of G (static) and of KPAK (built with the [`Kpak`]) are precomputed), and
-//!   `Jx = r` is checked as `X = r·Z²` without an inversion. A [`Verifier`] replaces the chain by
+//!   affine odd multiples of G (static, w = 10) and of KPAK (w = 8, built by [`Kpak::from_sec1`],
+//!   about 25 µs: keep the `Kpak`) are precomputed; the PVT's are built per signature in
+//!   Jacobian form with cached `Z²`, `Z³`, so no inversion at all), and `Jx = r` is checked as
+//!   `X = r·Z²`. A [`Verifier`] replaces the chain by
 //!   two comb walks (G's and one built for its signer's `Y`).
 //! - The signing inversion `(HE + r·SSK)^-1` is blinded by a secret factor derived from SSK, j and
 //!   HE, so the fast variable-time inversion sees only a uniformly distributed value.
@@ -50,7 +52,9 @@ use zeroize::Zeroize;
 
 use crate::{Error, Result};
 use field::{batch_invert, Fe};
-use mul::{g_comb, g_odd, lincomb_vartime, wnaf_vartime, Comb, OddMultiples, G_WNAF};
+use mul::{
+    g_comb, g_odd, lincomb_vartime, wnaf_vartime, Comb, OddMultiples, OddMultiplesJac, G_WNAF,
+};
 use point::{normalize_batch, Aff, Jac, Proj};
 
 /// Length of an ECCSI signature: `r` (32) ‖ `s` (32) ‖ `PVT` (65, `04‖x‖y`).
@@ -76,7 +80,7 @@ const G_SEC1: [u8; POINT_LEN] = [
 const KPAK_WNAF: usize = 8;
 const PVT_WNAF: usize = 5;
 type KpakOdd = OddMultiples<64>;
-type PvtOdd = OddMultiples<8>;
+type PvtOddJac = OddMultiplesJac<8>;
 /// Fixed-base table of a cached signer's `Y`.
 type YTable = Comb<5, 52, 16>;
 
@@ -444,8 +448,8 @@ impl SigningKey {
         }
         // [SSK]G in constant time (secret) against KPAK + [HS]PVT in variable time (public).
         let ssk_g = g_comb().mul_ct(&ssk.0);
-        let pvt_odd = PvtOdd::new(&pvt_point);
-        let rhs = lincomb_vartime(&[(&wnaf_vartime::<PVT_WNAF>(&hs), &pvt_odd.0)])
+        let pvt_odd = PvtOddJac::new(&pvt_point);
+        let rhs = lincomb_vartime(&[], &[(&wnaf_vartime::<PVT_WNAF>(&hs), &pvt_odd.0)])
             .add_aff_vartime(&kpak.point);
         if !ssk_g.eq_jac(&rhs) {
             return Err(Error::InvalidKey);
@@ -629,12 +633,14 @@ pub fn verify(kpak: &Kpak, id: &[u8], msg: &[u8], sig: &[u8]) -> Result<()> {
     let a = p.s * he;
     let b = p.s * p.r;
     let c = b * hs;
-    let pvt_odd = PvtOdd::new(&pvt_point);
-    let j = lincomb_vartime(&[
-        (&wnaf_vartime::<G_WNAF>(&a), &g_odd().0),
-        (&wnaf_vartime::<KPAK_WNAF>(&b), &kpak.odd.0),
-        (&wnaf_vartime::<PVT_WNAF>(&c), &pvt_odd.0),
-    ]);
+    let pvt_odd = PvtOddJac::new(&pvt_point);
+    let j = lincomb_vartime(
+        &[
+            (&wnaf_vartime::<G_WNAF>(&a), &g_odd().0),
+            (&wnaf_vartime::<KPAK_WNAF>(&b), &kpak.odd.0),
+        ],
+        &[(&wnaf_vartime::<PVT_WNAF>(&c), &pvt_odd.0)],
+    );
     check_j(&j, &p.r_bytes)
 }
 
@@ -668,9 +674,12 @@ impl Verifier {
         let mut pvt_arr = [0u8; POINT_LEN];
         pvt_arr.copy_from_slice(pvt);
         let hs = hash_hs(&kpak.sec1, id, &pvt_arr);
-        let pvt_odd = PvtOdd::new(&pvt_point);
-        let y = lincomb_vartime(&[(&wnaf_vartime::<PVT_WNAF>(&reduce(&hs)), &pvt_odd.0)])
-            .add_aff_vartime(&kpak.point);
+        let pvt_odd = PvtOddJac::new(&pvt_point);
+        let y = lincomb_vartime(
+            &[],
+            &[(&wnaf_vartime::<PVT_WNAF>(&reduce(&hs)), &pvt_odd.0)],
+        )
+        .add_aff_vartime(&kpak.point);
         let y = normalize_batch(&[y])[0];
         Ok(Self {
             kpak: kpak.clone(),

@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod eccsi;
 mod error;
+pub mod group;
 pub mod mikey;
 pub mod sakke;
 pub mod srtp;

@@ -30,11 +30,12 @@ pub mod prf;
 mod psk;
 mod sakke_msg;
 mod sdp;
+mod text;
 pub mod uid;
 
 pub use builder::{build_error, rebuild, Builder, MapSpec};
 pub use crypto::{
-    prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
+    ntp_now, prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
     SignatureVerifier, NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
 };
 pub use message::{Message, Payloads};
@@ -51,3 +52,4 @@ pub use sakke_msg::{
     PURPOSE_TAG_MASK, SAKKE_PARAMS_1,
 };
 pub use sdp::{base64_decode, base64_encode, format_key_mgmt, parse_key_mgmt};
+pub use text::describe;

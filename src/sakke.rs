@@ -165,9 +165,32 @@ impl KmsSecret {
         Ok(Rsk { k })
     }
 
-    /// RSKs for many identifiers, spread over every core.
+    /// RSKs for many identifiers, spread over every core; within each core's share the
+    /// inversions modulo q and the conversions to affine are batched (one inversion each).
     pub fn issue_rsks(&self, ids: &[&[u8]]) -> Vec<Result<Rsk>> {
-        parallel_map(ids, |id| self.issue_rsk(id))
+        parallel_chunks(ids, |chunk| self.issue_rsk_batch(chunk))
+    }
+
+    fn issue_rsk_batch(&self, ids: &[&[u8]]) -> Vec<Result<Rsk>> {
+        let mut s: Vec<Scalar> = ids
+            .iter()
+            .map(|id| identity_scalar(id).add(&self.z))
+            .collect();
+        let zero: Vec<bool> = s.iter().map(|x| bool::from(x.is_zero())).collect();
+        scalar::batch_invert(&mut s);
+        let pts: Vec<Proj> = s.iter().map(|x| p_table().mul(x)).collect();
+        s.zeroize();
+        let aff = curve::batch_to_affine(&pts);
+        aff.into_iter()
+            .zip(zero)
+            .map(|(k, z)| {
+                if z {
+                    Err(Error::InvalidParameter)
+                } else {
+                    Ok(Rsk { k })
+                }
+            })
+            .collect()
     }
 }
 
@@ -427,20 +450,22 @@ impl DecapsulationKey {
 
 /// Maps `f` over `items` on every available core (order preserved).
 fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    parallel_chunks(items, |c| c.iter().map(&f).collect())
+}
+
+/// Applies `f` to one contiguous share of `items` per available core (order preserved).
+fn parallel_chunks<T: Sync, U: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<U> + Sync) -> Vec<U> {
     let n = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(items.len().max(1));
     if n <= 1 {
-        return items.iter().map(&f).collect();
+        return f(items);
     }
     let chunk = items.len().div_ceil(n);
     let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<U>>()))
-            .collect();
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
         let mut out = Vec::with_capacity(items.len());
         for h in handles {
             match h.join() {

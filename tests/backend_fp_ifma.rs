@@ -11,6 +11,16 @@ use prose_sec::Error;
 
 const P_HEX: &str = "997ABB1F0A563FDA65C61198DAD0657A416C0CE19CB48261BE9AE358B3E01A2EF40AAB27E2FC0F1B228730D531A59CB0E791B39FF7C88A19356D27F4A666A6D0E26C6487326B4CD4512AC5CD65681CE1B6AFF4A831852A82A7CF3C521C3C09AA9F94D6AF56971F1FFCE3E82389857DB080C5DF10AC7ACE87666D807AFEA85FEB";
 
+/// Case counts for the property tests: full in release builds, a quarter in debug builds (where
+/// the num-bigint reference with its modular inversions is slow).
+fn cases(release: u32) -> u32 {
+    if cfg!(debug_assertions) {
+        release.div_ceil(4)
+    } else {
+        release
+    }
+}
+
 fn p() -> BigUint {
     BigUint::parse_bytes(P_HEX.as_bytes(), 16).unwrap()
 }
@@ -193,7 +203,7 @@ fn constants_and_identities() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
     #[test]
     fn conversions_roundtrip(a in arb_lanes()) {
@@ -441,7 +451,7 @@ fn arb_fp2_lanes() -> impl Strategy<Value = [Fp2; LANES]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn fp2_ops_match_bigint(a in arb_fp2_lanes(), b in arb_fp2_lanes()) {
@@ -604,7 +614,7 @@ fn arb_points() -> impl Strategy<Value = [Aff; LANES]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(16))]
+    #![proptest_config(ProptestConfig::with_cases(cases(16)))]
 
     /// Addition (generic, doubling, inverse and infinity cases in mixed lanes) and doubling
     /// against affine formulas.
@@ -811,4 +821,79 @@ fn pfp_comb_matches_rfc6508_and_pow() {
         PfpCombX8::new(t, &to_words(&p())).unwrap_err(),
         Error::InvalidParameter
     );
+}
+
+// ------------------------------------------------------------------------------------------
+// Multi-lane results equal the scalar engine's (prose_sec::sakke), lane by lane.
+// ------------------------------------------------------------------------------------------
+
+fn be128(x: &BigUint) -> [u8; 128] {
+    let b = x.to_bytes_be();
+    let mut out = [0u8; 128];
+    out[128 - b.len()..].copy_from_slice(&b);
+    out
+}
+
+fn encode_point(pt: &Aff) -> Option<[u8; 257]> {
+    pt.as_ref().map(|(x, y)| {
+        let mut out = [0u8; 257];
+        out[0] = 4;
+        out[1..129].copy_from_slice(&be128(x));
+        out[129..].copy_from_slice(&be128(y));
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(8)))]
+
+    /// F_p products, fixed-base point multiplication of P, point addition and g^k all agree
+    /// with the scalar engine for random operands.
+    #[test]
+    fn multi_lane_equals_scalar_engine(
+        a in arb_lanes(),
+        b in arb_lanes(),
+        ks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 128), LANES),
+    ) {
+        use prose_sec::sakke::__internal as scalar;
+        let Some(t) = token() else { return Ok(()) };
+        static COMBS: std::sync::OnceLock<Option<(CombX8, prose_sec::backend::x86_64::fp_ifma::PfpCombX8)>> =
+            std::sync::OnceLock::new();
+        let combs = COMBS.get_or_init(|| {
+            let t = Ifma::new()?;
+            let (px, py) = base_point();
+            let g = hexnum(&vectors(), "rfc6509_parameter_set_1", "g");
+            Some((
+                CombX8::new(t, &to_words(&px), &to_words(&py)).unwrap(),
+                prose_sec::backend::x86_64::fp_ifma::PfpCombX8::new(t, &to_words(&g)).unwrap(),
+            ))
+        });
+        let (comb, pf) = combs.as_ref().unwrap();
+        let q = q();
+
+        let prod = store(&load(t, &a).mul(&load(t, &b)));
+        for l in 0..LANES {
+            let s = scalar::fp_mul_canonical(&to_words(&a[l]), &to_words(&b[l]));
+            prop_assert_eq!(&prod[l], &from_words(&s));
+        }
+
+        let k: [BigUint; LANES] = core::array::from_fn(|l| BigUint::from_bytes_be(&ks[l]) % &q);
+        let kw: [[u64; 16]; LANES] = core::array::from_fn(|l| to_words(&k[l]));
+        let kp = store_points(&comb.mul_x8(&kw).unwrap());
+        let gk = store(&pf.pow_x8(&kw).im_over_re());
+        let gen = scalar::generator();
+        for l in 0..LANES {
+            let want = scalar::point_mul(&gen, &be128(&k[l]), true).ok();
+            prop_assert_eq!(encode_point(&kp[l]), want, "lane {}", l);
+            prop_assert_eq!(be128(&gk[l]), scalar::g_pow(&be128(&k[l])), "lane {}", l);
+        }
+
+        // Addition of two multi-lane results against the scalar complete addition.
+        let sum = store_points(&comb.mul_x8(&kw).unwrap().add(&comb.mul_x8(&[kw[0]; LANES]).unwrap()));
+        for l in 0..LANES {
+            let (Some(x), Some(y)) = (encode_point(&kp[l]), encode_point(&kp[0])) else { continue };
+            let want = scalar::point_add(&x, &y).unwrap();
+            prop_assert_eq!(encode_point(&sum[l]), want, "lane {}", l);
+        }
+    }
 }

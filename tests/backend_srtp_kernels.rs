@@ -417,6 +417,35 @@ fn gcm_every_length_around_chunk_boundaries() {
     }
 }
 
+#[test]
+fn gcm_long_data_both_counter_forms() {
+    // Up to 4000 octets the counters are built in memory order; beyond, byte-reversed. Lengths
+    // on both sides of that limit, and long enough for the counter's low octet to carry.
+    let key = [0x3cu8; 16];
+    let Some(g) = GcmVaes::new(&key) else {
+        return;
+    };
+    let nonce = [0xa5u8; 12];
+    let aad = [0x11u8; 20];
+    let src: Vec<u8> = (0..9000u32).map(|i| (i * 7 + 5) as u8).collect();
+    for len in [
+        3983usize, 3984, 3999, 4000, 4001, 4016, 4017, 4095, 4096, 4097, 5000, 8191, 9000,
+    ] {
+        let mut a = src[..len].to_vec();
+        let mut b = a.clone();
+        let ta = g.seal_in_place(&nonce, &aad, &mut a);
+        let tb = ref_gcm_seal(&key, &nonce, &aad, &mut b);
+        assert_eq!(a, b, "len {len}");
+        assert_eq!(ta, tb, "len {len}");
+        let mut t = ta;
+        t[0] ^= 1;
+        assert!(!g.open_in_place(&nonce, &aad, &mut a, &t));
+        assert_eq!(a, b, "len {len}: data changed by a failed open");
+        assert!(g.open_in_place(&nonce, &aad, &mut a, &ta));
+        assert_eq!(a, src[..len], "len {len}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(384))]
 

@@ -305,3 +305,15 @@ fn prose_identifier_months() {
         Error::InvalidParameter
     );
 }
+
+#[test]
+fn ntp_now_is_after_2025() {
+    let t = mikey::ntp_now().unwrap();
+    // 2025-01-01 in NTP seconds; and the fraction never carries into the seconds.
+    assert!(t >> 32 > 1_735_689_600 + mikey::NTP_UNIX_OFFSET);
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!((t >> 32).abs_diff(unix + mikey::NTP_UNIX_OFFSET) <= 2);
+}

@@ -450,7 +450,7 @@ fn mcptt_round_trip_with_vendor_keys() {
             .unwrap_err(),
         Error::InvalidSignature
     );
-    // A revoked status is returned for the caller to apply.
+    // Another status word (e.g. a revocation) is returned for the caller to apply.
     let revoked = kp(0, 0);
     let spec2 = GmkMessageSpec {
         key_params: Some(&revoked),
@@ -854,5 +854,76 @@ mod crate_crypto {
         )
         .unwrap();
         assert_eq!(g.gmk(), &[0x29; 16]);
+    }
+}
+
+/// End to end: a GMK message carrying the Etherstack GMK/GMK-ID to a member whose URI gives
+/// the vector's GUK-ID, with the vector's RAND; the member's SRTP master key and salt per
+/// TS 33.180 equal the vector's.
+#[test]
+fn srtp_master_from_a_processed_gmk_message() {
+    let v = vendor();
+    let guks = vectors::load(FILE, "guk_id");
+    let gms = v.user("gms");
+    let alice = v.user("alice");
+    let gid = gms.uid.clone();
+    let is_group = |id: &[u8]| id == gid.as_slice();
+    let kms = wolf::WolfKms { z: v.z.clone() };
+    let key = v.member("alice");
+    let mut checked = 0;
+    for s in vectors::load(FILE, "srtp_master") {
+        let (tgk, cs_id, csb, rand) = (
+            s.hex("tgk"),
+            s.u64("cs_id") as u8,
+            s.u32_hex("csb_id"),
+            s.hex("rand"),
+        );
+        let (mk, ms, prf) = (s.hex("master_key"), s.hex("master_salt"), s.u64("prf"));
+        assert_eq!(prf, 1);
+        let Some(g) = guks.iter().find(|g| g.u32_hex("guk_id") == csb) else {
+            continue;
+        };
+        assert_eq!(g.hex("gmk"), tgk);
+        let uri = g.get("uri").to_string();
+        let gmk: [u8; 16] = tgk.clone().try_into().unwrap();
+        let spec = GmkMessageSpec {
+            profile: Profile::Mcptt,
+            gmk_id: g.u32_hex("gmk_id"),
+            t: VENDOR_NOW << 32,
+            rand: rand.clone().try_into().unwrap(),
+            initiator: &gms.uid,
+            responder: &alice.uid,
+            member_uri: uri.as_bytes(),
+            member_id: &alice.uid,
+            kms_uri: v.kms_uri.as_bytes(),
+            sp: Some(SrtpProfile::AeadAes128Gcm),
+            key_params: None,
+            key_params_header: key_params_header([0; 16], 0),
+        };
+        let bytes = mikey::build_gmk_message(&spec, &gmk, &kms, &v.signer("gms")).unwrap();
+        assert_eq!(Message::parse(&bytes).unwrap().hdr().csb_id, csb);
+        let me = MemberContext {
+            uri: uri.as_bytes(),
+            uid: &alice.uid,
+            key: &key,
+        };
+        let r = process_gmk_message(
+            &bytes,
+            &GmkPolicy::new(Profile::Mcptt),
+            &me,
+            &is_group,
+            &v.verifier(),
+            VENDOR_NOW,
+        )
+        .unwrap();
+        assert_eq!(r.guk_id(), Some(csb));
+        let (k, salt) = r.srtp_master(cs_id, SrtpProfile::AeadAes128Gcm).unwrap();
+        assert_eq!(k.to_vec(), mk, "{uri}");
+        assert_eq!(salt, ms, "{uri}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    for g in &guks {
+        let _ = (g.get("uri"), g.get("gmk"), g.get("gmk_id"), g.get("guk_id"));
     }
 }

@@ -278,3 +278,65 @@ proptest! {
         let _ = mikey::base64_decode(&s);
     }
 }
+
+#[test]
+fn prose_gmk_mutations_are_refused_with_crate_crypto() {
+    use prose_sec::eccsi::{Kpak, SigningKey, Ssk};
+    use prose_sec::sakke::{DecapsulationKey, KmsPublic, Rsk};
+    let b = vectors::load(FILE, "rfc_identity").pop().unwrap();
+    let (id, z) = (b.hex("id"), b.hex("z"));
+    let kpak = Kpak::from_sec1(&b.hex("kpak")).unwrap();
+    let sk = SigningKey::new(
+        &kpak,
+        &id,
+        &Ssk::from_bytes(&b.hex("ssk")).unwrap(),
+        &b.hex("pvt"),
+    )
+    .unwrap();
+    let kms = KmsPublic::from_bytes(&z).unwrap();
+    let dk = DecapsulationKey::new(&kms, &id, &Rsk::from_bytes(&b.hex("rsk")).unwrap()).unwrap();
+    let uri: &[u8] = b"tel:+447700900123";
+    let params = genext::KeyParams {
+        key_type: 0,
+        status: 1,
+        activation: 0,
+        expiry: 0,
+        text: b"t".to_vec(),
+        group_ids: None,
+    };
+    let spec = mikey::GmkMessageSpec {
+        profile: Profile::Prose,
+        gmk_id: 0x0000_0777,
+        t: FEB_2011 << 32,
+        rand: [6; 16],
+        initiator: uri,
+        responder: uri,
+        member_uri: uri,
+        member_id: &id,
+        kms_uri: b"kms.example.org",
+        sp: Some(SrtpProfile::Aes128CmHmacSha1_80),
+        key_params: Some(&params),
+        key_params_header: mikey::key_params_header([1; 16], 1),
+    };
+    let good = mikey::build_gmk_message(&spec, &[0x10; 16], &kms, &sk).unwrap();
+    let me = MemberContext {
+        uri,
+        uid: &[],
+        key: &dk,
+    };
+    let is_group = |x: &[u8]| x == uri;
+    let policy = GmkPolicy::new(Profile::Prose);
+    assert_eq!(
+        process_gmk_message(&good, &policy, &me, &is_group, &kpak, FEB_2011)
+            .unwrap()
+            .gmk(),
+        &[0x10; 16]
+    );
+    for v in variants(&good, &[0x01]) {
+        assert!(
+            process_gmk_message(&v, &policy, &me, &is_group, &kpak, FEB_2011).is_err(),
+            "accepted a mutated prose GMK message: {}",
+            hex::encode(&v)
+        );
+    }
+}

@@ -260,3 +260,65 @@ fn subgroup_check() {
         x += 1u32;
     }
 }
+
+/// R outside the order-q subgroup: of order 2 or 4 (rejected as `InvalidPoint`), or R + T with T
+/// of order 2 or 4 (on the curve, passes the cheap checks, then fails the `[r]I == R` check).
+#[test]
+fn sed_points_outside_the_subgroup_are_rejected() {
+    use prose_sec::sakke::{self, DecapsulationKey, KmsSecret, Ssv};
+    use prose_sec::Error;
+    let p = p();
+    let z = KmsSecret::from_bytes(&[7]).unwrap();
+    let kms = z.public();
+    let id = b"2026-11\0tel:+15550100\0";
+    let rsk = z.issue_rsk(id).unwrap();
+    let dk = DecapsulationKey::new(&kms, id, &rsk).unwrap();
+    let sed = sakke::encapsulate(&kms, id, &Ssv::new([9; 16])).unwrap();
+    assert_eq!(dk.decapsulate(&sed).unwrap().as_bytes(), &[9; 16]);
+    let with_r = |pt: &Pt| {
+        let mut s = enc(pt).unwrap();
+        s.extend_from_slice(&sed[257..]);
+        s
+    };
+    // T2 = (0, 0); a point T4 of order 4: x² = −3, y² = x³ − 3x
+    let t2: Pt = Some((BigUint::zero(), BigUint::zero()));
+    let minus3 = &p - 3u32;
+    let mut x4 = minus3.modpow(&q(), &p);
+    assert_eq!((&x4 * &x4) % &p, minus3);
+    let rhs = |x: &BigUint| (x * x * x + &p * 3u32 - (x * 3u32) % &p) % &p;
+    if !rhs(&x4).modpow(&((&p - 1u32) >> 1), &p).is_one() {
+        x4 = &p - &x4;
+    }
+    let y4 = rhs(&x4).modpow(&q(), &p);
+    let t4: Pt = Some((x4, y4));
+    assert_eq!(ref_add(&ref_add(&t4, &t4), &ref_add(&t4, &t4)), None);
+    for bad in [&t2, &t4] {
+        let s = with_r(bad);
+        assert_eq!(dk.decapsulate(&s).err(), Some(Error::InvalidPoint));
+        assert_eq!(
+            sakke::decapsulate(&kms, id, &rsk, &s).err(),
+            Some(Error::InvalidPoint)
+        );
+    }
+    let r = dec(&sed[..257]);
+    for t in [&t2, &t4] {
+        let s = with_r(&ref_add(&r, t));
+        let got = dk.decapsulate(&s).err();
+        assert!(
+            got == Some(Error::AuthFailed) || got == Some(Error::InvalidPoint),
+            "{got:?}"
+        );
+        let got = sakke::decapsulate(&kms, id, &rsk, &s).err();
+        assert!(
+            got == Some(Error::AuthFailed) || got == Some(Error::InvalidPoint),
+            "{got:?}"
+        );
+    }
+    // an RSK with a 2-torsion component is refused at import
+    let k = dec(&rsk.to_bytes());
+    let bad_k = enc(&ref_add(&k, &t2)).unwrap();
+    assert_eq!(
+        prose_sec::sakke::Rsk::from_bytes(&bad_k).err(),
+        Some(Error::InvalidPoint)
+    );
+}

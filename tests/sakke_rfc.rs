@@ -227,3 +227,32 @@ fn secrets_are_redacted_in_debug() {
         assert!(!s.to_lowercase().contains("aff4"), "{s}");
     }
 }
+
+#[test]
+fn batch_forms_match_single_operations() {
+    let z = KmsSecret::from_bytes(&h(Z_SECRET)).unwrap();
+    let kms = z.public();
+    let ids: Vec<Vec<u8>> = (0..5u8)
+        .map(|i| format!("2011-02\0tel:+44770090012{i}\0").into_bytes())
+        .chain(std::iter::once(h(B)))
+        .collect();
+    let refs: Vec<&[u8]> = ids.iter().map(|v| v.as_slice()).collect();
+    let batch = z.issue_rsks(&refs);
+    assert_eq!(batch.len(), ids.len());
+    for (id, r) in ids.iter().zip(batch.iter()) {
+        let r = r.as_ref().unwrap();
+        assert_eq!(r.to_bytes(), z.issue_rsk(id).unwrap().to_bytes());
+    }
+    assert_eq!(batch[5].as_ref().unwrap().to_bytes().to_vec(), h(K_BS));
+    let ssvs: Vec<Ssv> = (0..ids.len() as u8).map(|i| Ssv::new([i; 16])).collect();
+    let items: Vec<(&[u8], &Ssv)> = refs.iter().copied().zip(ssvs.iter()).collect();
+    let seds = sakke::encapsulate_many(&kms, &items);
+    for ((id, ssv), sed) in items.iter().zip(seds.iter()) {
+        assert_eq!(
+            sed.as_ref().unwrap(),
+            &sakke::encapsulate(&kms, id, ssv).unwrap()
+        );
+    }
+    assert!(sakke::encapsulate_many(&kms, &[]).is_empty());
+    assert!(z.issue_rsks(&[]).is_empty());
+}

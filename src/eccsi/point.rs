@@ -329,6 +329,43 @@ impl Jac {
         }
     }
 
+    /// `self + q` for a Jacobian `q` with cached `Z²`, `Z³` (add-2007-bl with the second
+    /// operand's powers precomputed: 9M + 4S), exceptional cases by branches (public data).
+    #[inline(always)]
+    pub(crate) fn add_cached_vartime(&self, q: &JacCached) -> Jac {
+        if q.p.is_identity() {
+            return *self;
+        }
+        if self.is_identity() {
+            return q.p;
+        }
+        let z1z1 = self.z.square();
+        let u1 = self.x.mul(&q.z2);
+        let u2 = q.p.x.mul(&z1z1);
+        let s1 = self.y.mul(&q.z3);
+        let s2 = q.p.y.mul(&self.z).mul(&z1z1);
+        let h = u2.sub(&u1);
+        let r = s2.sub(&s1).double();
+        if h.is_zero_vartime() {
+            return if r.is_zero_vartime() {
+                self.double()
+            } else {
+                Jac::IDENTITY
+            };
+        }
+        let i = h.double().square();
+        let j = h.mul(&i);
+        let v = u1.mul(&i);
+        let x3 = r.square().sub(&j).sub(&v.double());
+        let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&j).double());
+        let z3 = self.z.mul(&q.p.z).mul(&h).double();
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
     /// Affine x-coordinate equals the field element `r` (no inversion); false for the identity.
     pub(crate) fn x_equals_vartime(&self, r: &Fe) -> bool {
         if self.is_identity() {
@@ -336,6 +373,37 @@ impl Jac {
         }
         let z2 = self.z.square();
         bool::from(self.x.ct_eq(&r.mul(&z2)))
+    }
+}
+
+/// A Jacobian point with its `Z²` and `Z³`, for repeated additions without normalisation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JacCached {
+    pub(crate) p: Jac,
+    pub(crate) z2: Fe,
+    pub(crate) z3: Fe,
+}
+
+impl JacCached {
+    pub(crate) fn new(p: &Jac) -> JacCached {
+        let z2 = p.z.square();
+        JacCached {
+            p: *p,
+            z2,
+            z3: z2.mul(&p.z),
+        }
+    }
+
+    pub(crate) fn neg(&self) -> JacCached {
+        JacCached {
+            p: Jac {
+                x: self.p.x,
+                y: self.p.y.neg(),
+                z: self.p.z,
+            },
+            z2: self.z2,
+            z3: self.z3,
+        }
     }
 }
 

@@ -60,6 +60,17 @@ fn civil_year_month(days: i64) -> (i64, u32) {
 /// Seconds between the NTP epoch (1900) and the Unix epoch (1970).
 pub const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
+/// The current time as a 64-bit NTP timestamp (seconds since 1900 ‖ 32-bit fraction), for
+/// the T payload; `None` if the system clock is before 1970.
+pub fn ntp_now() -> Option<u64> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let secs = d.as_secs().checked_add(NTP_UNIX_OFFSET)?;
+    let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
+    Some((secs << 32) | frac)
+}
+
 /// The RFC 6509 §3.2 identifier of the `prose` profile: `"YYYY-MM" 0x00 URI 0x00`, the month
 /// being the one (UTC) of `ntp_seconds`.
 pub fn prose_identifier(uri: &[u8], ntp_seconds: u64) -> Result<Vec<u8>> {

@@ -43,7 +43,8 @@ pub mod key_kind {
 pub struct KeyParams {
     /// Key type.
     pub key_type: u8,
-    /// Status (TS 33.180 E.6: 0 = revoked, otherwise the key may be used).
+    /// Status word, as carried (the vendor's valid keys carry 1; the processor does not
+    /// interpret it, the key store does).
     pub status: u32,
     /// Activation time (40-bit NTP seconds; 0 = immediately).
     pub activation: u64,

@@ -265,7 +265,8 @@ impl ReceivedGmk {
     pub fn params(&self) -> Option<&KeyParams> {
         self.params.as_ref()
     }
-    /// Status (from the key parameters; 1 = valid when absent).
+    /// Status word of the key parameters (1, what the vendor's valid keys carry, when the
+    /// message has none).
     pub fn status(&self) -> u32 {
         self.params.as_ref().map_or(1, |p| p.status)
     }
@@ -320,7 +321,7 @@ impl ReceivedGmk {
 /// ([`Error::InvalidSignature`]); freshness ([`Error::Freshness`]); SAKKE decapsulation and
 /// its R check (the decapsulator's error); the GUK-ID ([`Error::AuthFailed`]); the key
 /// parameters' GCM tag ([`Error::AuthFailed`]), key type ([`Error::InvalidParameter`]) and
-/// period ([`Error::KeyExpired`]). A revoked status is returned, not refused, so that the
+/// period ([`Error::KeyExpired`]). The status word is returned, not judged (e.g. a revocation), so that the
 /// caller can replace the stored parameters.
 pub fn process_gmk_message(
     msg: &[u8],

@@ -126,6 +126,34 @@ impl Scalar {
     }
 }
 
+/// Inverts every element of `v` in place with one inversion (Montgomery's trick); zeros stay
+/// zero. Constant time in the values.
+pub(crate) fn batch_invert(v: &mut [Scalar]) {
+    if v.is_empty() {
+        return;
+    }
+    let mut one = Scalar::ZERO;
+    one.0[0] = 1;
+    let mut prefix = Vec::with_capacity(v.len());
+    let mut acc = one;
+    for x in v.iter() {
+        prefix.push(acc);
+        let next = acc.mul(x);
+        acc = Scalar::conditional_select(&next, &acc, x.is_zero());
+    }
+    let mut inv = acc.invert();
+    for (x, pre) in v.iter_mut().zip(prefix.iter()).rev() {
+        let z = x.is_zero();
+        let xi = inv.mul(pre);
+        let next_inv = inv.mul(x);
+        inv = Scalar::conditional_select(&next_inv, &inv, z);
+        *x = Scalar::conditional_select(&xi, &Scalar::ZERO, z);
+    }
+    prefix.zeroize();
+    acc.zeroize();
+    inv.zeroize();
+}
+
 impl ConstantTimeEq for Scalar {
     fn ct_eq(&self, o: &Scalar) -> Choice {
         Choice::from((mont::eq_mask(&self.0, &o.0) & 1) as u8)

@@ -7,6 +7,8 @@ cargo build -q -p prose-sec-ffi --release
 lib="$root/target/release"
 out="$root/target/c-tests"
 mkdir -p "$out"
+echo "-- exported symbols"
+bash ffi/tests/c/check-symbols.sh "$lib"
 CFLAGS=(-std=c11 -Wall -Wextra -Wpedantic -Werror -g -I"$root/include")
 LIBS=("$lib/libprose_sec.a" -lsrtp2 -lpthread -ldl -lm)
 for src in ffi/tests/c/*.c; do

@@ -313,6 +313,10 @@ vaes_fn! {
         let mut c2 = add128(base, _mm512_set_epi64(0, 11, 0, 10, 0, 9, 0, 8));
         let mut c3 = add128(base, _mm512_set_epi64(0, 15, 0, 14, 0, 13, 0, 12));
         let step = _mm512_set_epi64(0, 16, 0, 16, 0, 16, 0, 16);
+        // When the low 64 bits of the counter cannot wrap within this call (public: IV and
+        // length), the per-chunk increments need no carry handling.
+        let lo = u64::from_be_bytes([iv[8], iv[9], iv[10], iv[11], iv[12], iv[13], iv[14], iv[15]]);
+        let no_carry = lo.checked_add(data.len() as u64 / 16 + 16).is_some();
 
         let mut chunks = data.chunks_exact_mut(256);
         for chunk in &mut chunks {
@@ -322,10 +326,17 @@ vaes_fn! {
                 _mm512_shuffle_epi8(c2, rev),
                 _mm512_shuffle_epi8(c3, rev),
             ];
-            c0 = add128(c0, step);
-            c1 = add128(c1, step);
-            c2 = add128(c2, step);
-            c3 = add128(c3, step);
+            if no_carry {
+                c0 = _mm512_add_epi64(c0, step);
+                c1 = _mm512_add_epi64(c1, step);
+                c2 = _mm512_add_epi64(c2, step);
+                c3 = _mm512_add_epi64(c3, step);
+            } else {
+                c0 = add128(c0, step);
+                c1 = add128(c1, step);
+                c2 = add128(c2, step);
+                c3 = add128(c3, step);
+            }
             encrypt_n(zk, &mut ks);
             for (blk, k) in chunk.chunks_exact_mut(64).zip(ks.iter()) {
                 if let Ok(b) = <&mut [u8; 64]>::try_from(blk) {

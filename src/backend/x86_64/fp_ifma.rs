@@ -467,7 +467,7 @@ unsafe fn mont_sqr(out: *mut V, a: *const V) {
         }
         let s = _mm512_add_epi64(lo, hi);
         let mut c = _mm512_add_epi64(s, s);
-        if K % 2 == 0 {
+        if K.is_multiple_of(2) {
             c = _mm512_madd52lo_epu64(c, x[K / 2], x[K / 2]);
         } else {
             c = _mm512_madd52hi_epu64(c, x[K / 2], x[K / 2]);
@@ -588,12 +588,16 @@ fn sub_const_if_ge(x: &V, c: &[u64; N]) -> V {
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn add_k(a: &V, b: &V) -> V {
+    // s = a + b and t = a + b − 2p, carried as two independent chains; t's sign picks.
     let mut s = *a;
+    let mut t = *a;
     for j in 0..N {
         s[j] = _mm512_add_epi64(a[j], b[j]);
+        t[j] = _mm512_sub_epi64(s[j], _mm512_set1_epi64(P2[j] as i64));
     }
     normalize(&mut s);
-    sub_const_if_ge(&s, &P2)
+    let neg = normalize_signed(&mut t);
+    blend(neg, &t, &s)
 }
 
 /// `a - b` for inputs below 2p; output below 2p.

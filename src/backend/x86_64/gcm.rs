@@ -6,6 +6,9 @@
 //!   The key object holds `H, H², …, H¹⁶` (POLYVAL "dot" powers); a chunk of up to sixteen blocks
 //!   is multiplied by the matching powers with 512-bit carry-less multiplies, the 256-bit
 //!   products are summed unreduced, and one Montgomery reduction per chunk finishes it.
+//! - Counter blocks: for data up to 4000 octets (every SRTP packet) they are built directly in
+//!   memory order (J0's last octet is 1 and cannot carry); longer data uses byte-reversed
+//!   counters with a 32-bit add, which wraps exactly like GCM's inc32.
 //! - Encryption and GHASH run in one pass over the data. On open, the ciphertext is hashed and
 //!   decrypted in the same pass; if the tag does not match, the keystream is applied a second time,
 //!   which restores the ciphertext, so `data` is unchanged when `open_in_place` returns false.
@@ -278,25 +281,49 @@ gcm_fn! {
         let data_bits = (data.len() as u64).wrapping_mul(8);
         let len_block = _mm_set_epi64x(aad_bits as i64, data_bits as i64);
 
-        // Counter blocks held byte-reversed: the 32-bit block counter is dword 0 of each lane.
-        let base = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(load_xmm(j0)), rev);
-        let mut c0 = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1));
-        let mut c1 = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 8, 0, 0, 0, 7, 0, 0, 0, 6, 0, 0, 0, 5));
-        let mut c2 = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 12, 0, 0, 0, 11, 0, 0, 0, 10, 0, 0, 0, 9));
-        let mut c3 = _mm512_add_epi32(base, _mm512_set_epi32(0, 0, 0, 16, 0, 0, 0, 15, 0, 0, 0, 14, 0, 0, 0, 13));
-        let step = _mm512_set_epi32(0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 16, 0, 0, 0, 16);
+        // Counter blocks. Fast form, when the call needs at most 254 counters after J0 (data up
+        // to 4000 octets: every SRTP packet): J0's last octet is 1 and never carries, so the
+        // counters are J0 plus (offset << 24) in the last dword, already in memory order.
+        // Otherwise they are held byte-reversed (the 32-bit block counter is dword 0 of each
+        // lane, so a 32-bit add wraps exactly like inc32) and reversed before encryption.
+        let fast = data.len() <= 250 * 16;
+        let j0b = _mm512_broadcast_i32x4(load_xmm(j0));
+        let (base, shuf) = if fast {
+            let identity =
+                _mm_set_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+            (j0b, _mm512_broadcast_i32x4(identity))
+        } else {
+            (_mm512_shuffle_epi8(j0b, rev), rev)
+        };
+        let inc = |a: i32, b: i32, c: i32, d: i32| {
+            if fast {
+                let (a, b, c, d) = (a << 24, b << 24, c << 24, d << 24);
+                _mm512_set_epi32(d, 0, 0, 0, c, 0, 0, 0, b, 0, 0, 0, a, 0, 0, 0)
+            } else {
+                _mm512_set_epi32(0, 0, 0, d, 0, 0, 0, c, 0, 0, 0, b, 0, 0, 0, a)
+            }
+        };
+        let mut c0 = _mm512_add_epi32(base, inc(1, 2, 3, 4));
+        let mut c1 = _mm512_add_epi32(base, inc(5, 6, 7, 8));
+        let mut c2 = _mm512_add_epi32(base, inc(9, 10, 11, 12));
+        let mut c3 = _mm512_add_epi32(base, inc(13, 14, 15, 16));
+        let step = inc(16, 16, 16, 16);
 
         // Software pipeline: the GHASH of chunk i is issued after the AES of chunk i + 1, so
         // that the carry-less multiplies of one chunk overlap the AES rounds of the next.
         let mut pending: Option<[__m512i; 4]> = None;
         let mut chunks = data.chunks_exact_mut(256);
         for chunk in &mut chunks {
-            let mut ks = [
-                _mm512_shuffle_epi8(c0, rev),
-                _mm512_shuffle_epi8(c1, rev),
-                _mm512_shuffle_epi8(c2, rev),
-                _mm512_shuffle_epi8(c3, rev),
-            ];
+            let mut ks = if fast {
+                [c0, c1, c2, c3]
+            } else {
+                [
+                    _mm512_shuffle_epi8(c0, rev),
+                    _mm512_shuffle_epi8(c1, rev),
+                    _mm512_shuffle_epi8(c2, rev),
+                    _mm512_shuffle_epi8(c3, rev),
+                ]
+            };
             c0 = _mm512_add_epi32(c0, step);
             c1 = _mm512_add_epi32(c1, step);
             c2 = _mm512_add_epi32(c2, step);
@@ -321,11 +348,11 @@ gcm_fn! {
         let j0x = _mm512_zextsi128_si512(load_xmm(j0));
         let mut ct = [_mm512_setzero_si512(); 4];
         let ek = match tail.len().div_ceil(64) {
-            0 => tail_ctr::<0, 1>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
-            1 => tail_ctr::<1, 2>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
-            2 => tail_ctr::<2, 3>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
-            3 => tail_ctr::<3, 4>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
-            _ => tail_ctr::<4, 5>(zk, &ctrs, j0x, rev, tail, &mut ct, encrypt),
+            0 => tail_ctr::<0, 1>(zk, &ctrs, j0x, shuf, tail, &mut ct, encrypt),
+            1 => tail_ctr::<1, 2>(zk, &ctrs, j0x, shuf, tail, &mut ct, encrypt),
+            2 => tail_ctr::<2, 3>(zk, &ctrs, j0x, shuf, tail, &mut ct, encrypt),
+            3 => tail_ctr::<3, 4>(zk, &ctrs, j0x, shuf, tail, &mut ct, encrypt),
+            _ => tail_ctr::<4, 5>(zk, &ctrs, j0x, shuf, tail, &mut ct, encrypt),
         };
         if let Some(prev) = pending.take() {
             s = ghash_chunk(htable, s, zero, 0, &prev, CHUNK_BLOCKS, None);
@@ -350,14 +377,14 @@ gcm_fn! {
         zk: &Zkeys,
         ctrs: &[__m512i; 4],
         j0: __m512i,
-        rev: __m512i,
+        shuf: __m512i,
         tail: &mut [u8],
         ct: &mut [__m512i; 4],
         encrypt: bool,
     ) -> __m128i {
         let mut ks = [j0; M];
         for (k, c) in ks.iter_mut().zip(ctrs.iter()).take(N) {
-            *k = _mm512_shuffle_epi8(*c, rev);
+            *k = _mm512_shuffle_epi8(*c, shuf);
         }
         encrypt_n(zk, &mut ks);
         for ((seg, k), c) in tail.chunks_mut(64).zip(ks.iter()).zip(ct.iter_mut()) {
@@ -429,6 +456,9 @@ impl GcmVaes {
     }
 
     /// Encrypts `data` in place and returns the 16-octet tag over `aad` and the ciphertext.
+    ///
+    /// Standard AES-GCM with a 96-bit nonce (NIST SP 800-38D; RFC 7714 uses it as is). GCM
+    /// itself is defined for data up to 2^36 - 32 octets; SRTP packets are far below that.
     pub fn seal_in_place(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
         // SAFETY: `self` exists only if `available()` returned true in `new`, so every target
         // feature `seal_impl` is compiled for is present.

@@ -368,6 +368,17 @@ impl PointX8 {
         self.affine_with(&zinv)
     }
 
+    /// The Jacobian coordinates (X, Y, Z): x = X/Z², y = Y/Z³, Z = 0 at infinity.
+    pub fn jacobian(&self) -> (&FpX8, &FpX8, &FpX8) {
+        (&self.x, &self.y, &self.z)
+    }
+
+    /// Affine coordinates given `zinv` = 1/Z per lane (e.g. from one [`FpX8::batch_invert`]
+    /// shared with other values): `(x, y, infinity_mask)`, infinite lanes give (0, 0).
+    pub fn to_affine_with_zinv(&self, zinv: &FpX8) -> (FpX8, FpX8, u8) {
+        self.affine_with(zinv)
+    }
+
     fn affine_with(&self, zinv: &FpX8) -> (FpX8, FpX8, u8) {
         let t = self.x.token();
         let (mut x, mut y) = (FpX8::zero(t), FpX8::zero(t));
