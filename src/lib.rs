@@ -15,6 +15,7 @@ mod error;
 pub mod group;
 pub mod mikey;
 pub mod sakke;
+pub mod sdp;
 pub mod srtp;
 
 pub use error::{Error, Result};
