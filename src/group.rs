@@ -165,3 +165,127 @@ pub fn srtp_session(keying: &crate::mikey::SrtpKeying) -> Result<crate::srtp::Se
     }
     Ok(s)
 }
+
+/// The Group Manager's GMK I_MESSAGE for one member in the `prose` profile: `gmk` encapsulated
+/// to the member's identifier for the month of `ntp_seconds`, signed by the group identity's
+/// key, a fresh RAND from the OS.
+#[allow(clippy::too_many_arguments)]
+pub fn build_prose_gmk_message(
+    kms: &crate::sakke::KmsPublic,
+    group_key: &crate::eccsi::SigningKey,
+    group_uri: &[u8],
+    member_uri: &[u8],
+    kms_uri: &[u8],
+    gmk_id: u32,
+    ntp_seconds: u64,
+    gmk: &[u8; 16],
+) -> Result<Vec<u8>> {
+    use crate::mikey::{self, GmkMessageSpec, Profile};
+    let member_id = mikey::prose_identifier(member_uri, ntp_seconds)?;
+    let rand = fresh_rand()?;
+    let spec = GmkMessageSpec {
+        profile: Profile::Prose,
+        gmk_id,
+        t: ntp_seconds << 32,
+        rand,
+        initiator: group_uri,
+        responder: member_uri,
+        member_uri,
+        member_id: &member_id,
+        kms_uri,
+        sp: None,
+        key_params: None,
+        key_params_header: mikey::key_params_header(rand, 0),
+    };
+    mikey::build_gmk_message(&spec, gmk, kms, group_key)
+}
+
+/// The initiator's GSK offer in the `prose` profile (PRF MIKEY-1): `gsk` and `salt` under the
+/// GMK `gmk_id` of `store`, the GSK-ID as MKI, the initiator's `(ssrc, roc)` senders, a fresh
+/// RAND; signed with `signer` if given.
+#[allow(clippy::too_many_arguments)]
+pub fn build_prose_gsk_offer(
+    store: &GmkStore,
+    gmk_id: u32,
+    initiator_uri: &[u8],
+    group_uri: &[u8],
+    profile: crate::srtp::Profile,
+    gsk: &[u8],
+    salt: &[u8],
+    gsk_id: u32,
+    senders: &[(u32, u32)],
+    ntp_seconds: u64,
+    signer: Option<&crate::eccsi::SigningKey>,
+) -> Result<Vec<u8>> {
+    use crate::mikey::{self, GskOffer, SrtpId};
+    let gmk = store.get(gmk_id, ntp_seconds).ok_or(Error::UnknownKey)?;
+    if senders.len() > 255 {
+        return Err(Error::InvalidParameter);
+    }
+    let senders: Vec<SrtpId> = senders
+        .iter()
+        .map(|&(ssrc, roc)| SrtpId {
+            policy_no: 0,
+            ssrc,
+            roc,
+        })
+        .collect();
+    let offer = GskOffer {
+        prf: mikey::prf_id::MIKEY_1,
+        gsk_id,
+        senders: &senders,
+        initiator_uri,
+        group_uri,
+        gmk_id,
+        profile: mikey_profile(profile)?,
+        t: ntp_seconds << 32,
+        rand: fresh_rand()?,
+        mki: &[],
+    };
+    let signer = signer.map(|s| s as &dyn mikey::MessageSigner);
+    mikey::build_gsk_offer(&offer, gmk.gmk(), gsk, salt, signer)
+}
+
+impl GmkStore {
+    /// The member's processing of a `prose` GMK I_MESSAGE from the group `group_uri`: the
+    /// group's signature under `kpak`, decapsulation with the member's key (and the R check),
+    /// freshness (±300 s of `now_ntp_secs`); the GMK is stored. Returns its GMK-ID. On any
+    /// error the store is unchanged.
+    pub fn process_prose_message(
+        &mut self,
+        kpak: &crate::eccsi::Kpak,
+        key: &crate::sakke::DecapsulationKey,
+        member_uri: &[u8],
+        group_uri: &[u8],
+        now_ntp_secs: u64,
+        msg: &[u8],
+    ) -> Result<u32> {
+        use crate::mikey::{self, GmkPolicy, MemberContext, Profile};
+        let me = MemberContext {
+            uri: member_uri,
+            uid: &[],
+            key,
+        };
+        let in_group = |g: &[u8]| g == group_uri;
+        let gmk = mikey::process_gmk_message(
+            msg,
+            &GmkPolicy::new(Profile::Prose),
+            &me,
+            &in_group,
+            kpak,
+            now_ntp_secs,
+        )?;
+        let id = gmk.gmk_id();
+        self.insert(gmk, now_ntp_secs)?;
+        Ok(id)
+    }
+}
+
+fn fresh_rand() -> Result<[u8; 16]> {
+    use rand_core::RngCore;
+    let mut rand = [0u8; 16];
+    rand_core::OsRng
+        .try_fill_bytes(&mut rand)
+        .map_err(|_| Error::Rng)?;
+    Ok(rand)
+}

@@ -12,12 +12,8 @@ use crate::ptr;
 use crate::sakke::{prose_sakke_decapsulation_key, prose_sakke_kms_public};
 use crate::srtp::prose_srtp_session;
 use prose_sec::group::{self, GmkStore};
-use prose_sec::mikey::{
-    self, GmkMessageSpec, GmkPolicy, GskOffer, GskReceiver, MemberContext, Profile, PskPolicy,
-    SrtpId, SrtpKeying,
-};
+use prose_sec::mikey::{self, GskReceiver, PskPolicy, SrtpKeying};
 use prose_sec::srtp::Profile as SrtpProfile;
-use rand_core::{OsRng, RngCore};
 
 /// The GMKs a member holds (newest message's GMK is current).
 pub struct prose_gmk_store {
@@ -36,6 +32,15 @@ fn output(out: &mut [u8], len_out: &mut usize, bytes: &[u8]) -> Result<(), prose
     put(out, bytes)?;
     *len_out = bytes.len();
     Ok(())
+}
+
+/// Text followed by a NUL; `*len_out` excludes the NUL.
+fn output_text(out: &mut [u8], len_out: &mut usize, text: &str) -> Result<(), prose_result> {
+    if out.len() <= text.len() {
+        return Err(prose_result::PROSE_ERR_BUFFER_TOO_SMALL);
+    }
+    out[text.len()] = 0;
+    output(out, len_out, text.as_bytes())
 }
 
 /// Builds the GMK I_MESSAGE (`prose` profile) for one member: the 16-octet `gmk` encapsulated
@@ -79,24 +84,16 @@ pub unsafe extern "C" fn prose_mikey_gmk_build(
         let gmk: &[u8; 16] = gmk
             .try_into()
             .map_err(|_| prose_result::PROSE_ERR_INVALID_PARAMETER)?;
-        let member_id = mikey::prose_identifier(member, ntp_seconds)?;
-        let mut rand = [0u8; 16];
-        OsRng.fill_bytes(&mut rand);
-        let spec = GmkMessageSpec {
-            profile: Profile::Prose,
-            gmk_id,
-            t: ntp_seconds << 32,
-            rand,
-            initiator: group,
-            responder: member,
-            member_uri: member,
-            member_id: &member_id,
+        let msg = group::build_prose_gmk_message(
+            &kms.inner,
+            &key.inner,
+            group,
+            member,
             kms_uri,
-            sp: None,
-            key_params: None,
-            key_params_header: mikey::key_params_header(rand, 0),
-        };
-        let msg = mikey::build_gmk_message(&spec, gmk, &kms.inner, &key.inner)?;
+            gmk_id,
+            ntp_seconds,
+            gmk,
+        )?;
         output(out, len_out, &msg)
     })
 }
@@ -167,17 +164,14 @@ pub unsafe extern "C" fn prose_gmk_store_process(
                 ptr::out(gmk_id_out)?,
             )
         };
-        let me = MemberContext {
-            uri: member,
-            uid: &[],
-            key: &key.inner,
-        };
-        let policy = GmkPolicy::new(Profile::Prose);
-        let in_group = |g: &[u8]| g == group;
-        let gmk =
-            mikey::process_gmk_message(msg, &policy, &me, &in_group, &kpak.inner, now_ntp_seconds)?;
-        let id = gmk.gmk_id();
-        store.inner.insert(gmk, now_ntp_seconds)?;
+        let id = store.inner.process_prose_message(
+            &kpak.inner,
+            &key.inner,
+            member,
+            group,
+            now_ntp_seconds,
+            msg,
+        )?;
         *id_out = id;
         Ok(())
     })
@@ -277,35 +271,20 @@ pub unsafe extern "C" fn prose_mikey_gsk_offer_build(
                 signer.as_ref(),
             )
         };
-        let gmk = store
-            .inner
-            .get(gmk_id, ntp_seconds)
-            .ok_or(prose_result::PROSE_ERR_UNKNOWN_KEY)?;
-        let senders: Vec<SrtpId> = ssrcs
-            .iter()
-            .zip(rocs)
-            .map(|(&ssrc, &roc)| SrtpId {
-                policy_no: 0,
-                ssrc,
-                roc,
-            })
-            .collect();
-        let mut rand = [0u8; 16];
-        OsRng.fill_bytes(&mut rand);
-        let offer = GskOffer {
-            prf: mikey::prf_id::MIKEY_1,
-            gsk_id,
-            senders: &senders,
-            initiator_uri: initiator,
-            group_uri: group,
+        let senders: Vec<(u32, u32)> = ssrcs.iter().copied().zip(rocs.iter().copied()).collect();
+        let msg = group::build_prose_gsk_offer(
+            &store.inner,
             gmk_id,
-            profile: group::mikey_profile(SrtpProfile::from_id(srtp_profile)?)?,
-            t: ntp_seconds << 32,
-            rand,
-            mki: &[],
-        };
-        let signer = signer.map(|s| &s.inner as &dyn mikey::MessageSigner);
-        let msg = mikey::build_gsk_offer(&offer, gmk.gmk(), gsk, salt, signer)?;
+            initiator,
+            group,
+            SrtpProfile::from_id(srtp_profile)?,
+            gsk,
+            salt,
+            gsk_id,
+            &senders,
+            ntp_seconds,
+            signer.map(|s| &s.inner),
+        )?;
         output(out, len_out, &msg)
     })
 }
@@ -508,12 +487,7 @@ pub unsafe extern "C" fn prose_sdp_key_mgmt_format(
                 ptr::out(out_len)?,
             )
         };
-        let line = mikey::format_key_mgmt(msg);
-        if out.len() < line.len() + 1 {
-            return Err(prose_result::PROSE_ERR_BUFFER_TOO_SMALL);
-        }
-        out[line.len()] = 0;
-        output(out, len_out, line.as_bytes())
+        output_text(out, len_out, &mikey::format_key_mgmt(msg))
     })
 }
 
@@ -567,12 +541,7 @@ pub unsafe extern "C" fn prose_mikey_decode_text(
                 ptr::out(out_len)?,
             )
         };
-        let text = mikey::describe(msg)?;
-        if out.len() < text.len() + 1 {
-            return Err(prose_result::PROSE_ERR_BUFFER_TOO_SMALL);
-        }
-        out[text.len()] = 0;
-        output(out, len_out, text.as_bytes())
+        output_text(out, len_out, &mikey::describe(msg)?)
     })
 }
 

@@ -6,14 +6,10 @@ use crate::sakke::{SakkeDecapsulationKey, SakkeKmsPublic};
 use crate::srtp::SrtpSession;
 use crate::to_py;
 use prose_sec::group::{self, GmkStore as CoreStore};
-use prose_sec::mikey::{
-    self, GmkMessageSpec, GmkPolicy, GskOffer, GskReceiver as CoreReceiver, MemberContext, Profile,
-    PskPolicy, SrtpId, SrtpKeying as CoreKeying,
-};
+use prose_sec::mikey::{self, GskReceiver as CoreReceiver, PskPolicy, SrtpKeying as CoreKeying};
 use prose_sec::srtp::Profile as SrtpProfile;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use rand_core::{OsRng, RngCore};
 
 /// The GMKs a member holds, by GMK-ID; the newest message's GMK is current.
 #[pyclass(module = "prose_sec._native")]
@@ -44,22 +40,18 @@ impl GmkStore {
         now_ntp_seconds: u64,
         msg: &[u8],
     ) -> PyResult<u32> {
-        let policy = GmkPolicy::new(Profile::Prose);
-        let dk = &key.inner;
+        let store = &mut self.inner;
         let r = py.detach(|| {
-            let me = MemberContext {
-                uri: member_uri,
-                uid: &[],
-                key: dk,
-            };
-            let in_group = |g: &[u8]| g == group_uri;
-            mikey::process_gmk_message(msg, &policy, &me, &in_group, &kpak.inner, now_ntp_seconds)
+            store.process_prose_message(
+                &kpak.inner,
+                &key.inner,
+                member_uri,
+                group_uri,
+                now_ntp_seconds,
+                msg,
+            )
         });
-        let gmk = r.map_err(|e| to_py(py, e))?;
-        let id = gmk.gmk_id();
-        self.inner
-            .insert(gmk, now_ntp_seconds)
-            .map_err(|e| to_py(py, e))?;
+        let id = r.map_err(|e| to_py(py, e))?;
         Ok(id)
     }
 
@@ -202,24 +194,18 @@ fn mikey_gmk_build<'py>(
     let gmk: &[u8; 16] = gmk
         .try_into()
         .map_err(|_| to_py(py, prose_sec::Error::InvalidParameter))?;
-    let member_id = mikey::prose_identifier(member_uri, ntp_seconds).map_err(|e| to_py(py, e))?;
-    let mut rand = [0u8; 16];
-    OsRng.fill_bytes(&mut rand);
-    let spec = GmkMessageSpec {
-        profile: Profile::Prose,
-        gmk_id,
-        t: ntp_seconds << 32,
-        rand,
-        initiator: group_uri,
-        responder: member_uri,
-        member_uri,
-        member_id: &member_id,
-        kms_uri,
-        sp: None,
-        key_params: None,
-        key_params_header: mikey::key_params_header(rand, 0),
-    };
-    let r = py.detach(|| mikey::build_gmk_message(&spec, gmk, &kms.inner, &group_key.inner));
+    let r = py.detach(|| {
+        group::build_prose_gmk_message(
+            &kms.inner,
+            &group_key.inner,
+            group_uri,
+            member_uri,
+            kms_uri,
+            gmk_id,
+            ntp_seconds,
+            gmk,
+        )
+    });
     Ok(PyBytes::new(py, &r.map_err(|e| to_py(py, e))?))
 }
 
@@ -242,35 +228,20 @@ fn mikey_gsk_offer_build<'py>(
     signer: Option<&EccsiSigningKey>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let err = |e| to_py(py, e);
-    let gmk = store
-        .inner
-        .get(gmk_id, ntp_seconds)
-        .ok_or_else(|| err(prose_sec::Error::UnknownKey))?;
-    let senders: Vec<SrtpId> = senders
-        .into_iter()
-        .map(|(ssrc, roc)| SrtpId {
-            policy_no: 0,
-            ssrc,
-            roc,
-        })
-        .collect();
-    let mut rand = [0u8; 16];
-    OsRng.fill_bytes(&mut rand);
-    let offer = GskOffer {
-        prf: mikey::prf_id::MIKEY_1,
-        gsk_id,
-        senders: &senders,
+    let msg = group::build_prose_gsk_offer(
+        &store.inner,
+        gmk_id,
         initiator_uri,
         group_uri,
-        gmk_id,
-        profile: group::mikey_profile(SrtpProfile::from_id(srtp_profile).map_err(err)?)
-            .map_err(err)?,
-        t: ntp_seconds << 32,
-        rand,
-        mki: &[],
-    };
-    let signer = signer.map(|s| &s.inner as &dyn mikey::MessageSigner);
-    let msg = mikey::build_gsk_offer(&offer, gmk.gmk(), gsk, salt, signer).map_err(err)?;
+        SrtpProfile::from_id(srtp_profile).map_err(err)?,
+        gsk,
+        salt,
+        gsk_id,
+        &senders,
+        ntp_seconds,
+        signer.map(|s| &s.inner),
+    )
+    .map_err(err)?;
     Ok(PyBytes::new(py, &msg))
 }
 
