@@ -467,7 +467,7 @@ unsafe fn mont_sqr(out: *mut V, a: *const V) {
         }
         let s = _mm512_add_epi64(lo, hi);
         let mut c = _mm512_add_epi64(s, s);
-        if K % 2 == 0 {
+        if K.is_multiple_of(2) {
             c = _mm512_madd52lo_epu64(c, x[K / 2], x[K / 2]);
         } else {
             c = _mm512_madd52hi_epu64(c, x[K / 2], x[K / 2]);
