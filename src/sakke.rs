@@ -556,6 +556,21 @@ mod testing {
     ) -> Vec<crate::Result<[u8; SED_LEN]>> {
         super::encapsulate_many_scalar(kms, items)
     }
+    /// [`super::encapsulate_many`] on the calling thread only (per-core figures); the lane
+    /// path when the CPU has IFMA, else the scalar engine.
+    pub fn encapsulate_many_one_core(
+        kms: &KmsPublic,
+        items: &[(&[u8], &Ssv)],
+    ) -> Vec<crate::Result<[u8; SED_LEN]>> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let Some(c) = super::batch::Combs::get(kms) {
+            return super::batch::encapsulate_share(&c, items);
+        }
+        items
+            .iter()
+            .map(|(id, ssv)| super::encapsulate(kms, id, ssv))
+            .collect()
+    }
     /// Whether [`super::encapsulate_many`] takes the eight-lane IFMA path on this machine.
     pub fn encapsulate_many_uses_lanes() -> bool {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]

@@ -85,3 +85,16 @@ fn lane_path_is_taken_when_the_cpu_has_ifma() {
 }
 
 const P_HEX: &str = "997ABB1F0A563FDA65C61198DAD0657A416C0CE19CB48261BE9AE358B3E01A2EF40AAB27E2FC0F1B228730D531A59CB0E791B39FF7C88A19356D27F4A666A6D0E26C6487326B4CD4512AC5CD65681CE1B6AFF4A831852A82A7CF3C521C3C09AA9F94D6AF56971F1FFCE3E82389857DB080C5DF10AC7ACE87666D807AFEA85FEB";
+
+#[test]
+fn one_core_hook_matches_encapsulate() {
+    let (_z, kms) = kms_from(11);
+    let ids: Vec<Vec<u8>> = (0..11u8).map(|i| vec![b'v', i, i]).collect();
+    let ssvs: Vec<Ssv> = (0..11u8).map(|i| Ssv::new([i ^ 0x5a; 16])).collect();
+    let items: Vec<(&[u8], &Ssv)> = ids.iter().map(|v| v.as_slice()).zip(ssvs.iter()).collect();
+    let got = t::encapsulate_many_one_core(&kms, &items);
+    assert_eq!(got.len(), items.len());
+    for ((id, ssv), g) in items.iter().zip(got.iter()) {
+        assert_eq!(g, &sakke::encapsulate(&kms, id, ssv));
+    }
+}
