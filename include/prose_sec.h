@@ -107,6 +107,16 @@ typedef struct prose_eccsi_signing_key prose_eccsi_signing_key;
 typedef struct prose_eccsi_verifier prose_eccsi_verifier;
 
 /*
+ The GMKs a member holds (newest message's GMK is current).
+ */
+typedef struct prose_gmk_store prose_gmk_store;
+
+/*
+ The receiver side of GSK offers: policy and replay cache.
+ */
+typedef struct prose_gsk_receiver prose_gsk_receiver;
+
+/*
  A member's decapsulation key: a validated RSK and its pairing precomputation.
  */
 typedef struct prose_sakke_decapsulation_key prose_sakke_decapsulation_key;
@@ -125,6 +135,11 @@ typedef struct prose_sakke_kms_secret prose_sakke_kms_secret;
  A receiver secret key (RSK). Zeroized when freed.
  */
 typedef struct prose_sakke_rsk prose_sakke_rsk;
+
+/*
+ What an SRTP session needs from an accepted GSK offer. Zeroized when freed.
+ */
+typedef struct prose_srtp_keying prose_srtp_keying;
 
 /*
  An SRTP/SRTCP session: one profile, one or more master keys (named by MKIs), per-SSRC
@@ -317,6 +332,253 @@ void prose_eccsi_verifier_free(prose_eccsi_verifier *verifier);
  owned by the library and lives for the whole process.
  */
 const char *prose_result_str(unsigned int result);
+
+/*
+ Builds the GMK I_MESSAGE (`prose` profile) for one member: the 16-octet `gmk` encapsulated
+ to the member's identifier for the month of `ntp_seconds`, signed by the group identity's
+ key `group_key`. Writes the message to `out` and its length to `*out_len`.
+
+ # Safety
+ Objects live; buffers valid for their lengths; `out_len` valid for writing.
+ */
+prose_result prose_mikey_gmk_build(const prose_sakke_kms_public *kms,
+                                   const prose_eccsi_signing_key *group_key,
+                                   const uint8_t *group_uri,
+                                   size_t group_uri_len,
+                                   const uint8_t *member_uri,
+                                   size_t member_uri_len,
+                                   const uint8_t *kms_uri,
+                                   size_t kms_uri_len,
+                                   uint32_t gmk_id,
+                                   uint64_t ntp_seconds,
+                                   const uint8_t *gmk,
+                                   size_t gmk_len,
+                                   uint8_t *out,
+                                   size_t out_cap,
+                                   size_t *out_len);
+
+/*
+ A new, empty GMK store holding at most `capacity` GMKs (0 for the default, 16).
+
+ # Safety
+ `store_out` valid for writing.
+ */
+prose_result prose_gmk_store_new(size_t capacity, prose_gmk_store **store_out);
+
+/*
+ Releases a GMK store (zeroizing its GMKs). NULL is ignored.
+
+ # Safety
+ `store` NULL or a live object, not used afterwards.
+ */
+void prose_gmk_store_free(prose_gmk_store *store);
+
+/*
+ Processes a GMK I_MESSAGE (`prose` profile) addressed to `member_uri` from the group
+ `group_uri`: verifies the group's signature under `kpak`, decapsulates with the member's
+ `key`, checks freshness (±300 s around `now_ntp_seconds`) and stores the GMK. On success
+ `*gmk_id_out` receives its GMK-ID. On any error the store is unchanged.
+
+ # Safety
+ Objects live; buffers valid for their lengths; `gmk_id_out` valid for writing.
+ */
+prose_result prose_gmk_store_process(prose_gmk_store *store,
+                                     const prose_eccsi_kpak *kpak,
+                                     const prose_sakke_decapsulation_key *key,
+                                     const uint8_t *member_uri,
+                                     size_t member_uri_len,
+                                     const uint8_t *group_uri,
+                                     size_t group_uri_len,
+                                     uint64_t now_ntp_seconds,
+                                     const uint8_t *msg,
+                                     size_t msg_len,
+                                     uint32_t *gmk_id_out);
+
+/*
+ The current GMK (from the newest message, usable at `now_ntp_seconds`): its GMK-ID and its
+ 16 octets. `PROSE_ERR_UNKNOWN_KEY` if there is none.
+
+ # Safety
+ `store` live; `gmk_id_out` writable; `gmk_out` valid for `gmk_out_len` octets.
+ */
+prose_result prose_gmk_store_current(const prose_gmk_store *store,
+                                     uint64_t now_ntp_seconds,
+                                     uint32_t *gmk_id_out,
+                                     uint8_t *gmk_out,
+                                     size_t gmk_out_len);
+
+/*
+ Builds a GSK offer (MIKEY PSK I_MESSAGE, `prose` profile, PRF MIKEY-1): the GSK `gsk` and
+ master salt `salt` under the GMK named `gmk_id` (taken from `store`), GSK-ID `gsk_id` as the
+ MKI, the initiator's `n_senders` SSRCs and ROCs, SRTP profile `srtp_profile` (a
+ `prose_srtp_session_new` profile id), time `ntp_seconds`; signed with `signer` unless it is
+ NULL. Writes the message to `out` and its length to `*out_len`.
+
+ # Safety
+ Objects live (`signer` may be NULL); arrays valid for `n_senders` elements; buffers valid.
+ */
+prose_result prose_mikey_gsk_offer_build(const prose_gmk_store *store,
+                                         uint32_t gmk_id,
+                                         const uint8_t *initiator_uri,
+                                         size_t initiator_uri_len,
+                                         const uint8_t *group_uri,
+                                         size_t group_uri_len,
+                                         uint16_t srtp_profile,
+                                         const uint8_t *gsk,
+                                         size_t gsk_len,
+                                         const uint8_t *salt,
+                                         size_t salt_len,
+                                         uint32_t gsk_id,
+                                         const uint32_t *ssrcs,
+                                         const uint32_t *rocs,
+                                         size_t n_senders,
+                                         uint64_t ntp_seconds,
+                                         const prose_eccsi_signing_key *signer,
+                                         uint8_t *out,
+                                         size_t out_cap,
+                                         size_t *out_len);
+
+/*
+ A GSK-offer receiver: offers older or newer than `max_skew_secs` (0: 30 s) are refused,
+ unsigned offers are refused if `require_signature`, and if `group_uri` is not NULL the offer
+ must name that group.
+
+ # Safety
+ `group_uri` NULL or valid for `group_uri_len` octets; `receiver_out` valid for writing.
+ */
+prose_result prose_gsk_receiver_new(uint64_t max_skew_secs,
+                                    bool require_signature,
+                                    const uint8_t *group_uri,
+                                    size_t group_uri_len,
+                                    prose_gsk_receiver **receiver_out);
+
+/*
+ Releases a GSK-offer receiver. NULL is ignored.
+
+ # Safety
+ `receiver` NULL or a live object, not used afterwards.
+ */
+void prose_gsk_receiver_free(prose_gsk_receiver *receiver);
+
+/*
+ Processes a GSK offer: finds its GMK in `store`, checks the MAC, the signature (with `kpak`;
+ may be NULL only if the offer is unsigned and signatures are not required), the group and
+ freshness, and the replay cache (an identical re-send is accepted again). On success
+ `*keying_out` receives a new keying object the caller owns.
+
+ # Safety
+ Objects live (`kpak` may be NULL); `msg` valid for `msg_len` octets; `keying_out` writable.
+ */
+prose_result prose_gsk_receiver_process(prose_gsk_receiver *receiver,
+                                        const prose_gmk_store *store,
+                                        const prose_eccsi_kpak *kpak,
+                                        uint64_t now_ntp_seconds,
+                                        const uint8_t *msg,
+                                        size_t msg_len,
+                                        prose_srtp_keying **keying_out);
+
+/*
+ Releases (and zeroizes) a keying object. NULL is ignored.
+
+ # Safety
+ `keying` NULL or a live object, not used afterwards.
+ */
+void prose_srtp_keying_free(prose_srtp_keying *keying);
+
+/*
+ The keying's SRTP profile id (as `prose_srtp_session_new` takes), 0 if `keying` is NULL.
+
+ # Safety
+ `keying` NULL or live.
+ */
+uint16_t prose_srtp_keying_profile(const prose_srtp_keying *keying);
+
+/*
+ Copies the master key (the GSK), the master salt and the MKI (the GSK-ID) out, each with its
+ length. Any output pointer may be NULL to skip it.
+
+ # Safety
+ `keying` live; each non-NULL buffer valid for its capacity and its length pointer writable.
+ */
+prose_result prose_srtp_keying_get(const prose_srtp_keying *keying,
+                                   uint8_t *key_out,
+                                   size_t key_cap,
+                                   size_t *key_len,
+                                   uint8_t *salt_out,
+                                   size_t salt_cap,
+                                   size_t *salt_len,
+                                   uint8_t *mki_out,
+                                   size_t mki_cap,
+                                   size_t *mki_len);
+
+/*
+ An SRTP session for an accepted offer: its profile, the GSK and salt named by the MKI, and
+ the initiator's ROCs already set (late entry).
+
+ # Safety
+ `keying` live; `session_out` writable.
+ */
+prose_result prose_srtp_session_from_keying(const prose_srtp_keying *keying,
+                                            prose_srtp_session **session_out);
+
+/*
+ Formats a MIKEY message as an SDP attribute line `a=key-mgmt:mikey <base64>` (no line end),
+ NUL-terminated in `out`; `*out_len` receives its length without the NUL.
+
+ # Safety
+ Buffers valid for their lengths; `out_len` writable.
+ */
+prose_result prose_sdp_key_mgmt_format(const uint8_t *msg,
+                                       size_t msg_len,
+                                       uint8_t *out,
+                                       size_t out_cap,
+                                       size_t *out_len);
+
+/*
+ Finds the `a=key-mgmt:mikey` attribute in an SDP body (`sdp_len` octets, UTF-8) and writes the
+ decoded MIKEY message to `out`.
+
+ # Safety
+ Buffers valid for their lengths; `out_len` writable.
+ */
+prose_result prose_sdp_key_mgmt_parse(const uint8_t *sdp,
+                                      size_t sdp_len,
+                                      uint8_t *out,
+                                      size_t out_cap,
+                                      size_t *out_len);
+
+/*
+ Decodes a MIKEY message to text (one payload per line; no secret octets), NUL-terminated in
+ `out`; `*out_len` receives its length without the NUL.
+
+ # Safety
+ Buffers valid for their lengths; `out_len` writable.
+ */
+prose_result prose_mikey_decode_text(const uint8_t *msg,
+                                     size_t msg_len,
+                                     uint8_t *out,
+                                     size_t out_cap,
+                                     size_t *out_len);
+
+/*
+ The current time as NTP seconds (for the `ntp_seconds` / `now_ntp_seconds` arguments).
+ */
+uint64_t prose_ntp_now(void);
+
+/*
+ The `prose` identifier of `uri` for the month of `ntp_seconds` (RFC 6509 §3.2:
+ `"YYYY-MM" 0x00 URI 0x00`), the identifier SAKKE encrypts to and ECCSI signs as. Writes it to
+ `out` and its length to `*out_len`.
+
+ # Safety
+ Buffers valid for their lengths; `out_len` writable.
+ */
+prose_result prose_mikey_prose_identifier(const uint8_t *uri,
+                                          size_t uri_len,
+                                          uint64_t ntp_seconds,
+                                          uint8_t *out,
+                                          size_t out_cap,
+                                          size_t *out_len);
 
 /*
  Generates a KMS master secret from the operating system's RNG.

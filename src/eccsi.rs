@@ -618,6 +618,7 @@ fn check_j(j: &Jac, r_bytes: &[u8; SCALAR_LEN]) -> Result<()> {
 }
 
 /// Verifies an ECCSI signature `r ‖ s ‖ PVT` on `msg` by `id` under `kpak` (RFC 6507 §5.2.2).
+/// Variable time: every input of a verification is public.
 ///
 /// Errors: [`Error::Parse`] if `sig` is not [`SIGNATURE_LEN`] octets, [`Error::InvalidPoint`] if
 /// its PVT is not a point of P-256, [`Error::InvalidSignature`] otherwise (r or s out of

@@ -12,8 +12,10 @@
 pub mod backend;
 pub mod eccsi;
 mod error;
+pub mod group;
 pub mod mikey;
 pub mod sakke;
+pub mod sdp;
 pub mod srtp;
 
 pub use error::{Error, Result};

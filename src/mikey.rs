@@ -30,6 +30,7 @@ pub mod prf;
 mod psk;
 mod sakke_msg;
 mod sdp;
+mod text;
 pub mod uid;
 
 pub use builder::{build_error, rebuild, Builder, MapSpec};
@@ -51,3 +52,4 @@ pub use sakke_msg::{
     PURPOSE_TAG_MASK, SAKKE_PARAMS_1,
 };
 pub use sdp::{base64_decode, base64_encode, format_key_mgmt, parse_key_mgmt};
+pub use text::describe;

@@ -256,19 +256,22 @@ proptest! {
         ops in prop::collection::vec((any::<u8>(), any::<u8>(), any::<bool>()), 1..70),
     ) {
         let (pol, pkts) = adversarial_stream(profile, &ops);
-        let mut single = Session::new(&pol).unwrap();
-        let mut batch = Session::new(&pol).unwrap();
-        let mut s_bufs = pkts.clone();
-        let s_res: Vec<_> = s_bufs.iter_mut().map(|b| { let n = b.len(); single.unprotect_rtp(b, n) }).collect();
-        let mut b_bufs = pkts.clone();
-        let mut items: Vec<(&mut [u8], usize)> = b_bufs.iter_mut().map(|b| { let n = b.len(); (b.as_mut_slice(), n) }).collect();
-        let mut b_res = vec![Ok(0); items.len()];
-        batch.unprotect_rtp_batch(&mut items, &mut b_res).unwrap();
-        prop_assert_eq!(&s_res, &b_res);
-        prop_assert_eq!(&s_bufs, &b_bufs);
-        prop_assert!(s_res.iter().filter(|r| r.is_ok()).count() > 0);
-        for ssrc in [1u32, 2] {
-            prop_assert_eq!(single.roc(ssrc), batch.roc(ssrc));
+        // Also with room for one stream only, so a batch fills the table mid-way.
+        for pol in [pol.clone(), pol.with_max_streams(1)] {
+            let mut single = Session::new(&pol).unwrap();
+            let mut batch = Session::new(&pol).unwrap();
+            let mut s_bufs = pkts.clone();
+            let s_res: Vec<_> = s_bufs.iter_mut().map(|b| { let n = b.len(); single.unprotect_rtp(b, n) }).collect();
+            let mut b_bufs = pkts.clone();
+            let mut items: Vec<(&mut [u8], usize)> = b_bufs.iter_mut().map(|b| { let n = b.len(); (b.as_mut_slice(), n) }).collect();
+            let mut b_res = vec![Ok(0); items.len()];
+            batch.unprotect_rtp_batch(&mut items, &mut b_res).unwrap();
+            prop_assert_eq!(&s_res, &b_res);
+            prop_assert_eq!(&s_bufs, &b_bufs);
+            prop_assert!(s_res.iter().filter(|r| r.is_ok()).count() > 0);
+            for ssrc in [1u32, 2] {
+                prop_assert_eq!(single.roc(ssrc), batch.roc(ssrc));
+            }
         }
     }
 }

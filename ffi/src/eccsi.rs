@@ -17,19 +17,19 @@ pub const PROSE_ECCSI_SCALAR_LEN: usize = 32;
 
 /// The KMS secret authentication key (KSAK). Zeroized when freed.
 pub struct prose_eccsi_ksak {
-    inner: Ksak,
+    pub(crate) inner: Ksak,
 }
 /// The KMS public authentication key (KPAK).
 pub struct prose_eccsi_kpak {
-    inner: Kpak,
+    pub(crate) inner: Kpak,
 }
 /// A signer's validated key (identifier, SSK, PVT). Zeroized when freed.
 pub struct prose_eccsi_signing_key {
-    inner: SigningKey,
+    pub(crate) inner: SigningKey,
 }
 /// A verifier for one signer (identifier, PVT), caching the signer's point.
 pub struct prose_eccsi_verifier {
-    inner: Verifier,
+    pub(crate) inner: Verifier,
 }
 
 /// Generates a KSAK from the operating system's RNG.

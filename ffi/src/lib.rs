@@ -11,6 +11,7 @@
 mod bytes;
 mod eccsi;
 mod error;
+mod mikey;
 mod panic;
 mod ptr;
 mod sakke;
@@ -18,6 +19,7 @@ mod srtp;
 
 pub use eccsi::*;
 pub use error::{prose_result, prose_result_str};
+pub use mikey::*;
 pub use sakke::*;
 pub use srtp::*;
 

@@ -19,19 +19,19 @@ pub const PROSE_SAKKE_SSV_LEN: usize = 16;
 
 /// The KMS master secret z. Zeroized when freed.
 pub struct prose_sakke_kms_secret {
-    inner: KmsSecret,
+    pub(crate) inner: KmsSecret,
 }
 /// The KMS public key Z, with its fixed-base tables once built.
 pub struct prose_sakke_kms_public {
-    inner: KmsPublic,
+    pub(crate) inner: KmsPublic,
 }
 /// A receiver secret key (RSK). Zeroized when freed.
 pub struct prose_sakke_rsk {
-    inner: Rsk,
+    pub(crate) inner: Rsk,
 }
 /// A member's decapsulation key: a validated RSK and its pairing precomputation.
 pub struct prose_sakke_decapsulation_key {
-    inner: DecapsulationKey,
+    pub(crate) inner: DecapsulationKey,
 }
 
 /// Generates a KMS master secret from the operating system's RNG.

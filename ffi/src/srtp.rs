@@ -207,6 +207,12 @@ pub unsafe extern "C" fn prose_srtp_session_set_roc(
     })
 }
 
+impl prose_srtp_session {
+    pub(crate) fn from_session(inner: Session) -> Self {
+        prose_srtp_session { inner }
+    }
+}
+
 type Op = fn(&mut Session, &mut [u8], usize) -> prose_sec::Result<usize>;
 
 /// # Safety

@@ -109,3 +109,71 @@ class EccsiVerifier:
     def verify(self, msg: bytes, sig: bytes) -> None: ...
 
 def eccsi_verify(kpak: EccsiKpak, id: bytes, msg: bytes, sig: bytes) -> None: ...
+
+class GmkStore:
+    """The GMKs a member holds, by GMK-ID; the newest message's GMK is current."""
+
+    def __init__(self, capacity: int = 16) -> None: ...
+    def process(
+        self,
+        kpak: EccsiKpak,
+        key: SakkeDecapsulationKey,
+        member_uri: bytes,
+        group_uri: bytes,
+        now_ntp_seconds: int,
+        msg: bytes,
+    ) -> int: ...
+    def current(self, now_ntp_seconds: int) -> Optional[Tuple[int, bytes]]: ...
+    def __len__(self) -> int: ...
+
+class SrtpKeying:
+    """What an SRTP session needs from an accepted GSK offer."""
+
+    profile: int
+    master_key: bytes
+    master_salt: bytes
+    mki: bytes
+    gsk_id: int
+    gmk_id: int
+    signed: bool
+    senders: List[Tuple[int, int]]
+    def session(self) -> SrtpSession: ...
+
+class GskReceiver:
+    """The receiver of GSK offers (policy and replay cache)."""
+
+    def __init__(
+        self, group_uri: Optional[bytes] = None, require_signature: bool = False, max_skew_secs: int = 30
+    ) -> None: ...
+    def process(
+        self, store: GmkStore, msg: bytes, now_ntp_seconds: int, kpak: Optional[EccsiKpak] = None
+    ) -> SrtpKeying: ...
+
+def mikey_gmk_build(
+    kms: SakkeKmsPublic,
+    group_key: EccsiSigningKey,
+    group_uri: bytes,
+    member_uri: bytes,
+    kms_uri: bytes,
+    gmk_id: int,
+    ntp_seconds: int,
+    gmk: bytes,
+) -> bytes: ...
+def mikey_gsk_offer_build(
+    store: GmkStore,
+    gmk_id: int,
+    initiator_uri: bytes,
+    group_uri: bytes,
+    srtp_profile: int,
+    gsk: bytes,
+    salt: bytes,
+    gsk_id: int,
+    senders: List[Tuple[int, int]],
+    ntp_seconds: int,
+    signer: Optional[EccsiSigningKey] = None,
+) -> bytes: ...
+def sdp_key_mgmt_format(msg: bytes) -> str: ...
+def sdp_key_mgmt_parse(sdp: str) -> bytes: ...
+def mikey_decode(msg: bytes) -> str: ...
+def prose_identifier(uri: bytes, ntp_seconds: int) -> bytes: ...
+def ntp_now() -> int: ...

@@ -10,25 +10,25 @@ use rand_core::OsRng;
 /// The KMS secret authentication key (KSAK).
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct EccsiKsak {
-    inner: Ksak,
+    pub(crate) inner: Ksak,
 }
 
 /// The KMS public authentication key (KPAK).
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct EccsiKpak {
-    inner: Kpak,
+    pub(crate) inner: Kpak,
 }
 
 /// A signer's validated key (identifier, SSK, PVT).
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct EccsiSigningKey {
-    inner: SigningKey,
+    pub(crate) inner: SigningKey,
 }
 
 /// A verifier for one signer, caching the signer's point.
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct EccsiVerifier {
-    inner: Verifier,
+    pub(crate) inner: Verifier,
 }
 
 #[pymethods]

@@ -3,6 +3,7 @@
 //! slow work runs without the GIL.
 
 mod eccsi;
+mod mikey;
 mod sakke;
 mod srtp;
 
@@ -42,5 +43,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     srtp::register(m)?;
     sakke::register(m)?;
     eccsi::register(m)?;
+    mikey::register(m)?;
     Ok(())
 }

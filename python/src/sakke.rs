@@ -11,25 +11,25 @@ use rand_core::OsRng;
 /// The KMS master secret z.
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct SakkeKmsSecret {
-    inner: KmsSecret,
+    pub(crate) inner: KmsSecret,
 }
 
 /// The KMS public key Z.
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct SakkeKmsPublic {
-    inner: KmsPublic,
+    pub(crate) inner: KmsPublic,
 }
 
 /// A receiver secret key (RSK).
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct SakkeRsk {
-    inner: Rsk,
+    pub(crate) inner: Rsk,
 }
 
 /// A member's decapsulation key: a validated RSK with its pairing precomputation.
 #[pyclass(module = "prose_sec._native", frozen)]
 pub struct SakkeDecapsulationKey {
-    inner: DecapsulationKey,
+    pub(crate) inner: DecapsulationKey,
 }
 
 #[pymethods]

@@ -20,7 +20,7 @@ fn master_key(py: Python<'_>, key: &[u8], salt: &[u8], mki: &[u8]) -> PyResult<M
 /// An SRTP/SRTCP session (one profile, master keys named by MKIs, many SSRCs).
 #[pyclass(module = "prose_sec._native")]
 pub struct SrtpSession {
-    inner: Session,
+    pub(crate) inner: Session,
 }
 
 type Op = fn(&mut Session, &mut [u8], usize) -> prose_sec::Result<usize>;

@@ -67,7 +67,7 @@ pub fn verify_mac(
 /// AES key unwrap (RFC 3394, default IV) with a 128-bit KEK. Wrong integrity check value
 /// → [`Error::AuthFailed`]; bad length → [`Error::Parse`].
 pub fn aes_kw_unwrap(kek: &[u8; 16], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    if wrapped.len() % 8 != 0 || wrapped.len() < 24 {
+    if !wrapped.len().is_multiple_of(8) || wrapped.len() < 24 {
         return Err(Error::Parse);
     }
     let n = wrapped.len() / 8 - 1;

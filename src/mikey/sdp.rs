@@ -41,7 +41,7 @@ fn decode_char(c: u8) -> Option<u32> {
 /// trailing bits. Any deviation is [`Error::Parse`].
 pub fn base64_decode(s: &str) -> Result<Vec<u8>> {
     let s = s.as_bytes();
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return Err(Error::Parse);
     }
     let mut out = Vec::with_capacity(s.len() / 4 * 3);

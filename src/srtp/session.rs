@@ -443,6 +443,7 @@ impl Session {
             tag_at,
             ssrc,
             index,
+            known: slot.is_some(),
         })
     }
 
@@ -519,32 +520,60 @@ impl Session {
         let tag_len = self.profile.rtp_tag_len();
         // Packets accepted here and still to be decrypted.
         let mut accepted = [false; LANES];
+        // SSRCs whose state this batch changed, and whether it added a stream.
+        let mut committed = [0u32; LANES];
+        let mut n_committed = 0;
+        let mut inserted = false;
         for (i, (buf, len)) in pk.iter_mut().enumerate() {
             if !ok[i] {
                 continue;
             }
-            // Re-check against the state the earlier packets of this batch left.
-            let c = match self.unprotect_rtp_check(buf, *len) {
-                Ok(c) => c,
-                Err(e) => {
-                    rs[i] = Err(e);
-                    continue;
+            // Re-check against the state the earlier packets of this batch left, where they
+            // could have changed it: the same stream, or the table when this one is new. The
+            // key budget is always re-read.
+            let first = checks[i];
+            let stale =
+                committed[..n_committed].contains(&first.ssrc) || (inserted && !first.known);
+            let c = if stale {
+                match self.unprotect_rtp_check(buf, *len) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        rs[i] = Err(e);
+                        continue;
+                    }
+                }
+            } else {
+                match self.keys.get(first.ki) {
+                    Some(k) if k.rtp_packets < self.max_rtp_packets => first,
+                    Some(_) => {
+                        rs[i] = Err(Error::KeyExhausted);
+                        continue;
+                    }
+                    None => {
+                        rs[i] = Err(Error::UnknownKey);
+                        continue;
+                    }
                 }
             };
-            if c.index != checks[i].index || c.ki != checks[i].ki || !done[i] {
+            let r = if c.index != first.index || c.ki != first.ki || !done[i] {
                 // The index estimate moved (a wrap inside the batch): do it the long way.
-                rs[i] = self.unprotect_rtp(buf, *len);
-                continue;
+                self.unprotect_rtp(buf, *len)
+            } else if !bool::from(tags[i][..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
+                Err(Error::AuthFailed)
+            } else {
+                let r = self.unprotect_rtp_commit(&c);
+                if r.is_ok() {
+                    accepted[i] = true;
+                    checks[i] = c;
+                }
+                r
+            };
+            if r.is_ok() {
+                committed[n_committed] = c.ssrc;
+                n_committed += 1;
+                inserted |= !c.known;
             }
-            if !bool::from(tags[i][..tag_len].ct_eq(&buf[c.tag_at..c.tag_at + tag_len])) {
-                rs[i] = Err(Error::AuthFailed);
-                continue;
-            }
-            rs[i] = self.unprotect_rtp_commit(&c);
-            if rs[i].is_ok() {
-                accepted[i] = true;
-                checks[i] = c;
-            }
+            rs[i] = r;
         }
         // Decrypt the accepted packets, one keystream call per master key.
         for first in 0..pk.len() {
@@ -1155,6 +1184,8 @@ struct Check {
     tag_at: usize,
     ssrc: u32,
     index: u64,
+    /// Whether the stream existed when checked.
+    known: bool,
 }
 
 impl Check {
@@ -1165,6 +1196,7 @@ impl Check {
         tag_at: 0,
         ssrc: 0,
         index: 0,
+        known: false,
     };
 }
 

@@ -1,0 +1,325 @@
+//! MIKEY for Python: the GMK I_MESSAGE (`prose` profile), the member's GmkStore, GSK offers and
+//! their receiver, SRTP keying, SDP key-mgmt lines, text decoding. Mirrors the C ABI.
+
+use crate::eccsi::{EccsiKpak, EccsiSigningKey};
+use crate::sakke::{SakkeDecapsulationKey, SakkeKmsPublic};
+use crate::srtp::SrtpSession;
+use crate::to_py;
+use prose_sec::group::{self, GmkStore as CoreStore};
+use prose_sec::mikey::{
+    self, GmkMessageSpec, GmkPolicy, GskOffer, GskReceiver as CoreReceiver, MemberContext, Profile,
+    PskPolicy, SrtpId, SrtpKeying as CoreKeying,
+};
+use prose_sec::srtp::Profile as SrtpProfile;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rand_core::{OsRng, RngCore};
+
+/// The GMKs a member holds, by GMK-ID; the newest message's GMK is current.
+#[pyclass(module = "prose_sec._native")]
+pub struct GmkStore {
+    inner: CoreStore,
+}
+
+#[pymethods]
+impl GmkStore {
+    #[new]
+    #[pyo3(signature = (capacity = 16))]
+    fn new(capacity: usize) -> Self {
+        GmkStore {
+            inner: CoreStore::new(capacity),
+        }
+    }
+
+    /// Verifies and decapsulates a GMK I_MESSAGE (`prose`) for `member_uri` from `group_uri`
+    /// and stores the GMK; returns its GMK-ID. The store is unchanged on error.
+    #[allow(clippy::too_many_arguments)]
+    fn process(
+        &mut self,
+        py: Python<'_>,
+        kpak: &EccsiKpak,
+        key: &SakkeDecapsulationKey,
+        member_uri: &[u8],
+        group_uri: &[u8],
+        now_ntp_seconds: u64,
+        msg: &[u8],
+    ) -> PyResult<u32> {
+        let policy = GmkPolicy::new(Profile::Prose);
+        let dk = &key.inner;
+        let r = py.detach(|| {
+            let me = MemberContext {
+                uri: member_uri,
+                uid: &[],
+                key: dk,
+            };
+            let in_group = |g: &[u8]| g == group_uri;
+            mikey::process_gmk_message(msg, &policy, &me, &in_group, &kpak.inner, now_ntp_seconds)
+        });
+        let gmk = r.map_err(|e| to_py(py, e))?;
+        let id = gmk.gmk_id();
+        self.inner
+            .insert(gmk, now_ntp_seconds)
+            .map_err(|e| to_py(py, e))?;
+        Ok(id)
+    }
+
+    /// The current GMK as (GMK-ID, 16 octets), or None.
+    fn current<'py>(
+        &self,
+        py: Python<'py>,
+        now_ntp_seconds: u64,
+    ) -> Option<(u32, Bound<'py, PyBytes>)> {
+        self.inner
+            .current(now_ntp_seconds)
+            .map(|g| (g.gmk_id(), PyBytes::new(py, g.gmk())))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+}
+
+/// What an SRTP session needs from an accepted GSK offer.
+#[pyclass(module = "prose_sec._native", frozen)]
+pub struct SrtpKeying {
+    inner: CoreKeying,
+}
+
+#[pymethods]
+impl SrtpKeying {
+    /// SRTP profile id (as SrtpSession takes).
+    #[getter]
+    fn profile(&self) -> u16 {
+        group::srtp_profile(self.inner.profile()).id()
+    }
+    /// The master key (the GSK).
+    #[getter]
+    fn master_key<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.master_key())
+    }
+    /// The master salt.
+    #[getter]
+    fn master_salt<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.master_salt())
+    }
+    /// The MKI (the GSK-ID).
+    #[getter]
+    fn mki<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.inner.mki())
+    }
+    /// The GSK-ID.
+    #[getter]
+    fn gsk_id(&self) -> u32 {
+        self.inner.gsk_id()
+    }
+    /// The GMK-ID the GSK was protected under.
+    #[getter]
+    fn gmk_id(&self) -> u32 {
+        self.inner.gmk_id()
+    }
+    /// Whether the offer was signed (and the signature verified).
+    #[getter]
+    fn signed(&self) -> bool {
+        self.inner.signed()
+    }
+    /// The initiator's senders as [(ssrc, roc)].
+    #[getter]
+    fn senders(&self) -> Vec<(u32, u32)> {
+        self.inner
+            .senders()
+            .iter()
+            .map(|s| (s.ssrc, s.roc))
+            .collect()
+    }
+    /// An SRTP session for this keying, with the initiator's ROCs set.
+    fn session(&self, py: Python<'_>) -> PyResult<SrtpSession> {
+        let s = group::srtp_session(&self.inner).map_err(|e| to_py(py, e))?;
+        Ok(SrtpSession { inner: s })
+    }
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+}
+
+/// The receiver of GSK offers (policy and replay cache).
+#[pyclass(module = "prose_sec._native")]
+pub struct GskReceiver {
+    inner: CoreReceiver,
+}
+
+#[pymethods]
+impl GskReceiver {
+    #[new]
+    #[pyo3(signature = (group_uri = None, require_signature = false, max_skew_secs = 30))]
+    fn new(group_uri: Option<Vec<u8>>, require_signature: bool, max_skew_secs: u64) -> Self {
+        GskReceiver {
+            inner: CoreReceiver::new(PskPolicy {
+                group_uri,
+                require_signature,
+                max_skew_secs,
+                ..PskPolicy::default()
+            }),
+        }
+    }
+
+    /// Processes a GSK offer with the GMKs of `store`; `kpak` verifies a signature.
+    #[pyo3(signature = (store, msg, now_ntp_seconds, kpak = None))]
+    fn process(
+        &mut self,
+        py: Python<'_>,
+        store: &GmkStore,
+        msg: &[u8],
+        now_ntp_seconds: u64,
+        kpak: Option<&EccsiKpak>,
+    ) -> PyResult<SrtpKeying> {
+        let verifier = kpak.map(|k| &k.inner as &dyn mikey::SignatureVerifier);
+        let r = self.inner.process(
+            msg,
+            now_ntp_seconds,
+            store.inner.lookup(now_ntp_seconds),
+            verifier,
+        );
+        Ok(SrtpKeying {
+            inner: r.map_err(|e| to_py(py, e))?,
+        })
+    }
+}
+
+/// Builds a GMK I_MESSAGE (`prose`) for one member, signed by the group identity's key.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn mikey_gmk_build<'py>(
+    py: Python<'py>,
+    kms: &SakkeKmsPublic,
+    group_key: &EccsiSigningKey,
+    group_uri: &[u8],
+    member_uri: &[u8],
+    kms_uri: &[u8],
+    gmk_id: u32,
+    ntp_seconds: u64,
+    gmk: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let gmk: &[u8; 16] = gmk
+        .try_into()
+        .map_err(|_| to_py(py, prose_sec::Error::InvalidParameter))?;
+    let member_id = mikey::prose_identifier(member_uri, ntp_seconds).map_err(|e| to_py(py, e))?;
+    let mut rand = [0u8; 16];
+    OsRng.fill_bytes(&mut rand);
+    let spec = GmkMessageSpec {
+        profile: Profile::Prose,
+        gmk_id,
+        t: ntp_seconds << 32,
+        rand,
+        initiator: group_uri,
+        responder: member_uri,
+        member_uri,
+        member_id: &member_id,
+        kms_uri,
+        sp: None,
+        key_params: None,
+        key_params_header: mikey::key_params_header(rand, 0),
+    };
+    let r = py.detach(|| mikey::build_gmk_message(&spec, gmk, &kms.inner, &group_key.inner));
+    Ok(PyBytes::new(py, &r.map_err(|e| to_py(py, e))?))
+}
+
+/// Builds a GSK offer (`prose`, PRF MIKEY-1) under the GMK `gmk_id` of `store`.
+#[pyfunction]
+#[pyo3(signature = (store, gmk_id, initiator_uri, group_uri, srtp_profile, gsk, salt, gsk_id, senders, ntp_seconds, signer = None))]
+#[allow(clippy::too_many_arguments)]
+fn mikey_gsk_offer_build<'py>(
+    py: Python<'py>,
+    store: &GmkStore,
+    gmk_id: u32,
+    initiator_uri: &[u8],
+    group_uri: &[u8],
+    srtp_profile: u16,
+    gsk: &[u8],
+    salt: &[u8],
+    gsk_id: u32,
+    senders: Vec<(u32, u32)>,
+    ntp_seconds: u64,
+    signer: Option<&EccsiSigningKey>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let err = |e| to_py(py, e);
+    let gmk = store
+        .inner
+        .get(gmk_id, ntp_seconds)
+        .ok_or_else(|| err(prose_sec::Error::UnknownKey))?;
+    let senders: Vec<SrtpId> = senders
+        .into_iter()
+        .map(|(ssrc, roc)| SrtpId {
+            policy_no: 0,
+            ssrc,
+            roc,
+        })
+        .collect();
+    let mut rand = [0u8; 16];
+    OsRng.fill_bytes(&mut rand);
+    let offer = GskOffer {
+        prf: mikey::prf_id::MIKEY_1,
+        gsk_id,
+        senders: &senders,
+        initiator_uri,
+        group_uri,
+        gmk_id,
+        profile: group::mikey_profile(SrtpProfile::from_id(srtp_profile).map_err(err)?)
+            .map_err(err)?,
+        t: ntp_seconds << 32,
+        rand,
+        mki: &[],
+    };
+    let signer = signer.map(|s| &s.inner as &dyn mikey::MessageSigner);
+    let msg = mikey::build_gsk_offer(&offer, gmk.gmk(), gsk, salt, signer).map_err(err)?;
+    Ok(PyBytes::new(py, &msg))
+}
+
+/// `a=key-mgmt:mikey <base64>` for a MIKEY message.
+#[pyfunction]
+fn sdp_key_mgmt_format(msg: &[u8]) -> String {
+    mikey::format_key_mgmt(msg)
+}
+
+/// The MIKEY message of the `a=key-mgmt:mikey` line in an SDP body.
+#[pyfunction]
+fn sdp_key_mgmt_parse<'py>(py: Python<'py>, sdp: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let m = mikey::parse_key_mgmt(sdp, false).map_err(|e| to_py(py, e))?;
+    Ok(PyBytes::new(py, &m))
+}
+
+/// A MIKEY message decoded to text (no secret octets).
+#[pyfunction]
+fn mikey_decode(py: Python<'_>, msg: &[u8]) -> PyResult<String> {
+    mikey::describe(msg).map_err(|e| to_py(py, e))
+}
+
+/// The `prose` identifier `"YYYY-MM\0URI\0"` of `uri` for the month of `ntp_seconds`.
+#[pyfunction]
+fn prose_identifier<'py>(
+    py: Python<'py>,
+    uri: &[u8],
+    ntp_seconds: u64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let id = mikey::prose_identifier(uri, ntp_seconds).map_err(|e| to_py(py, e))?;
+    Ok(PyBytes::new(py, &id))
+}
+
+/// The current time in NTP seconds.
+#[pyfunction]
+fn ntp_now() -> u64 {
+    mikey::ntp_now().map_or(0, |t| t >> 32)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<GmkStore>()?;
+    m.add_class::<SrtpKeying>()?;
+    m.add_class::<GskReceiver>()?;
+    m.add_function(wrap_pyfunction!(mikey_gmk_build, m)?)?;
+    m.add_function(wrap_pyfunction!(mikey_gsk_offer_build, m)?)?;
+    m.add_function(wrap_pyfunction!(sdp_key_mgmt_format, m)?)?;
+    m.add_function(wrap_pyfunction!(sdp_key_mgmt_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(mikey_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(prose_identifier, m)?)?;
+    m.add_function(wrap_pyfunction!(ntp_now, m)?)?;
+    Ok(())
+}
