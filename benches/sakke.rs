@@ -140,7 +140,6 @@ fn ops(c: &mut Criterion) {
         bn.iter(|| DecapsulationKey::new(&kms, &id, &rsk).unwrap())
     });
     g.finish();
-    drop(guard);
 
     let mut g = c.benchmark_group("sakke/batch");
     g.sample_size(10);
@@ -149,11 +148,25 @@ fn ops(c: &mut Criterion) {
     g.bench_function("encapsulate_many_32/ours-all-cores", |bn| {
         bn.iter(|| sakke::encapsulate_many(&kms, &refs))
     });
+    g.bench_function("encapsulate_many_32/ours-one-core", |bn| {
+        bn.iter(|| sakke::__internal::encapsulate_many_one_core(&kms, &refs))
+    });
+    g.bench_function("encapsulate_many_32/ours-scalar-path-all-cores", |bn| {
+        bn.iter(|| sakke::__internal::encapsulate_many_scalar(&kms, &refs))
+    });
+    g.bench_function("encapsulate_many_32/wolfssl-one-core", |bn| {
+        bn.iter(|| {
+            for (id, ssv) in refs.iter() {
+                core::hint::black_box(wclient.encapsulate(id, ssv.as_bytes()).unwrap());
+            }
+        })
+    });
     let ids: Vec<&[u8]> = items.iter().map(|(i, _)| i.as_slice()).collect();
     g.bench_function("issue_rsks_32/ours-all-cores", |bn| {
         bn.iter(|| z.issue_rsks(&ids))
     });
     g.finish();
+    drop(guard);
 }
 
 criterion_group!(benches, field, ops);

@@ -23,6 +23,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::{Error, Result};
 
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+mod batch;
 mod curve;
 mod fp;
 mod fp2;
@@ -200,6 +202,9 @@ impl KmsSecret {
 pub struct KmsPublic {
     z: Affine,
     table: OnceLock<Arc<PointTable>>,
+    /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
 }
 
 impl core::fmt::Debug for KmsPublic {
@@ -222,6 +227,8 @@ impl KmsPublic {
         KmsPublic {
             z,
             table: OnceLock::new(),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            lanes: OnceLock::new(),
         }
     }
 
@@ -244,6 +251,14 @@ impl KmsPublic {
     fn z_table(&self) -> &PointTable {
         self.table
             .get_or_init(|| Arc::new(PointTable::new(&self.z)))
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    fn lane_comb(
+        &self,
+        t: crate::backend::x86_64::fp_ifma::Ifma,
+    ) -> Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>> {
+        self.lanes.get_or_init(|| batch::z_comb(t, &self.z)).clone()
     }
 
     /// I = [b]P + Z, the identifier's public point (None if it is the identity).
@@ -334,8 +349,29 @@ pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN
     Ok(out)
 }
 
-/// Encapsulations of many (identifier, SSV) pairs, spread over every core.
+/// Encapsulations of many (identifier, SSV) pairs, spread over every core. With AVX-512 IFMA
+/// the recipients are processed eight at a time on the lane backend (fixed-base combs of P, Z
+/// and g, one shared inversion per core); otherwise (or in the soft build) one by one.
+/// The results are those of [`encapsulate`] for each pair.
 pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if items.len() >= LANES_MIN_BATCH {
+        if let Some(c) = batch::Combs::get(kms) {
+            return parallel_groups(items, 8, |share| batch::encapsulate_share(&c, share));
+        }
+    }
+    encapsulate_many_scalar(kms, items)
+}
+
+/// Below this many recipients the scalar path is faster than one partly filled lane group.
+#[cfg_attr(
+    not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
+    allow(dead_code)
+)]
+const LANES_MIN_BATCH: usize = 3;
+
+/// [`encapsulate_many`] on the scalar engine, one recipient at a time on every core.
+fn encapsulate_many_scalar(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
     kms.precompute();
     let _ = p_table();
     let _ = g_table();
@@ -455,14 +491,25 @@ fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Ve
 
 /// Applies `f` to one contiguous share of `items` per available core (order preserved).
 fn parallel_chunks<T: Sync, U: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<U> + Sync) -> Vec<U> {
+    parallel_groups(items, 1, f)
+}
+
+/// As [`parallel_chunks`], with every share but the last a multiple of `group` items.
+fn parallel_groups<T: Sync, U: Send>(
+    items: &[T],
+    group: usize,
+    f: impl Fn(&[T]) -> Vec<U> + Sync,
+) -> Vec<U> {
+    let group = group.max(1);
+    let groups = items.len().div_ceil(group);
     let n = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(items.len().max(1));
+        .min(groups.max(1));
     if n <= 1 {
         return f(items);
     }
-    let chunk = items.len().div_ceil(n);
+    let chunk = groups.div_ceil(n) * group;
     let f = &f;
     std::thread::scope(|s| {
         let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
@@ -501,6 +548,39 @@ mod testing {
     /// Raw Montgomery square through the selected kernel.
     pub fn fp_mont_sqr(a: &[u64; 16]) -> [u64; 16] {
         fp::mont_sqr_p(a)
+    }
+    /// [`super::encapsulate_many`] forced onto the scalar engine (reference for the lane path).
+    pub fn encapsulate_many_scalar(
+        kms: &KmsPublic,
+        items: &[(&[u8], &Ssv)],
+    ) -> Vec<crate::Result<[u8; SED_LEN]>> {
+        super::encapsulate_many_scalar(kms, items)
+    }
+    /// [`super::encapsulate_many`] on the calling thread only (per-core figures); the lane
+    /// path when the CPU has IFMA, else the scalar engine.
+    pub fn encapsulate_many_one_core(
+        kms: &KmsPublic,
+        items: &[(&[u8], &Ssv)],
+    ) -> Vec<crate::Result<[u8; SED_LEN]>> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let Some(c) = super::batch::Combs::get(kms) {
+            return super::batch::encapsulate_share(&c, items);
+        }
+        items
+            .iter()
+            .map(|(id, ssv)| super::encapsulate(kms, id, ssv))
+            .collect()
+    }
+    /// Whether [`super::encapsulate_many`] takes the eight-lane IFMA path on this machine.
+    pub fn encapsulate_many_uses_lanes() -> bool {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            crate::backend::x86_64::fp_ifma::available()
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            false
+        }
     }
     /// Raw portable Montgomery product.
     pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {

@@ -322,3 +322,34 @@ fn sed_points_outside_the_subgroup_are_rejected() {
         Some(Error::InvalidPoint)
     );
 }
+
+/// The dedicated squaring kernel against the portable product `a·a` on many values, dense in
+/// all-ones limbs (long carry chains) as well as random ones.
+#[test]
+fn fp_mont_sqr_matches_portable_product() {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for k in 0..4000 {
+        let mut a = [0u64; 16];
+        for l in a.iter_mut() {
+            let r = next();
+            *l = match (k + (r as usize)) % 4 {
+                0 => u64::MAX,
+                1 => 0,
+                _ => r,
+            };
+        }
+        a[15] &= 0x7fff_ffff_ffff_ffff; // below p (p's top limb is 0x997a…)
+        assert_eq!(
+            t::fp_mont_sqr(&a),
+            t::fp_mont_mul_portable(&a, &a),
+            "a = {a:x?}"
+        );
+    }
+}
