@@ -18,7 +18,12 @@ pub(crate) struct HmacSha1 {
     /// Raw chaining values of the two states, for multi-buffer kernels.
     pub(crate) raw_inner: [u32; 5],
     pub(crate) raw_outer: [u32; 5],
-    /// Whether [`HmacSha1::mac_many`] may use the multi-buffer kernel.
+    /// Whether [`HmacSha1::mac_many`] may use the multi-buffer kernel (read only where the
+    /// x86-64 kernels are compiled in).
+    #[cfg_attr(
+        any(not(target_arch = "x86_64"), prose_backend = "soft"),
+        allow(dead_code)
+    )]
     multibuffer: bool,
 }
 
