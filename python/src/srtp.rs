@@ -61,6 +61,42 @@ impl SrtpSession {
     }
 }
 
+type BatchOp = fn(
+    &mut Session,
+    &mut [(&mut [u8], usize)],
+    &mut [prose_sec::Result<usize>],
+) -> prose_sec::Result<()>;
+
+impl SrtpSession {
+    fn batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        mut packets: Vec<Vec<u8>>,
+        op: BatchOp,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let overhead = self.inner.max_overhead();
+        let lens: Vec<usize> = packets.iter().map(Vec::len).collect();
+        for p in packets.iter_mut() {
+            p.resize(p.len() + overhead, 0);
+        }
+        let mut bufs: Vec<(&mut [u8], usize)> = packets
+            .iter_mut()
+            .zip(&lens)
+            .map(|(p, &l)| (p.as_mut_slice(), l))
+            .collect();
+        let mut results = vec![Ok(0); bufs.len()];
+        op(&mut self.inner, &mut bufs, &mut results).map_err(|e| to_py(py, e))?;
+        results
+            .iter()
+            .zip(&packets)
+            .map(|(r, p)| match r {
+                Ok(n) => Ok(PyBytes::new(py, &p[..*n])),
+                Err(e) => Err(to_py(py, *e)),
+            })
+            .collect()
+    }
+}
+
 #[pymethods]
 impl SrtpSession {
     /// `profile`: a profile id (see the `PROFILE_*` constants); `key`/`salt`: the master key and
@@ -174,6 +210,27 @@ impl SrtpSession {
         length: Option<usize>,
     ) -> PyResult<usize> {
         self.in_place(py, buf, length, Session::unprotect_rtcp)
+    }
+
+    /// Protects many RTP packets in one call (faster per packet than single calls); returns
+    /// the SRTP packets. Raises the first packet's error if any packet fails (packets before it
+    /// have been protected).
+    fn protect_rtp_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        packets: Vec<Vec<u8>>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        self.batch(py, packets, Session::protect_rtp_batch)
+    }
+
+    /// Unprotects many SRTP packets in one call; returns the RTP packets. Raises the first
+    /// failing packet's error.
+    fn unprotect_rtp_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        packets: Vec<Vec<u8>>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        self.batch(py, packets, Session::unprotect_rtp_batch)
     }
 
     /// The rollover counter of `ssrc`, or None if the SSRC is unknown.

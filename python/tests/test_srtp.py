@@ -93,3 +93,17 @@ def test_errors_are_typed_and_leave_state_unchanged():
         prose_sec.SrtpSession(prose_sec.PROFILE_AES_CM_128_HMAC_SHA1_80, key[:15], salt)
     with pytest.raises(exceptions.BufferTooSmall):
         tx.protect_rtp_into(bytearray(rtp(6, 9, b"")), None)
+
+
+def test_batch_matches_libsrtp():
+    key, salt = os.urandom(16), os.urandom(14)
+    ours = prose_sec.SrtpSession(prose_sec.PROFILE_AES_CM_128_HMAC_SHA1_80, key, salt)
+    lib_rx = pylibsrtp.Session(Policy(key=key + salt, ssrc_type=Policy.SSRC_ANY_INBOUND,
+                                      srtp_profile=Policy.SRTP_PROFILE_AES128_CM_SHA1_80))
+    pkts = [rtp(100 + i, 0x4242, os.urandom(160)) for i in range(20)]
+    out = ours.protect_rtp_batch(pkts)
+    assert [lib_rx.unprotect(p) for p in out] == pkts
+    rx = prose_sec.SrtpSession(prose_sec.PROFILE_AES_CM_128_HMAC_SHA1_80, key, salt)
+    assert rx.unprotect_rtp_batch(out) == pkts
+    with pytest.raises(exceptions.ReplayDuplicate):
+        rx.unprotect_rtp_batch(out[:1])
