@@ -29,7 +29,7 @@ fn p() -> BigUint {
 fn p_from_vectors() -> BigUint {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/rfc6507_6508.json"
+        "/../shared/vectors/rfc6507_6508.json"
     );
     let text = std::fs::read_to_string(path)
         .or_else(|_| std::fs::read_to_string("/work/shared/vectors/rfc6507_6508.json"))
@@ -386,7 +386,7 @@ use prose_sec::backend::x86_64::fp_ifma::{CombX8, Fp2X8, PointX8};
 fn vectors() -> serde_json::Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/rfc6507_6508.json"
+        "/../shared/vectors/rfc6507_6508.json"
     );
     let text = std::fs::read_to_string(path)
         .or_else(|_| std::fs::read_to_string("/work/shared/vectors/rfc6507_6508.json"))
