@@ -929,19 +929,12 @@ impl Session {
         packets: &mut [(&mut [u8], usize)],
         results: &mut [Result<usize>],
     ) -> Result<()> {
-        if results.len() < packets.len() {
-            return Err(Error::InvalidParameter);
-        }
-        if self.profile.is_aead() {
-            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-                *r = self.protect_rtp(buf, *len);
-            }
-            return Ok(());
-        }
-        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
-            self.protect_rtp_lanes(pk, rs);
-        }
-        Ok(())
+        self.batch(
+            packets,
+            results,
+            Session::protect_rtp,
+            Session::protect_rtp_lanes,
+        )
     }
 
     /// Up to `LANES` packets of an HMAC profile: claim every index in order (exactly as the
@@ -1012,19 +1005,12 @@ impl Session {
         packets: &mut [(&mut [u8], usize)],
         results: &mut [Result<usize>],
     ) -> Result<()> {
-        if results.len() < packets.len() {
-            return Err(Error::InvalidParameter);
-        }
-        if self.profile.is_aead() {
-            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-                *r = self.unprotect_rtp(buf, *len);
-            }
-            return Ok(());
-        }
-        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
-            self.unprotect_rtp_lanes(pk, rs);
-        }
-        Ok(())
+        self.batch(
+            packets,
+            results,
+            Session::unprotect_rtp,
+            Session::unprotect_rtp_lanes,
+        )
     }
 
     /// Protects many RTCP packets in one call; see [`Session::protect_rtp_batch`].
@@ -1033,19 +1019,12 @@ impl Session {
         packets: &mut [(&mut [u8], usize)],
         results: &mut [Result<usize>],
     ) -> Result<()> {
-        if results.len() < packets.len() {
-            return Err(Error::InvalidParameter);
-        }
-        if self.profile.is_aead() {
-            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-                *r = self.protect_rtcp(buf, *len);
-            }
-            return Ok(());
-        }
-        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
-            self.protect_rtcp_lanes(pk, rs);
-        }
-        Ok(())
+        self.batch(
+            packets,
+            results,
+            Session::protect_rtcp,
+            Session::protect_rtcp_lanes,
+        )
     }
 
     /// Unprotects many SRTCP packets in one call; see [`Session::protect_rtp_batch`].
@@ -1054,24 +1033,46 @@ impl Session {
         packets: &mut [(&mut [u8], usize)],
         results: &mut [Result<usize>],
     ) -> Result<()> {
-        if results.len() < packets.len() {
-            return Err(Error::InvalidParameter);
-        }
-        if self.profile.is_aead() {
-            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
-                *r = self.unprotect_rtcp(buf, *len);
-            }
-            return Ok(());
-        }
-        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
-            self.unprotect_rtcp_lanes(pk, rs);
-        }
-        Ok(())
+        self.batch(
+            packets,
+            results,
+            Session::unprotect_rtcp,
+            Session::unprotect_rtcp_lanes,
+        )
     }
 }
 
 /// Packets handled together by the batch forms (the width of the multi-buffer HMAC kernel).
 const LANES: usize = 16;
+
+type Single = fn(&mut Session, &mut [u8], usize) -> Result<usize>;
+type Lanes = fn(&mut Session, &mut [(&mut [u8], usize)], &mut [Result<usize>]);
+
+impl Session {
+    /// The batch forms: AEAD profiles packet by packet (there is no multi-packet GCM kernel),
+    /// HMAC profiles `LANES` packets at a time through the multi-buffer path.
+    fn batch(
+        &mut self,
+        packets: &mut [(&mut [u8], usize)],
+        results: &mut [Result<usize>],
+        single: Single,
+        lanes: Lanes,
+    ) -> Result<()> {
+        if results.len() < packets.len() {
+            return Err(Error::InvalidParameter);
+        }
+        if self.profile.is_aead() {
+            for ((buf, len), r) in packets.iter_mut().zip(results.iter_mut()) {
+                *r = single(self, buf, *len);
+            }
+            return Ok(());
+        }
+        for (pk, rs) in packets.chunks_mut(LANES).zip(results.chunks_mut(LANES)) {
+            lanes(self, pk, rs);
+        }
+        Ok(())
+    }
+}
 
 /// A claimed SRTP index and where the packet's parts are.
 #[derive(Clone, Copy, Debug)]
