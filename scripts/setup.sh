@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsrtp2-dev libwolfssl-dev libclang-dev pkg-config tshark python3-venv valgrind; do
+for pkg in libsrtp2-dev libwolfssl-dev libclang-dev pkg-config tshark python3-venv valgrind gcc binutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
