@@ -1,6 +1,7 @@
 //! F_p for RFC 6509 parameter set 1: constant-time Montgomery arithmetic (R = 2^1024) on
-//! 16 × 64-bit limbs, always fully reduced. The product and square use the x86-64 MULX/ADX
-//! kernel when the CPU has BMI2 and ADX (detected at run time), else the portable CIOS loop.
+//! 16 × 64-bit limbs, always fully reduced. The product and square use, by run-time detection,
+//! the AVX-512 IFMA single-product kernel (AVX-512F/BW/IFMA/VBMI), else the x86-64 MULX/ADX
+//! kernel (BMI2 and ADX), else the portable CIOS loop.
 #![allow(clippy::wrong_self_convention)]
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
@@ -26,11 +27,12 @@ cpufeatures::new!(mulx_adx, "bmi2", "adx");
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 const MULX_ENABLED: bool = true;
 
-/// Whether the MULX/ADX kernel is in use on this CPU.
+/// Whether an x86-64 kernel (AVX-512 IFMA or MULX/ADX) serves the product on this CPU
+/// instead of the portable loop.
 pub(crate) fn mulx_available() -> bool {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     {
-        mulx_adx::get()
+        mulx_adx::get() || crate::backend::x86_64::fp_mulx::Ifma52::get().is_some()
     }
     #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
     {
@@ -38,25 +40,34 @@ pub(crate) fn mulx_available() -> bool {
     }
 }
 
-/// Montgomery product modulo p through the best available kernel.
+/// Montgomery product modulo p through the best available kernel: AVX-512 IFMA (one product
+/// on the vector lanes, radix 2^52), else MULX/ADX, else the portable CIOS loop.
 #[inline(always)]
 pub(crate) fn mont_mul_p(a: &Limbs, b: &Limbs) -> Limbs {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     {
+        use crate::backend::x86_64::fp_mulx;
+        if let Some(k) = fp_mulx::Ifma52::get() {
+            return k.mont_mul(a, b);
+        }
         if MULX_ENABLED && mulx_adx::get() {
-            return crate::backend::x86_64::fp_mulx::mont_mul(a, b);
+            return fp_mulx::mont_mul(a, b);
         }
     }
     mont::mont_mul(a, b, &P, P_INV)
 }
 
-/// Montgomery square modulo p through the best available kernel.
+/// Montgomery square modulo p through the best available kernel (as [`mont_mul_p`]).
 #[inline(always)]
 pub(crate) fn mont_sqr_p(a: &Limbs) -> Limbs {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     {
+        use crate::backend::x86_64::fp_mulx;
+        if let Some(k) = fp_mulx::Ifma52::get() {
+            return k.mont_sqr(a);
+        }
         if MULX_ENABLED && mulx_adx::get() {
-            return crate::backend::x86_64::fp_mulx::mont_sqr(a);
+            return fp_mulx::mont_sqr(a);
         }
     }
     mont::mont_mul(a, a, &P, P_INV)
