@@ -12,8 +12,8 @@
 //! Almost-Montgomery multiplication with R' = 2^1040 (20 digits of 52 bits) on `a` and
 //! `b' = b·2^16`: `a·b'·2^-1040 = a·b·2^-1024`, the Montgomery product the rest of the field
 //! code expects, with no extra correction. For `a < p` and `b' < 2^1040` the result
-//! `(a·b' + m·p)/2^1040` is below `a·b'/2^1040 + p < 2p`; one conditional subtraction (the
-//! MULX kernel's) makes it canonical.
+//! `(a·b' + m·p)/2^1040` is below `a·b'/2^1040 + p < 2p`; one conditional subtraction makes
+//! it canonical.
 //!
 //! Digit `i` of `b'` (i = 0..20) is one iteration on the accumulator `x` (a frame in which lane
 //! j holds digit j, carries not propagated, each lane below 2^60):
@@ -26,8 +26,9 @@
 //! Digits in: `vpermi2b` gathers the eight bytes under each digit from the 128-byte operand,
 //! `vpsrlvq` and a mask finish it (`b'` is the same gather two bytes earlier). Digits out: two
 //! vector carry rounds, then the carries that ripple through digits equal to 2^52 − 1 with
-//! integer arithmetic on the lane masks (`inc = ((g << 1) + p) ^ p`), then a scalar repack into
-//! 16 limbs.
+//! integer arithmetic on the lane masks (`inc = ((g << 1) + p) ^ p`), the conditional
+//! subtraction of p on the digits (borrows by the same mask arithmetic, then a mask blend), and
+//! a scalar repack into 16 limbs.
 //!
 //! # Constant time
 //! Fixed instruction sequence: no branch or memory index depends on the operands (lane masks
@@ -36,10 +37,11 @@
 
 use core::arch::x86_64::{
     __m512i, _mm512_add_epi64, _mm512_alignr_epi64, _mm512_and_si512, _mm512_broadcastq_epi64,
-    _mm512_castsi512_si128, _mm512_cmpeq_epi64_mask, _mm512_load_si512, _mm512_loadu_si512,
-    _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_add_epi64,
-    _mm512_maskz_permutex2var_epi8, _mm512_maskz_srli_epi64, _mm512_set1_epi64,
-    _mm512_setzero_si512, _mm512_srli_epi64, _mm512_srlv_epi64, _mm512_store_si512,
+    _mm512_castsi512_si128, _mm512_cmpeq_epi64_mask, _mm512_cmplt_epi64_mask, _mm512_load_si512,
+    _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_add_epi64,
+    _mm512_mask_blend_epi64, _mm512_mask_sub_epi64, _mm512_maskz_permutex2var_epi8,
+    _mm512_maskz_srli_epi64, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_srli_epi64,
+    _mm512_srlv_epi64, _mm512_store_si512, _mm512_sub_epi64,
 };
 
 use crate::sakke::params::{P, P_INV};
@@ -238,10 +240,49 @@ fn normalize(mut x: [__m512i; 3]) -> [__m512i; 3] {
     x
 }
 
-/// 20 normalized digits to 16 limbs and the bit above them (bit 1024).
+/// `x mod p` for normalized digits of `x < 2p`: `s = x − p` lane by lane, then the borrows:
+/// lanes below zero take one from the next lane, lanes equal to zero pass a borrow on (the same
+/// carry-lookahead on the lane masks as in [`normalize`]); `x` is kept when a borrow leaves
+/// digit 19 (x < p). Constant time: the choice is a mask blend.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn from_digits(x: &[__m512i; 3]) -> ([u64; N], u64) {
+fn reduce_once(x: [__m512i; 3], pv: &[__m512i; 3]) -> [__m512i; 3] {
+    let zero = _mm512_setzero_si512();
+    let mv = _mm512_set1_epi64(MASK as i64);
+    let one = _mm512_set1_epi64(1);
+    let s = [
+        _mm512_sub_epi64(x[0], pv[0]),
+        _mm512_sub_epi64(x[1], pv[1]),
+        _mm512_sub_epi64(x[2], pv[2]),
+    ];
+    let g = (_mm512_cmplt_epi64_mask(s[0], zero) as u32)
+        | ((_mm512_cmplt_epi64_mask(s[1], zero) as u32) << 8)
+        | ((_mm512_cmplt_epi64_mask(s[2], zero) as u32) << 16);
+    let z = (_mm512_cmpeq_epi64_mask(s[0], zero) as u32)
+        | ((_mm512_cmpeq_epi64_mask(s[1], zero) as u32) << 8)
+        | ((_mm512_cmpeq_epi64_mask(s[2], zero) as u32) << 16);
+    let dec = ((g << 1).wrapping_add(z)) ^ z;
+    // a borrow into lane 20 (lanes 20..24 of s are zero and pass it on): x < p
+    let keep_x = (((dec >> D) & 1) as u8).wrapping_neg();
+    let s = [
+        _mm512_and_si512(_mm512_mask_sub_epi64(s[0], dec as u8, s[0], one), mv),
+        _mm512_and_si512(_mm512_mask_sub_epi64(s[1], (dec >> 8) as u8, s[1], one), mv),
+        _mm512_and_si512(
+            _mm512_mask_sub_epi64(s[2], (dec >> 16) as u8, s[2], one),
+            mv,
+        ),
+    ];
+    [
+        _mm512_mask_blend_epi64(keep_x, s[0], x[0]),
+        _mm512_mask_blend_epi64(keep_x, s[1], x[1]),
+        _mm512_mask_blend_epi64(keep_x, s[2], x[2]),
+    ]
+}
+
+/// 20 normalized digits of a value below 2^1024 to 16 limbs.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn from_digits(x: &[__m512i; 3]) -> [u64; N] {
     let mut d = Aligned([0u64; LANES]);
     // SAFETY: three aligned 64-byte stores into the 192-byte, 64-byte aligned `d`.
     unsafe {
@@ -260,7 +301,7 @@ fn from_digits(x: &[__m512i; 3]) -> ([u64; N], u64) {
         }
         *rk = v;
     }
-    (r, d[D - 1] >> (1024 - 52 * (D - 1)))
+    r
 }
 
 /// The product kernel; requires the features of [`Ifma52`].
@@ -336,8 +377,7 @@ fn mont_mul_kernel(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         ];
         bi = bn;
     }
-    let (r, top) = from_digits(&normalize(x));
-    super::sub_p_if_ge(&r, top)
+    from_digits(&reduce_once(normalize(x), &pv))
 }
 
 #[cfg(test)]
@@ -394,6 +434,64 @@ mod tests {
             assert_eq!(&got[..D], &want[..], "case {n}");
             assert_eq!(&got[D..], &[0u64; LANES - D][..], "case {n}");
         }
+    }
+
+    /// The conditional subtraction on digits against num-bigint, on values that make the
+    /// borrows ripple (x − p = 2^(52j) − 1, 2^(52j)) and on both sides of p.
+    #[test]
+    fn reduce_once_ripples() {
+        use num_bigint::BigUint;
+        let Some(_) = Ifma52::get() else {
+            eprintln!("no AVX-512 IFMA/VBMI on this CPU: the IFMA kernel is not exercised");
+            return;
+        };
+        let p = {
+            let mut v = Vec::new();
+            for x in P {
+                v.extend_from_slice(&x.to_le_bytes());
+            }
+            BigUint::from_bytes_le(&v)
+        };
+        let one = BigUint::from(1u8);
+        let mut xs = vec![BigUint::from(0u8), &p - 1u8, p.clone() + 1u8, &p + &p - 1u8];
+        for j in 1..D {
+            let w = &one << (52 * j);
+            xs.push(&p + &w - 1u8);
+            xs.push(&p + &w);
+            xs.push(&p - &w);
+            xs.push(&p - &w + 1u8);
+        }
+        for x in xs {
+            assert!(x < &p + &p);
+            let mut buf = Aligned([0u64; LANES]);
+            for (j, d) in buf.0.iter_mut().take(D).enumerate() {
+                let v = (&x >> (52 * j)) & BigUint::from(MASK);
+                *d = v.to_u64_digits().first().copied().unwrap_or(0);
+            }
+            // SAFETY: the features were detected above.
+            let got = unsafe { reduce_once_for_test(&buf) };
+            let mut want = [0u64; N];
+            for (k, d) in (&x % &p).to_u64_digits().iter().enumerate() {
+                want[k] = *d;
+            }
+            assert_eq!(got, want, "x = {x:x}");
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    unsafe fn reduce_once_for_test(buf: &Aligned) -> [u64; N] {
+        let x = [
+            _mm512_load_si512(buf.0.as_ptr().cast()),
+            _mm512_load_si512(buf.0.as_ptr().add(8).cast()),
+            _mm512_load_si512(buf.0.as_ptr().add(16).cast()),
+        ];
+        let t = &P_DIGITS.0;
+        let pv = [
+            _mm512_load_si512(t.as_ptr().cast()),
+            _mm512_load_si512(t.as_ptr().add(8).cast()),
+            _mm512_load_si512(t.as_ptr().add(16).cast()),
+        ];
+        from_digits(&reduce_once(x, &pv))
     }
 
     #[target_feature(enable = "avx512f")]
