@@ -38,7 +38,7 @@ mod table;
 
 use curve::{Affine, Proj, POINT_BYTES};
 use fp::Fp;
-use pairing::RskLines;
+use pairing::LineTable;
 use scalar::Scalar;
 use table::{PfTable, PointTable};
 
@@ -52,6 +52,12 @@ pub const SSV_LEN: usize = 16;
 fn p_table() -> &'static PointTable {
     static T: OnceLock<PointTable> = OnceLock::new();
     T.get_or_init(|| PointTable::new(&Affine::generator()))
+}
+
+/// The Miller-loop lines of P (built on first use).
+fn p_lines() -> &'static LineTable {
+    static L: OnceLock<LineTable> = OnceLock::new();
+    L.get_or_init(|| LineTable::new(&Affine::generator()))
 }
 
 fn g_table() -> &'static PfTable {
@@ -202,6 +208,8 @@ impl KmsSecret {
 pub struct KmsPublic {
     z: Affine,
     table: OnceLock<Arc<PointTable>>,
+    /// The Miller-loop lines of Z (RSK validation), built on first use.
+    lines: OnceLock<Arc<LineTable>>,
     /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
@@ -227,6 +235,7 @@ impl KmsPublic {
         KmsPublic {
             z,
             table: OnceLock::new(),
+            lines: OnceLock::new(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             lanes: OnceLock::new(),
         }
@@ -261,6 +270,11 @@ impl KmsPublic {
         self.lanes.get_or_init(|| batch::z_comb(t, &self.z)).clone()
     }
 
+    /// The Miller-loop lines of Z.
+    fn z_lines(&self) -> &LineTable {
+        self.lines.get_or_init(|| Arc::new(LineTable::new(&self.z)))
+    }
+
     /// I = [b]P + Z, the identifier's public point (None if it is the identity).
     fn point_i(&self, b: &Scalar) -> Option<Affine> {
         let bp = p_table().mul(b);
@@ -293,10 +307,13 @@ impl Rsk {
 }
 
 /// RFC 6508 §6.1.2: checks `<[b]P + Z, K_(b,S)> == g`. `InvalidKey` when it does not hold.
+///
+/// Computed as `<P, K>^b · <Z, K>` from the stored Miller-loop lines of P (process-wide) and
+/// of Z (kept by the [`KmsPublic`], built on its first validation), evaluated at K.
+/// If b + z ≡ 0 (mod q) the value is 1 ≠ g and the key is refused.
 pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
     let b = identity_scalar(id);
-    let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
-    let w = pairing::pairing(&i, &rsk.k);
+    let w = pairing::pairing_two(p_lines(), &b.0, kms.z_lines(), &rsk.k);
     if bool::from(w.ct_eq(&g_value())) {
         Ok(())
     } else {
@@ -432,7 +449,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
 /// fixed-base table of I = [b]P + Z. Secret parts zeroize on drop.
 pub struct DecapsulationKey {
     id: Vec<u8>,
-    lines: RskLines,
+    lines: LineTable,
     i_table: PointTable,
 }
 
@@ -450,7 +467,7 @@ impl DecapsulationKey {
     pub fn new(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<Self> {
         let b = identity_scalar(id);
         let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
-        let lines = RskLines::new(&rsk.k);
+        let lines = LineTable::new(&rsk.k);
         let w = lines.pairing_with(&i);
         if !bool::from(w.ct_eq(&g_value())) {
             return Err(Error::InvalidKey);
@@ -643,7 +660,7 @@ mod testing {
     pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {
         let k = Affine::decode_on_curve(k)?;
         let r = Affine::decode_on_curve(r)?;
-        Ok(RskLines::new(&k).pairing_with(&r).to_be_bytes())
+        Ok(LineTable::new(&k).pairing_with(&r).to_be_bytes())
     }
     /// [k]Q for a point Q (constant-time table when `fixed`, else public double-and-add).
     pub fn point_mul(q: &[u8], k: &[u8], fixed: bool) -> crate::Result<[u8; 257]> {

@@ -200,32 +200,45 @@ pub(crate) fn pairing_binary(r: &Affine, q: &Affine) -> Fp {
     finish(&f)
 }
 
-/// Miller-loop line coefficients of a fixed point K, each line normalised to a·x + b + i·y.
+/// Miller-loop line coefficients of a fixed point K, each line normalised to `a·x + b + i·y`.
+///
+/// Evaluated at a point (x, y) with y ≠ 0 (every point of odd order), a line is divided by y,
+/// an F_p factor that vanishes in PF_p: it becomes `s + i` with `s = a·(x/y) + b·(1/y)`. The
+/// values `s` of all steps are independent of one another (two products each, computed eight
+/// at a time on the IFMA lanes when the CPU has them), and the Miller loop itself is left with
+/// one F_p² squaring (2 products) and one product by `s + i` (2 products) per step.
 #[derive(Clone)]
-pub(crate) struct RskLines {
+pub(crate) struct LineTable {
     /// (a, b, is_doubling_step) for every line, in loop order.
     lines: Vec<(Fp, Fp, bool)>,
+    /// The same (a, b), eight lines per vector pair, for the lane evaluation.
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    lanes: Option<Vec<(FpX8, FpX8)>>,
 }
 
-impl core::fmt::Debug for RskLines {
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+use crate::backend::x86_64::fp_ifma::{FpX8, Ifma, LANES};
+
+impl core::fmt::Debug for LineTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("RskLines(..)")
+        f.write_str("LineTable(..)")
     }
 }
 
-impl Drop for RskLines {
+impl Drop for LineTable {
     fn drop(&mut self) {
         use zeroize::Zeroize;
         for (a, b, _) in self.lines.iter_mut() {
             a.zeroize();
             b.zeroize();
         }
+        // the lane copies zeroize themselves (FpX8's Drop)
     }
 }
 
-impl RskLines {
+impl LineTable {
     /// Precomputes the lines of K (one batched inversion for all steps).
-    pub(crate) fn new(k: &Affine) -> RskLines {
+    pub(crate) fn new(k: &Affine) -> LineTable {
         let mut raw: Vec<Line> = Vec::with_capacity(1540);
         let mut kinds: Vec<bool> = Vec::with_capacity(1540);
         miller_lines(k, |l, d| {
@@ -234,25 +247,125 @@ impl RskLines {
         });
         let mut cs: Vec<Fp> = raw.iter().map(|l| l.c).collect();
         batch_invert(&mut cs);
-        let lines = raw
+        let lines: Vec<(Fp, Fp, bool)> = raw
             .iter()
             .zip(cs.iter())
             .zip(kinds.iter())
             .map(|((l, ci), &d)| (l.a.mul(ci), l.b.mul(ci), d))
             .collect();
-        RskLines { lines }
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        let lanes = Ifma::new().and_then(|t| lane_groups(t, &lines));
+        LineTable {
+            lines,
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            lanes,
+        }
+    }
+
+    /// Number of lines (steps with a line) of the loop.
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The normalised line values `s_k = a_k·u + b_k·v` for u = x/y, v = 1/y.
+    fn values(&self, u: &Fp, v: &Fp) -> Vec<Fp> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let Some(groups) = &self.lanes {
+            if let Some(vals) = lane_values(groups, u, v, self.len()) {
+                return vals;
+            }
+        }
+        self.lines
+            .iter()
+            .map(|(a, b, _)| a.mul(u).add(&b.mul(v)))
+            .collect()
+    }
+
+    /// The Miller value f_K(ψ(r)) up to an F_p factor (not yet raised to the 4th power).
+    /// `r` must have y ≠ 0 (true of every point of odd order; R is checked for small order
+    /// before it gets here, and an RSK is checked to be in the subgroup).
+    pub(crate) fn miller(&self, r: &Affine) -> Fp2 {
+        let v = r.y.invert();
+        let u = r.x.mul(&v);
+        let mut vals = self.values(&u, &v);
+        let mut f = Fp2::ONE;
+        for (s, (_, _, d)) in vals.iter().zip(self.lines.iter()) {
+            if *d {
+                f = f.square();
+            }
+            f = f.mul_by_s_plus_i(s);
+        }
+        {
+            use zeroize::Zeroize;
+            vals.zeroize();
+        }
+        f
     }
 
     /// `<K, r>` (= `<r, K>`) for the stored K.
     pub(crate) fn pairing_with(&self, r: &Affine) -> Fp {
-        let mut f = Fp2::ONE;
-        for (a, b, d) in self.lines.iter() {
-            let re = a.mul(&r.x).add(b);
-            if *d {
-                f = f.square();
-            }
-            f = f.mul_by_line(&re, &r.y);
-        }
-        finish(&f)
+        finish(&self.miller(r))
     }
+}
+
+/// `<P, k>^b · <Z, k>` (= `<[b]P + Z, k>`) from the lines of P and of Z, with `b` public.
+pub(crate) fn pairing_two(
+    p_lines: &LineTable,
+    b: &[u64; LIMBS],
+    z_lines: &LineTable,
+    k: &Affine,
+) -> Fp {
+    let fp = p_lines.miller(k).pow_vartime(b);
+    let fz = z_lines.miller(k);
+    finish(&fp.mul(&fz))
+}
+
+/// The lines as lane vectors: lane values are the Montgomery limbs of a and b read as
+/// integers (a·2^1024 mod p), so that products with canonical u, v come out as the Montgomery
+/// limbs of s (see [`lane_values`]).
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8, FpX8)>> {
+    use zeroize::Zeroize;
+    let mut out = Vec::with_capacity(lines.len().div_ceil(LANES));
+    for chunk in lines.chunks(LANES) {
+        let mut a = [[0u64; LIMBS]; LANES];
+        let mut b = [[0u64; LIMBS]; LANES];
+        for (l, (la, lb, _)) in chunk.iter().enumerate() {
+            a[l] = la.0;
+            b[l] = lb.0;
+        }
+        let va = FpX8::from_u64x16x8(t, &a).ok();
+        let vb = FpX8::from_u64x16x8(t, &b).ok();
+        a.zeroize();
+        b.zeroize();
+        out.push((va?, vb?));
+    }
+    Some(out)
+}
+
+/// `s_k = a_k·u + b_k·v` eight at a time. The lanes hold `A = a·2^1024` (mod p) and the
+/// canonical u, v, so the canonical output `A·u + B·v = s·2^1024` is exactly the Montgomery
+/// representation of s used by [`Fp`].
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+fn lane_values(groups: &[(FpX8, FpX8)], u: &Fp, v: &Fp, n: usize) -> Option<Vec<Fp>> {
+    use zeroize::Zeroize;
+    let t = groups.first()?.0.token();
+    let mut uc = u.to_canonical();
+    let mut vc = v.to_canonical();
+    let uu = FpX8::splat(t, &uc).ok();
+    let vv = FpX8::splat(t, &vc).ok();
+    uc.zeroize();
+    vc.zeroize();
+    let (uu, vv) = (uu?, vv?);
+    let mut out = Vec::with_capacity(groups.len() * LANES);
+    for (a, b) in groups {
+        let s = a.mul(&uu).add(&b.mul(&vv));
+        let mut limbs = s.to_u64x16x8();
+        for l in limbs.iter() {
+            out.push(Fp(*l));
+        }
+        limbs.zeroize();
+    }
+    out.truncate(n);
+    Some(out)
 }
