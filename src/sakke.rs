@@ -551,6 +551,25 @@ mod testing {
     //! Hooks for property tests and benchmarks (hidden).
     use super::*;
 
+    /// Keeps single operations on the scalar engine (to measure it beside the IFMA lanes).
+    pub fn set_scalar_only(on: bool) {
+        pairing::set_scalar_only(on);
+    }
+
+    /// The stored Miller-loop lines of a point (257 octets, on the curve), for benchmarks.
+    #[derive(Debug)]
+    pub struct PairingLines(LineTable);
+    impl PairingLines {
+        pub fn new(k: &[u8]) -> crate::Result<Self> {
+            Ok(PairingLines(LineTable::new(&Affine::decode_on_curve(k)?)))
+        }
+        /// `<K, R>` as 128 octets.
+        pub fn pairing_with(&self, r: &[u8]) -> crate::Result<[u8; 128]> {
+            let r = Affine::decode_on_curve(r)?;
+            Ok(self.0.pairing_with(&r).to_be_bytes())
+        }
+    }
+
     /// Montgomery product modulo p through the selected kernel, on canonical limbs in and out
     /// (converts to and from the Montgomery domain).
     pub fn fp_mul_canonical(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {

@@ -10,10 +10,26 @@
 //! normalised to `a·x + b + i·y` (one batched inversion), so that `<K, R>` (= `<R, K>`, the
 //! pairing is symmetric on the order-q subgroup) costs only the evaluations at R.
 
+use zeroize::Zeroize;
+
 use super::curve::Affine;
 use super::fp::{batch_invert, Fp};
 use super::fp2::Fp2;
 use super::params::{LIMBS, Q};
+
+/// Benchmark switch: when set, single operations stay on the scalar (MULX/ADX or portable)
+/// engine instead of the IFMA lanes, so that both engines can be measured on one machine.
+static SCALAR_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether single operations may use the IFMA lanes (see [`set_scalar_only`]).
+pub(crate) fn lanes_allowed() -> bool {
+    !SCALAR_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Keeps single operations on the scalar engine (benchmarks and tests only).
+pub(crate) fn set_scalar_only(on: bool) {
+    SCALAR_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// q − 1 and its bit length.
 fn q_minus_1() -> [u64; LIMBS] {
@@ -217,7 +233,7 @@ pub(crate) struct LineTable {
 }
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-use crate::backend::x86_64::fp_ifma::{FpX8, Ifma, LANES};
+use crate::backend::x86_64::fp_ifma::{mul2, Fp2H, FpH, FpX8, Ifma, LANES};
 
 impl core::fmt::Debug for LineTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -262,42 +278,26 @@ impl LineTable {
         }
     }
 
-    /// Number of lines (steps with a line) of the loop.
-    fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// The normalised line values `s_k = a_k·u + b_k·v` for u = x/y, v = 1/y.
-    fn values(&self, u: &Fp, v: &Fp) -> Vec<Fp> {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        if let Some(groups) = &self.lanes {
-            if let Some(vals) = lane_values(groups, u, v, self.len()) {
-                return vals;
-            }
-        }
-        self.lines
-            .iter()
-            .map(|(a, b, _)| a.mul(u).add(&b.mul(v)))
-            .collect()
-    }
-
     /// The Miller value f_K(ψ(r)) up to an F_p factor (not yet raised to the 4th power).
     /// `r` must have y ≠ 0 (true of every point of odd order; R is checked for small order
     /// before it gets here, and an RSK is checked to be in the subgroup).
     pub(crate) fn miller(&self, r: &Affine) -> Fp2 {
         let v = r.y.invert();
         let u = r.x.mul(&v);
-        let mut vals = self.values(&u, &v);
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let (Some(groups), true) = (&self.lanes, lanes_allowed()) {
+            if let Some(f) = miller_lanes(groups, &self.lines, &u, &v) {
+                return f;
+            }
+        }
         let mut f = Fp2::ONE;
-        for (s, (_, _, d)) in vals.iter().zip(self.lines.iter()) {
+        for (a, b, d) in self.lines.iter() {
+            let mut s = a.mul(&u).add(&b.mul(&v));
             if *d {
                 f = f.square();
             }
-            f = f.mul_by_s_plus_i(s);
-        }
-        {
-            use zeroize::Zeroize;
-            vals.zeroize();
+            f = f.mul_by_s_plus_i(&s);
+            s.zeroize();
         }
         f
     }
@@ -320,19 +320,16 @@ pub(crate) fn pairing_two(
     finish(&fp.mul(&fz))
 }
 
-/// The lines as lane vectors: lane values are the Montgomery limbs of a and b read as
-/// integers (a·2^1024 mod p), so that products with canonical u, v come out as the Montgomery
-/// limbs of s (see [`lane_values`]).
+/// The lines as lane vectors (eight lines per pair, canonical values of a and b).
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8, FpX8)>> {
-    use zeroize::Zeroize;
     let mut out = Vec::with_capacity(lines.len().div_ceil(LANES));
     for chunk in lines.chunks(LANES) {
         let mut a = [[0u64; LIMBS]; LANES];
         let mut b = [[0u64; LIMBS]; LANES];
         for (l, (la, lb, _)) in chunk.iter().enumerate() {
-            a[l] = la.0;
-            b[l] = lb.0;
+            a[l] = la.to_canonical();
+            b[l] = lb.to_canonical();
         }
         let va = FpX8::from_u64x16x8(t, &a).ok();
         let vb = FpX8::from_u64x16x8(t, &b).ok();
@@ -343,12 +340,12 @@ fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8, FpX8)>> {
     Some(out)
 }
 
-/// `s_k = a_k·u + b_k·v` eight at a time. The lanes hold `A = a·2^1024` (mod p) and the
-/// canonical u, v, so the canonical output `A·u + B·v = s·2^1024` is exactly the Montgomery
-/// representation of s used by [`Fp`].
+/// The Miller loop on the IFMA backend: the line values `s = a·u + b·v`, eight at a time in
+/// the lanes, then the chain `f ← f²·(s + i)` with both products of each step in one
+/// two-product call ([`mul2`]), f kept in the lanes' Montgomery domain (R = 2^1040) until the
+/// end.
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-fn lane_values(groups: &[(FpX8, FpX8)], u: &Fp, v: &Fp, n: usize) -> Option<Vec<Fp>> {
-    use zeroize::Zeroize;
+fn miller_lanes(groups: &[(FpX8, FpX8)], lines: &[(Fp, Fp, bool)], u: &Fp, v: &Fp) -> Option<Fp2> {
     let t = groups.first()?.0.token();
     let mut uc = u.to_canonical();
     let mut vc = v.to_canonical();
@@ -357,15 +354,31 @@ fn lane_values(groups: &[(FpX8, FpX8)], u: &Fp, v: &Fp, n: usize) -> Option<Vec<
     uc.zeroize();
     vc.zeroize();
     let (uu, vv) = (uu?, vv?);
-    let mut out = Vec::with_capacity(groups.len() * LANES);
-    for (a, b) in groups {
+    let one = FpX8::one(t);
+    let mut f = Fp2H {
+        re: FpH::from_lanes(&one)[0],
+        im: FpH::ZERO,
+    };
+    for (g, (a, b)) in groups.iter().enumerate() {
         let s = a.mul(&uu).add(&b.mul(&vv));
-        let mut limbs = s.to_u64x16x8();
-        for l in limbs.iter() {
-            out.push(Fp(*l));
+        let mut sh = FpH::from_lanes(&s);
+        for (l, (_, _, d)) in lines.iter().skip(g * LANES).take(LANES).enumerate() {
+            if *d {
+                f = f.square(t);
+            }
+            f = f.mul_by_s_plus_i(t, &sh[l]);
         }
-        limbs.zeroize();
+        sh.zeroize();
     }
-    out.truncate(n);
+    // Out of the lanes' domain into F_p's: x·2^1040 ↦ x·2^1024 (a product by 2^1024 mod p).
+    let r64 = FpH::from_u64x16(&Fp::ONE.0);
+    let (mut re, mut im) = mul2(t, &f.re, &r64, &f.im, &r64);
+    let out = Fp2 {
+        a: Fp(re.to_u64x16_mod_p()),
+        b: Fp(im.to_u64x16_mod_p()),
+    };
+    f.zeroize();
+    re.zeroize();
+    im.zeroize();
     Some(out)
 }
