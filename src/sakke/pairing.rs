@@ -22,6 +22,10 @@ use super::params::{LIMBS, Q};
 static SCALAR_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether single operations may use the IFMA lanes (see [`set_scalar_only`]).
+#[cfg_attr(
+    not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
+    allow(dead_code)
+)]
 pub(crate) fn lanes_allowed() -> bool {
     !SCALAR_ONLY.load(std::sync::atomic::Ordering::Relaxed)
 }
