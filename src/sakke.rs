@@ -158,12 +158,17 @@ impl KmsSecret {
     /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
     /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
     pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
+        self.issue_rsk_on(id, true)
+    }
+
+    /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
+    fn issue_rsk_on(&self, id: &[u8], lanes: bool) -> Result<Rsk> {
         let s = identity_scalar(id).add(&self.z);
         if bool::from(s.is_zero()) {
             return Err(Error::InvalidParameter);
         }
         let mut inv = s.invert();
-        let k = mul_p(&inv);
+        let k = mul_p(&inv, lanes);
         inv.zeroize();
         let k = Option::<Affine>::from(k.to_affine()).ok_or(Error::InvalidParameter)?;
         Ok(Rsk { k })
@@ -313,21 +318,31 @@ pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
     }
 }
 
-/// `[a]P + [b]Z`: split over the IFMA lanes when the CPU has them, else the scalar tables.
-fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar) -> Proj {
+/// `[a]P + [b]Z`: split over the IFMA lanes when `lanes` and the CPU has them, else the
+/// scalar tables.
+fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, lanes: bool) -> Proj {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if let Some(p) = lanes::mul2(kms, a, b) {
-        return p;
+    if lanes {
+        if let Some(p) = lanes::mul2(kms, a, b) {
+            return p;
+        }
     }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
     PointTable::mul2(p_table(), a, kms.z_table(), b)
 }
 
-/// `[a]P`: split over the IFMA lanes when the CPU has them, else the scalar table.
-fn mul_p(a: &Scalar) -> Proj {
+/// `[a]P`: split over the IFMA lanes when `lanes` and the CPU has them, else the scalar
+/// table.
+fn mul_p(a: &Scalar, lanes: bool) -> Proj {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if let Some(p) = lanes::mul_p(a) {
-        return p;
+    if lanes {
+        if let Some(p) = lanes::mul_p(a) {
+            return p;
+        }
     }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
     p_table().mul(a)
 }
 
@@ -347,6 +362,11 @@ fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
 
 /// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
 pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
+    encapsulate_on(kms, id, ssv, true)
+}
+
+/// [`encapsulate`], on the IFMA lanes when `lanes` and the CPU has them.
+fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<[u8; SED_LEN]> {
     let b = identity_scalar(id);
     let mut r = derive_r(ssv, id);
     if bool::from(r.is_zero()) {
@@ -354,7 +374,7 @@ pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN
     }
     let mut rb = r.mul(&b);
     // R = [r·b]P + [r]Z
-    let rp = mul2_pz(kms, &rb, &r);
+    let rp = mul2_pz(kms, &rb, &r, lanes);
     let mut gr = g_table().pow(&r);
     r.zeroize();
     rb.zeroize();
@@ -396,7 +416,9 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
             return parallel_groups(items, 8, |share| batch::encapsulate_share(&c, share));
         }
     }
-    encapsulate_many_scalar(kms, items)
+    kms.precompute();
+    let _ = g_table();
+    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
 }
 
 /// Below this many recipients the scalar path is faster than one partly filled lane group.
@@ -406,12 +428,13 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
 )]
 const LANES_MIN_BATCH: usize = 3;
 
-/// [`encapsulate_many`] on the scalar engine, one recipient at a time on every core.
+/// [`encapsulate_many`] on the scalar engine (no lanes at all), one recipient at a time on
+/// every core.
 fn encapsulate_many_scalar(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
-    kms.precompute();
+    let _ = kms.z_table();
     let _ = p_table();
     let _ = g_table();
-    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
+    parallel_map(items, |(id, ssv)| encapsulate_on(kms, id, ssv, false))
 }
 
 /// Parses R from the SED: on the curve and not of small order (`InvalidPoint`); a point outside
@@ -454,7 +477,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     let b = identity_scalar(id);
     let mut r = derive_r(&ssv, id);
     let mut rb = r.mul(&b);
-    let test = mul2_pz(kms, &rb, &r);
+    let test = mul2_pz(kms, &rb, &r, true);
     r.zeroize();
     rb.zeroize();
     if bool::from(test.eq_affine(&r_pt)) {
@@ -673,6 +696,18 @@ mod testing {
     }
     fn encode_proj(p: Proj) -> Option<[u8; 257]> {
         Option::<Affine>::from(p.to_affine()).map(|a| a.encode())
+    }
+    /// [`super::encapsulate`] on the scalar engine only (reference and benchmark row).
+    pub fn encapsulate_scalar(
+        kms: &KmsPublic,
+        id: &[u8],
+        ssv: &Ssv,
+    ) -> crate::Result<[u8; SED_LEN]> {
+        super::encapsulate_on(kms, id, ssv, false)
+    }
+    /// [`KmsSecret::issue_rsk`] on the scalar engine only (reference and benchmark row).
+    pub fn issue_rsk_scalar(z: &KmsSecret, id: &[u8]) -> crate::Result<Rsk> {
+        z.issue_rsk_on(id, false)
     }
     /// Raw portable Montgomery product.
     pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
