@@ -29,6 +29,8 @@ mod curve;
 mod fp;
 mod fp2;
 mod hash;
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+mod lanes;
 mod mont;
 mod pairing;
 pub(crate) mod params;
@@ -162,12 +164,17 @@ impl KmsSecret {
     /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
     /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
     pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
+        self.issue_rsk_on(id, true)
+    }
+
+    /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
+    fn issue_rsk_on(&self, id: &[u8], lanes: bool) -> Result<Rsk> {
         let s = identity_scalar(id).add(&self.z);
         if bool::from(s.is_zero()) {
             return Err(Error::InvalidParameter);
         }
         let mut inv = s.invert();
-        let k = p_table().mul(&inv);
+        let k = mul_p(&inv, lanes);
         inv.zeroize();
         let k = Option::<Affine>::from(k.to_affine()).ok_or(Error::InvalidParameter)?;
         Ok(Rsk { k })
@@ -186,7 +193,7 @@ impl KmsSecret {
             .collect();
         let zero: Vec<bool> = s.iter().map(|x| bool::from(x.is_zero())).collect();
         scalar::batch_invert(&mut s);
-        let pts: Vec<Proj> = s.iter().map(|x| p_table().mul(x)).collect();
+        let pts = mul_p_many(&s);
         s.zeroize();
         let aff = curve::batch_to_affine(&pts);
         aff.into_iter()
@@ -252,8 +259,15 @@ impl KmsPublic {
         self.z.encode()
     }
 
-    /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation).
+    /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation):
+    /// the eight-lane comb when the CPU has AVX-512 IFMA, else the scalar table.
     pub fn precompute(&self) {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let Some(t) = crate::backend::x86_64::fp_ifma::Ifma::new() {
+            if self.lane_comb(t).is_some() {
+                return;
+            }
+        }
         let _ = self.z_table();
     }
 
@@ -321,6 +335,43 @@ pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
     }
 }
 
+/// `[a]P + [b]Z`: split over the IFMA lanes when `lanes` and the CPU has them, else the
+/// scalar tables.
+fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, lanes: bool) -> Proj {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if lanes {
+        if let Some(p) = lanes::mul2(kms, a, b) {
+            return p;
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
+    PointTable::mul2(p_table(), a, kms.z_table(), b)
+}
+
+/// `[a]P`: split over the IFMA lanes when `lanes` and the CPU has them, else the scalar
+/// table.
+fn mul_p(a: &Scalar, lanes: bool) -> Proj {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if lanes {
+        if let Some(p) = lanes::mul_p(a) {
+            return p;
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
+    p_table().mul(a)
+}
+
+/// `[s_i]P` for many scalars: eight per lane group when the CPU has IFMA, else one by one.
+fn mul_p_many(s: &[Scalar]) -> Vec<Proj> {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if let Some(v) = lanes::mul_p_many(s) {
+        return v;
+    }
+    s.iter().map(|x| p_table().mul(x)).collect()
+}
+
 /// r = HashToIntegerRange(SSV ‖ b, q) with b the identifier octets.
 fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
     hash::to_scalar(&[ssv.as_bytes(), id])
@@ -328,6 +379,11 @@ fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
 
 /// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
 pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
+    encapsulate_on(kms, id, ssv, true)
+}
+
+/// [`encapsulate`], on the IFMA lanes when `lanes` and the CPU has them.
+fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<[u8; SED_LEN]> {
     let b = identity_scalar(id);
     let mut r = derive_r(ssv, id);
     if bool::from(r.is_zero()) {
@@ -335,7 +391,7 @@ pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN
     }
     let mut rb = r.mul(&b);
     // R = [r·b]P + [r]Z
-    let rp = PointTable::mul2(p_table(), &rb, kms.z_table(), &r);
+    let rp = mul2_pz(kms, &rb, &r, lanes);
     let mut gr = g_table().pow(&r);
     r.zeroize();
     rb.zeroize();
@@ -377,7 +433,9 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
             return parallel_groups(items, 8, |share| batch::encapsulate_share(&c, share));
         }
     }
-    encapsulate_many_scalar(kms, items)
+    kms.precompute();
+    let _ = g_table();
+    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
 }
 
 /// Below this many recipients the scalar path is faster than one partly filled lane group.
@@ -387,12 +445,13 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
 )]
 const LANES_MIN_BATCH: usize = 3;
 
-/// [`encapsulate_many`] on the scalar engine, one recipient at a time on every core.
+/// [`encapsulate_many`] on the scalar engine (no lanes at all), one recipient at a time on
+/// every core.
 fn encapsulate_many_scalar(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
-    kms.precompute();
+    let _ = kms.z_table();
     let _ = p_table();
     let _ = g_table();
-    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
+    parallel_map(items, |(id, ssv)| encapsulate_on(kms, id, ssv, false))
 }
 
 /// Parses R from the SED: on the curve and not of small order (`InvalidPoint`); a point outside
@@ -435,7 +494,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     let b = identity_scalar(id);
     let mut r = derive_r(&ssv, id);
     let mut rb = r.mul(&b);
-    let test = PointTable::mul2(p_table(), &rb, kms.z_table(), &r);
+    let test = mul2_pz(kms, &rb, &r, true);
     r.zeroize();
     rb.zeroize();
     if bool::from(test.eq_affine(&r_pt)) {
@@ -617,6 +676,74 @@ mod testing {
         {
             false
         }
+    }
+    /// `[a]P + [b]Z` (scalars as big-endian octets reduced mod q) on the IFMA lanes, encoded
+    /// (inner `None`: the identity); outer `None` when the lanes are unavailable.
+    pub fn pz_mul2_lanes(kms: &KmsPublic, a: &[u8], b: &[u8]) -> Option<Option<[u8; 257]>> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            let (a, b) = (Scalar::reduce_be(a), Scalar::reduce_be(b));
+            super::lanes::mul2(kms, &a, &b).map(encode_proj)
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            let _ = (kms, a, b);
+            None
+        }
+    }
+    /// `[a]P + [b]Z` by the scalar tables (`PointTable::mul2`), encoded (`None`: identity).
+    pub fn pz_mul2_scalar(kms: &KmsPublic, a: &[u8], b: &[u8]) -> Option<[u8; 257]> {
+        let (a, b) = (Scalar::reduce_be(a), Scalar::reduce_be(b));
+        encode_proj(PointTable::mul2(p_table(), &a, kms.z_table(), &b))
+    }
+    /// `[a]P` on the IFMA lanes (split evaluation), encoded; outer `None`: lanes unavailable.
+    pub fn p_mul_lanes(a: &[u8]) -> Option<Option<[u8; 257]>> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            super::lanes::mul_p(&Scalar::reduce_be(a)).map(encode_proj)
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            let _ = a;
+            None
+        }
+    }
+    /// `[a_i]P` through the many-scalar path (lane groups of eight when available), encoded.
+    pub fn p_mul_many(a: &[&[u8]]) -> Vec<Option<[u8; 257]>> {
+        let s: Vec<Scalar> = a.iter().map(|x| Scalar::reduce_be(x)).collect();
+        super::mul_p_many(&s).into_iter().map(encode_proj).collect()
+    }
+    /// `[a]P` by the scalar table (`PointTable::mul`), encoded.
+    pub fn p_mul_scalar(a: &[u8]) -> Option<[u8; 257]> {
+        encode_proj(p_table().mul(&Scalar::reduce_be(a)))
+    }
+    /// Precomputation a KMS public key holds so far: (bytes of its eight-lane comb, whether
+    /// its scalar table is built).
+    pub fn kms_precomputation(kms: &KmsPublic) -> (usize, bool) {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        let lanes = kms
+            .lanes
+            .get()
+            .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
+            .unwrap_or(0);
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        let lanes = 0;
+        (lanes, kms.table.get().is_some())
+    }
+    fn encode_proj(p: Proj) -> Option<[u8; 257]> {
+        Option::<Affine>::from(p.to_affine()).map(|a| a.encode())
+    }
+    /// [`super::encapsulate`] on the scalar engine only (reference and benchmark row).
+    pub fn encapsulate_scalar(
+        kms: &KmsPublic,
+        id: &[u8],
+        ssv: &Ssv,
+    ) -> crate::Result<[u8; SED_LEN]> {
+        super::encapsulate_on(kms, id, ssv, false)
+    }
+    /// [`KmsSecret::issue_rsk`] on the scalar engine only (reference and benchmark row).
+    pub fn issue_rsk_scalar(z: &KmsSecret, id: &[u8]) -> crate::Result<Rsk> {
+        z.issue_rsk_on(id, false)
     }
     /// Raw portable Montgomery product.
     pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
