@@ -164,7 +164,7 @@ impl KmsSecret {
     /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
     /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
     pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
-        self.issue_rsk_on(id, true)
+        self.issue_rsk_on(id, pairing::lanes_allowed())
     }
 
     /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
@@ -379,7 +379,7 @@ fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
 
 /// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
 pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
-    encapsulate_on(kms, id, ssv, true)
+    encapsulate_on(kms, id, ssv, pairing::lanes_allowed())
 }
 
 /// [`encapsulate`], on the IFMA lanes when `lanes` and the CPU has them.
@@ -494,7 +494,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     let b = identity_scalar(id);
     let mut r = derive_r(&ssv, id);
     let mut rb = r.mul(&b);
-    let test = mul2_pz(kms, &rb, &r, true);
+    let test = mul2_pz(kms, &rb, &r, pairing::lanes_allowed());
     r.zeroize();
     rb.zeroize();
     if bool::from(test.eq_affine(&r_pt)) {
@@ -504,12 +504,17 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     }
 }
 
-/// A member's decapsulation key: the validated RSK, its Miller-loop line coefficients and a
-/// fixed-base table of I = [b]P + Z. Secret parts zeroize on drop.
+/// A member's decapsulation key: the validated RSK and its Miller-loop line coefficients, with
+/// what the final check `[r]([b]P + Z) == R` needs: the KMS's public key (whose tables the IFMA
+/// lanes use) and, on the scalar engine, a fixed-base table of I = [b]P + Z built on first use.
+/// Secret parts zeroize on drop.
 pub struct DecapsulationKey {
     id: Vec<u8>,
+    b: Scalar,
+    kms: KmsPublic,
+    i: Affine,
     lines: LineTable,
-    i_table: PointTable,
+    i_table: OnceLock<PointTable>,
 }
 
 impl core::fmt::Debug for DecapsulationKey {
@@ -533,14 +538,32 @@ impl DecapsulationKey {
         }
         Ok(DecapsulationKey {
             id: id.to_vec(),
+            b,
+            kms: kms.clone(),
+            i,
             lines,
-            i_table: PointTable::new(&i),
+            i_table: OnceLock::new(),
         })
     }
 
     /// The identifier this key belongs to.
     pub fn id(&self) -> &[u8] {
         &self.id
+    }
+
+    /// `[r]I`: on the IFMA lanes as `[r·b]P + [r]Z` when the CPU has them, else with the table
+    /// of I.
+    fn times_i(&self, r: &Scalar) -> Proj {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if pairing::lanes_allowed() {
+            let mut rb = r.mul(&self.b);
+            let p = lanes::mul2(&self.kms, &rb, r);
+            rb.zeroize();
+            if let Some(p) = p {
+                return p;
+            }
+        }
+        self.i_table.get_or_init(|| PointTable::new(&self.i)).mul(r)
     }
 
     /// RFC 6508 §6.2.2 with the precomputation. Errors as [`decapsulate`].
@@ -550,7 +573,7 @@ impl DecapsulationKey {
         let ssv = unmask(&w, &h);
         w.zeroize();
         let mut r = derive_r(&ssv, &self.id);
-        let test = self.i_table.mul(&r);
+        let test = self.times_i(&r);
         r.zeroize();
         if bool::from(test.eq_affine(&r_pt)) {
             Ok(ssv)
