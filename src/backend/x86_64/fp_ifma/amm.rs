@@ -22,8 +22,8 @@
 //! all 20 limbs; conditional subtractions use masks.
 
 use core::arch::x86_64::{
-    __m512i, _mm512_alignr_epi64, _mm512_castsi512_si128, _mm512_load_si512, _mm512_madd52hi_epu64,
-    _mm512_madd52lo_epu64, _mm512_mask_add_epi64, _mm512_set1_epi64, _mm512_setzero_si512,
+    __m512i, _mm512_alignr_epi64, _mm512_extracti32x4_epi32, _mm512_load_si512,
+    _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_set1_epi64, _mm512_setzero_si512,
     _mm512_store_si512, _mm_cvtsi128_si64,
 };
 use core::fmt;
@@ -78,17 +78,55 @@ fn add_l(a: &[u64; W], b: &[u64; W]) -> [u64; W] {
     out
 }
 
-/// `a + k − b` (limbs normalised) for `b ≤ a + k`; the caller guarantees the bound.
+/// `(a + b, e + k − c)` with both carry chains in one pass (limbs normalised); the caller
+/// guarantees `c ≤ e + k` and sums below 2^1040.
 #[inline(always)]
-fn add_sub_l(a: &[u64; W], k: &[u64; W], b: &[u64; W]) -> [u64; W] {
-    let mut out = [0u64; W];
-    let mut carry = 0i64;
+fn sum_and_diff_l(
+    a: &[u64; W],
+    b: &[u64; W],
+    e: &[u64; W],
+    k: &[u64; W],
+    c: &[u64; W],
+) -> ([u64; W], [u64; W]) {
+    let mut s = [0u64; W];
+    let mut d = [0u64; W];
+    let mut cs = 0u64;
+    let mut cd = 0i64;
     for i in 0..N {
-        let v = a[i] as i64 + k[i] as i64 - b[i] as i64 + carry;
-        out[i] = (v as u64) & MASK52;
-        carry = v >> 52;
+        let v = a[i] + b[i] + cs;
+        s[i] = v & MASK52;
+        cs = v >> 52;
+        let w = e[i] as i64 + k[i] as i64 - c[i] as i64 + cd;
+        d[i] = (w as u64) & MASK52;
+        cd = w >> 52;
     }
-    out
+    (s, d)
+}
+
+/// `(t − k if t ≥ k else t, u − k if u ≥ k else u)` in one pass (constant time).
+#[inline(always)]
+fn csub2_l(t: &[u64; W], u: &[u64; W], k: &[u64; W]) -> ([u64; W], [u64; W]) {
+    let mut dt = [0u64; W];
+    let mut du = [0u64; W];
+    let mut ct = 0i64;
+    let mut cu = 0i64;
+    for i in 0..N {
+        let v = t[i] as i64 - k[i] as i64 + ct;
+        dt[i] = (v as u64) & MASK52;
+        ct = v >> 52;
+        let w = u[i] as i64 - k[i] as i64 + cu;
+        du[i] = (w as u64) & MASK52;
+        cu = w >> 52;
+    }
+    // a carry of −1 means "below k": keep the input
+    let (kt, ku) = (ct as u64, cu as u64);
+    let mut ot = [0u64; W];
+    let mut ou = [0u64; W];
+    for i in 0..N {
+        ot[i] = (t[i] & kt) | (dt[i] & !kt);
+        ou[i] = (u[i] & ku) | (du[i] & !ku);
+    }
+    (ot, ou)
 }
 
 /// `t − k` if `t ≥ k`, else `t` (constant time).
@@ -181,7 +219,21 @@ fn load3(x: &FpH) -> [__m512i; 3] {
     }
 }
 
+/// Lowest 52 bits and the next 52 bits of a 104-bit product of two limbs.
+#[inline(always)]
+fn mul52(a: u64, b: u64) -> (u64, u64) {
+    let w = a as u128 * b as u128;
+    ((w as u64) & MASK52, (w >> 52) as u64)
+}
+
 /// Two independent almost-Montgomery products, interleaved round by round.
+///
+/// The dependency chain of a round (lowest limb → m → next lowest limb) runs on the scalar
+/// side: the values of limbs 0 and 1 are tracked in general-purpose registers (`t`, `l1`) from
+/// scalar products of the two lowest limbs of a and p, and limb 2 is read from the vector
+/// accumulator one round ahead of its use. The vectors do all the other work (every limb's
+/// products, the shift) off the chain; their limbs 0 and 1 are superseded by the scalar
+/// values (they never receive the carries).
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn mul2_kernel(a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH, r0: &mut FpH, r1: &mut FpH) {
     let pv = load3(&FpH(P1));
@@ -190,29 +242,45 @@ fn mul2_kernel(a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH, r0: &mut FpH, r1: &mut Fp
     let zero = _mm512_setzero_si512();
     let mut x = [zero; 3];
     let mut y = [zero; 3];
-    let p0 = P[0];
+    let (p0, p1) = (P[0], P[1]);
+    let (xa0, xa1, ya0, ya1) = (a0.0[0], a0.0[1], a1.0[0], a1.0[1]);
+    let (mut tx, mut l1x, mut ty, mut l1y) = (0u64, 0u64, 0u64, 0u64);
     for i in 0..N {
-        let bx = _mm512_set1_epi64(b0.0[i] as i64);
-        let by = _mm512_set1_epi64(b1.0[i] as i64);
+        let (bi0, bi1) = (b0.0[i], b1.0[i]);
+        let bx = _mm512_set1_epi64(bi0 as i64);
+        let by = _mm512_set1_epi64(bi1 as i64);
         for k in 0..3 {
             x[k] = _mm512_madd52lo_epu64(x[k], av0[k], bx);
             y[k] = _mm512_madd52lo_epu64(y[k], av1[k], by);
         }
-        // m = t0·(−p⁻¹) mod 2^52 from the lowest word of each accumulator.
-        let tx = _mm_cvtsi128_si64(_mm512_castsi512_si128(x[0])) as u64;
-        let ty = _mm_cvtsi128_si64(_mm512_castsi512_si128(y[0])) as u64;
+        // Scalar side: limb 0 gets a0·b_i, m makes it a multiple of 2^52, and limb 1 (with
+        // the high halves and the carry) becomes the next limb 0.
+        let (x00l, x00h) = mul52(xa0, bi0);
+        let (x10l, x10h) = mul52(xa1, bi0);
+        let (y00l, y00h) = mul52(ya0, bi1);
+        let (y10l, y10h) = mul52(ya1, bi1);
+        tx += x00l;
+        ty += y00l;
         let mx = tx.wrapping_mul(K0) & MASK52;
         let my = ty.wrapping_mul(K0) & MASK52;
-        // The lowest word becomes a multiple of 2^52: its carry, computed on the scalar side.
-        let cx = (tx + ((p0 as u128 * mx as u128) as u64 & MASK52)) >> 52;
-        let cy = (ty + ((p0 as u128 * my as u128) as u64 & MASK52)) >> 52;
         let vmx = _mm512_set1_epi64(mx as i64);
         let vmy = _mm512_set1_epi64(my as i64);
+        let (xp0l, xp0h) = mul52(p0, mx);
+        let (xp1l, xp1h) = mul52(p1, mx);
+        let (yp0l, yp0h) = mul52(p0, my);
+        let (yp1l, yp1h) = mul52(p1, my);
+        let cx = (tx + xp0l) >> 52;
+        let cy = (ty + yp0l) >> 52;
+        tx = l1x + x10l + xp1l + x00h + xp0h + cx;
+        ty = l1y + y10l + yp1l + y00h + yp0h + cy;
         for k in 0..3 {
             x[k] = _mm512_madd52lo_epu64(x[k], pv[k], vmx);
             y[k] = _mm512_madd52lo_epu64(y[k], pv[k], vmy);
         }
-        // Shift down one word (dropping the lowest, now accounted for by its carry).
+        // Limb 2 (all its low halves of this round are in) becomes limb 1 after the shift.
+        l1x = _mm_cvtsi128_si64(_mm512_extracti32x4_epi32(x[0], 1)) as u64 + x10h + xp1h;
+        l1y = _mm_cvtsi128_si64(_mm512_extracti32x4_epi32(y[0], 1)) as u64 + y10h + yp1h;
+        // Shift down one limb.
         x = [
             _mm512_alignr_epi64(x[1], x[0], 1),
             _mm512_alignr_epi64(x[2], x[1], 1),
@@ -223,9 +291,7 @@ fn mul2_kernel(a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH, r0: &mut FpH, r1: &mut Fp
             _mm512_alignr_epi64(y[2], y[1], 1),
             _mm512_alignr_epi64(zero, y[2], 1),
         ];
-        x[0] = _mm512_mask_add_epi64(x[0], 1, x[0], _mm512_set1_epi64(cx as i64));
-        y[0] = _mm512_mask_add_epi64(y[0], 1, y[0], _mm512_set1_epi64(cy as i64));
-        // High halves land one word up, i.e. at the same index after the shift.
+        // High halves land one limb up, i.e. at the same index after the shift.
         for k in 0..3 {
             x[k] = _mm512_madd52hi_epu64(x[k], av0[k], bx);
             y[k] = _mm512_madd52hi_epu64(y[k], av1[k], by);
@@ -242,6 +308,11 @@ fn mul2_kernel(a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH, r0: &mut FpH, r1: &mut Fp
             _mm512_store_si512(py.add(k), y[k]);
         }
     }
+    // Limbs 0 and 1 are the scalar ones (the vector's never received the carries).
+    r0.0[0] = tx;
+    r1.0[0] = ty;
+    r0.0[1] = l1x;
+    r1.0[1] = l1y;
     // Each word received at most 4·21 terms below 2^52 plus carries: below 2^59.
     normalise(&mut r0.0);
     normalise(&mut r1.0);
@@ -275,8 +346,8 @@ impl fmt::Debug for Fp2H {
 impl Fp2H {
     /// `(a + b)(a − b) + i·2ab`: two products in one [`mul2`]. Output parts below 4p.
     pub fn square(&self, t: Ifma) -> Fp2H {
-        let s = add_l(&self.re.0, &self.im.0); // < 16p
-        let d = add_sub_l(&self.re.0, &P8, &self.im.0); // < 16p
+        // (re + im, re + 8p − im), both below 16p
+        let (s, d) = sum_and_diff_l(&self.re.0, &self.im.0, &self.re.0, &P8, &self.im.0);
         let (re, ab) = mul2(t, &FpH(s), &FpH(d), &self.re, &self.im);
         Fp2H {
             re,
@@ -288,8 +359,9 @@ impl Fp2H {
     /// [`mul2`]. Output parts below 8p.
     pub fn mul_by_s_plus_i(&self, t: Ifma, s: &FpH) -> Fp2H {
         let (as_, bs) = mul2(t, &self.re, s, &self.im, s);
-        let re = csub_l(&add_sub_l(&as_.0, &P8, &self.im.0), &P8); // (2p..10p) → < 8p
-        let im = csub_l(&add_l(&self.re.0, &bs.0), &P8); // < 10p → < 8p
+        // im' = re + b·s, re' = a·s + 8p − im: both below 10p, then below 8p
+        let (im, re) = sum_and_diff_l(&self.re.0, &bs.0, &as_.0, &P8, &self.im.0);
+        let (re, im) = csub2_l(&re, &im, &P8);
         Fp2H {
             re: FpH(re),
             im: FpH(im),
