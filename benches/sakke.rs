@@ -72,6 +72,13 @@ fn ops(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    g.bench_function("encapsulate_new_recipient/ours-scalar-path", |bn| {
+        bn.iter_batched(
+            || (rand_id(), Ssv::new(rand_ssv())),
+            |(id, ssv)| t::encapsulate_scalar(&kms, &id, &ssv).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
     g.bench_function("encapsulate_new_recipient/wolfssl", |bn| {
         bn.iter_batched(
             || (rand_id(), rand_ssv()),
@@ -129,6 +136,13 @@ fn ops(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    g.bench_function("issue_rsk/ours-scalar-path", |bn| {
+        bn.iter_batched(
+            rand_id,
+            |id| t::issue_rsk_scalar(&z, &id).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
     g.bench_function("issue_rsk/wolfssl", |bn| {
         bn.iter_batched(
             rand_id,
@@ -162,12 +176,68 @@ fn ops(c: &mut Criterion) {
         })
     });
     let ids: Vec<&[u8]> = items.iter().map(|(i, _)| i.as_slice()).collect();
+    g.bench_function("issue_rsks_32/ours-one-core", |bn| {
+        bn.iter(|| {
+            for id in ids.iter() {
+                core::hint::black_box(z.issue_rsk(id).unwrap());
+            }
+        })
+    });
     g.bench_function("issue_rsks_32/ours-all-cores", |bn| {
         bn.iter(|| z.issue_rsks(&ids))
     });
     g.finish();
+
+    // The fixed-base products alone (each followed by one inversion to affine and encoding):
+    // split over the IFMA lanes against the scalar tables.
+    let mut g = c.benchmark_group("sakke/comb");
+    g.sample_size(10);
+    let a = rand_id().repeat(4);
+    let b = rand_id().repeat(4);
+    if t::p_mul_lanes(&a).is_some() {
+        g.bench_function("pz_mul2/ours-lanes", |bn| {
+            bn.iter(|| t::pz_mul2_lanes(&kms, &a, &b))
+        });
+        g.bench_function("p_mul/ours-lanes", |bn| bn.iter(|| t::p_mul_lanes(&a)));
+    }
+    g.bench_function("pz_mul2/ours-scalar", |bn| {
+        bn.iter(|| t::pz_mul2_scalar(&kms, &a, &b))
+    });
+    g.bench_function("p_mul/ours-scalar", |bn| bn.iter(|| t::p_mul_scalar(&a)));
+    g.finish();
     drop(guard);
 }
 
-criterion_group!(benches, field, ops);
+/// The pairing with stored lines (a member's decapsulation, RSK validation), on the IFMA lanes
+/// when the CPU has them and on the scalar engine alone.
+fn pairing(c: &mut Criterion) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = z.public();
+    let id = rand_id();
+    let rsk = z.issue_rsk(&id).unwrap().to_bytes();
+    let lines = sakke::__internal::PairingLines::new(&rsk).unwrap();
+    let sed = sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap();
+    let r = &sed[..sakke::POINT_LEN];
+    let mut g = c.benchmark_group("sakke/pairing");
+    g.sample_size(20);
+    g.bench_function("stored_lines/ours", |bn| {
+        bn.iter(|| lines.pairing_with(core::hint::black_box(r)).unwrap())
+    });
+    sakke::__internal::set_scalar_only(true);
+    g.bench_function("stored_lines/ours-scalar-engine", |bn| {
+        bn.iter(|| lines.pairing_with(core::hint::black_box(r)).unwrap())
+    });
+    g.bench_function("decapsulate_precomputed/ours-scalar-engine", |bn| {
+        let dk = DecapsulationKey::new(&kms, &id, &sakke::Rsk::from_bytes(&rsk).unwrap()).unwrap();
+        bn.iter(|| dk.decapsulate(core::hint::black_box(&sed)).unwrap())
+    });
+    g.bench_function("validate_rsk/ours-scalar-engine", |bn| {
+        let k = sakke::Rsk::from_bytes(&rsk).unwrap();
+        bn.iter(|| sakke::validate_rsk(&kms, &id, &k).unwrap())
+    });
+    sakke::__internal::set_scalar_only(false);
+    g.finish();
+}
+
+criterion_group!(benches, field, ops, pairing);
 criterion_main!(benches);

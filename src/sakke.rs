@@ -29,6 +29,8 @@ mod curve;
 mod fp;
 mod fp2;
 mod hash;
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+mod lanes;
 mod mont;
 mod pairing;
 pub(crate) mod params;
@@ -38,7 +40,7 @@ mod table;
 
 use curve::{Affine, Proj, POINT_BYTES};
 use fp::Fp;
-use pairing::RskLines;
+use pairing::LineTable;
 use scalar::Scalar;
 use table::{PfTable, PointTable};
 
@@ -52,6 +54,12 @@ pub const SSV_LEN: usize = 16;
 fn p_table() -> &'static PointTable {
     static T: OnceLock<PointTable> = OnceLock::new();
     T.get_or_init(|| PointTable::new(&Affine::generator()))
+}
+
+/// The Miller-loop lines of P (built on first use).
+fn p_lines() -> &'static LineTable {
+    static L: OnceLock<LineTable> = OnceLock::new();
+    L.get_or_init(|| LineTable::new(&Affine::generator()))
 }
 
 fn g_table() -> &'static PfTable {
@@ -156,12 +164,17 @@ impl KmsSecret {
     /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
     /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
     pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
+        self.issue_rsk_on(id, pairing::lanes_allowed())
+    }
+
+    /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
+    fn issue_rsk_on(&self, id: &[u8], lanes: bool) -> Result<Rsk> {
         let s = identity_scalar(id).add(&self.z);
         if bool::from(s.is_zero()) {
             return Err(Error::InvalidParameter);
         }
         let mut inv = s.invert();
-        let k = p_table().mul(&inv);
+        let k = mul_p(&inv, lanes);
         inv.zeroize();
         let k = Option::<Affine>::from(k.to_affine()).ok_or(Error::InvalidParameter)?;
         Ok(Rsk { k })
@@ -180,7 +193,7 @@ impl KmsSecret {
             .collect();
         let zero: Vec<bool> = s.iter().map(|x| bool::from(x.is_zero())).collect();
         scalar::batch_invert(&mut s);
-        let pts: Vec<Proj> = s.iter().map(|x| p_table().mul(x)).collect();
+        let pts = mul_p_many(&s);
         s.zeroize();
         let aff = curve::batch_to_affine(&pts);
         aff.into_iter()
@@ -202,6 +215,8 @@ impl KmsSecret {
 pub struct KmsPublic {
     z: Affine,
     table: OnceLock<Arc<PointTable>>,
+    /// The Miller-loop lines of Z (RSK validation), built on first use.
+    lines: OnceLock<Arc<LineTable>>,
     /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
@@ -227,6 +242,7 @@ impl KmsPublic {
         KmsPublic {
             z,
             table: OnceLock::new(),
+            lines: OnceLock::new(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             lanes: OnceLock::new(),
         }
@@ -243,8 +259,15 @@ impl KmsPublic {
         self.z.encode()
     }
 
-    /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation).
+    /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation):
+    /// the eight-lane comb when the CPU has AVX-512 IFMA, else the scalar table.
     pub fn precompute(&self) {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if let Some(t) = crate::backend::x86_64::fp_ifma::Ifma::new() {
+            if self.lane_comb(t).is_some() {
+                return;
+            }
+        }
         let _ = self.z_table();
     }
 
@@ -259,6 +282,11 @@ impl KmsPublic {
         t: crate::backend::x86_64::fp_ifma::Ifma,
     ) -> Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>> {
         self.lanes.get_or_init(|| batch::z_comb(t, &self.z)).clone()
+    }
+
+    /// The Miller-loop lines of Z.
+    fn z_lines(&self) -> &LineTable {
+        self.lines.get_or_init(|| Arc::new(LineTable::new(&self.z)))
     }
 
     /// I = [b]P + Z, the identifier's public point (None if it is the identity).
@@ -293,15 +321,55 @@ impl Rsk {
 }
 
 /// RFC 6508 §6.1.2: checks `<[b]P + Z, K_(b,S)> == g`. `InvalidKey` when it does not hold.
+///
+/// Computed as `<P, K>^b · <Z, K>` from the stored Miller-loop lines of P (process-wide) and
+/// of Z (kept by the [`KmsPublic`], built on its first validation), evaluated at K.
+/// If b + z ≡ 0 (mod q) the value is 1 ≠ g and the key is refused.
 pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
     let b = identity_scalar(id);
-    let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
-    let w = pairing::pairing(&i, &rsk.k);
+    let w = pairing::pairing_two(p_lines(), &b.0, kms.z_lines(), &rsk.k);
     if bool::from(w.ct_eq(&g_value())) {
         Ok(())
     } else {
         Err(Error::InvalidKey)
     }
+}
+
+/// `[a]P + [b]Z`: split over the IFMA lanes when `lanes` and the CPU has them, else the
+/// scalar tables.
+fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, lanes: bool) -> Proj {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if lanes {
+        if let Some(p) = lanes::mul2(kms, a, b) {
+            return p;
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
+    PointTable::mul2(p_table(), a, kms.z_table(), b)
+}
+
+/// `[a]P`: split over the IFMA lanes when `lanes` and the CPU has them, else the scalar
+/// table.
+fn mul_p(a: &Scalar, lanes: bool) -> Proj {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if lanes {
+        if let Some(p) = lanes::mul_p(a) {
+            return p;
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
+    p_table().mul(a)
+}
+
+/// `[s_i]P` for many scalars: eight per lane group when the CPU has IFMA, else one by one.
+fn mul_p_many(s: &[Scalar]) -> Vec<Proj> {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if let Some(v) = lanes::mul_p_many(s) {
+        return v;
+    }
+    s.iter().map(|x| p_table().mul(x)).collect()
 }
 
 /// r = HashToIntegerRange(SSV ‖ b, q) with b the identifier octets.
@@ -311,6 +379,11 @@ fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
 
 /// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
 pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
+    encapsulate_on(kms, id, ssv, pairing::lanes_allowed())
+}
+
+/// [`encapsulate`], on the IFMA lanes when `lanes` and the CPU has them.
+fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<[u8; SED_LEN]> {
     let b = identity_scalar(id);
     let mut r = derive_r(ssv, id);
     if bool::from(r.is_zero()) {
@@ -318,7 +391,7 @@ pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN
     }
     let mut rb = r.mul(&b);
     // R = [r·b]P + [r]Z
-    let rp = PointTable::mul2(p_table(), &rb, kms.z_table(), &r);
+    let rp = mul2_pz(kms, &rb, &r, lanes);
     let mut gr = g_table().pow(&r);
     r.zeroize();
     rb.zeroize();
@@ -360,7 +433,9 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
             return parallel_groups(items, 8, |share| batch::encapsulate_share(&c, share));
         }
     }
-    encapsulate_many_scalar(kms, items)
+    kms.precompute();
+    let _ = g_table();
+    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
 }
 
 /// Below this many recipients the scalar path is faster than one partly filled lane group.
@@ -370,12 +445,13 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
 )]
 const LANES_MIN_BATCH: usize = 3;
 
-/// [`encapsulate_many`] on the scalar engine, one recipient at a time on every core.
+/// [`encapsulate_many`] on the scalar engine (no lanes at all), one recipient at a time on
+/// every core.
 fn encapsulate_many_scalar(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
-    kms.precompute();
+    let _ = kms.z_table();
     let _ = p_table();
     let _ = g_table();
-    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
+    parallel_map(items, |(id, ssv)| encapsulate_on(kms, id, ssv, false))
 }
 
 /// Parses R from the SED: on the curve and not of small order (`InvalidPoint`); a point outside
@@ -418,7 +494,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     let b = identity_scalar(id);
     let mut r = derive_r(&ssv, id);
     let mut rb = r.mul(&b);
-    let test = PointTable::mul2(p_table(), &rb, kms.z_table(), &r);
+    let test = mul2_pz(kms, &rb, &r, pairing::lanes_allowed());
     r.zeroize();
     rb.zeroize();
     if bool::from(test.eq_affine(&r_pt)) {
@@ -428,12 +504,17 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     }
 }
 
-/// A member's decapsulation key: the validated RSK, its Miller-loop line coefficients and a
-/// fixed-base table of I = [b]P + Z. Secret parts zeroize on drop.
+/// A member's decapsulation key: the validated RSK and its Miller-loop line coefficients, with
+/// what the final check `[r]([b]P + Z) == R` needs: the KMS's public key (whose tables the IFMA
+/// lanes use) and, on the scalar engine, a fixed-base table of I = [b]P + Z built on first use.
+/// Secret parts zeroize on drop.
 pub struct DecapsulationKey {
     id: Vec<u8>,
-    lines: RskLines,
-    i_table: PointTable,
+    b: Scalar,
+    kms: KmsPublic,
+    i: Affine,
+    lines: LineTable,
+    i_table: OnceLock<PointTable>,
 }
 
 impl core::fmt::Debug for DecapsulationKey {
@@ -450,21 +531,39 @@ impl DecapsulationKey {
     pub fn new(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<Self> {
         let b = identity_scalar(id);
         let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
-        let lines = RskLines::new(&rsk.k);
+        let lines = LineTable::new(&rsk.k);
         let w = lines.pairing_with(&i);
         if !bool::from(w.ct_eq(&g_value())) {
             return Err(Error::InvalidKey);
         }
         Ok(DecapsulationKey {
             id: id.to_vec(),
+            b,
+            kms: kms.clone(),
+            i,
             lines,
-            i_table: PointTable::new(&i),
+            i_table: OnceLock::new(),
         })
     }
 
     /// The identifier this key belongs to.
     pub fn id(&self) -> &[u8] {
         &self.id
+    }
+
+    /// `[r]I`: on the IFMA lanes as `[r·b]P + [r]Z` when the CPU has them, else with the table
+    /// of I.
+    fn times_i(&self, r: &Scalar) -> Proj {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if pairing::lanes_allowed() {
+            let mut rb = r.mul(&self.b);
+            let p = lanes::mul2(&self.kms, &rb, r);
+            rb.zeroize();
+            if let Some(p) = p {
+                return p;
+            }
+        }
+        self.i_table.get_or_init(|| PointTable::new(&self.i)).mul(r)
     }
 
     /// RFC 6508 §6.2.2 with the precomputation. Errors as [`decapsulate`].
@@ -474,7 +573,7 @@ impl DecapsulationKey {
         let ssv = unmask(&w, &h);
         w.zeroize();
         let mut r = derive_r(&ssv, &self.id);
-        let test = self.i_table.mul(&r);
+        let test = self.times_i(&r);
         r.zeroize();
         if bool::from(test.eq_affine(&r_pt)) {
             Ok(ssv)
@@ -534,6 +633,25 @@ mod testing {
     //! Hooks for property tests and benchmarks (hidden).
     use super::*;
 
+    /// Keeps single operations on the scalar engine (to measure it beside the IFMA lanes).
+    pub fn set_scalar_only(on: bool) {
+        pairing::set_scalar_only(on);
+    }
+
+    /// The stored Miller-loop lines of a point (257 octets, on the curve), for benchmarks.
+    #[derive(Debug)]
+    pub struct PairingLines(LineTable);
+    impl PairingLines {
+        pub fn new(k: &[u8]) -> crate::Result<Self> {
+            Ok(PairingLines(LineTable::new(&Affine::decode_on_curve(k)?)))
+        }
+        /// `<K, R>` as 128 octets.
+        pub fn pairing_with(&self, r: &[u8]) -> crate::Result<[u8; 128]> {
+            let r = Affine::decode_on_curve(r)?;
+            Ok(self.0.pairing_with(&r).to_be_bytes())
+        }
+    }
+
     /// Montgomery product modulo p through the selected kernel, on canonical limbs in and out
     /// (converts to and from the Montgomery domain).
     pub fn fp_mul_canonical(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
@@ -581,6 +699,74 @@ mod testing {
         {
             false
         }
+    }
+    /// `[a]P + [b]Z` (scalars as big-endian octets reduced mod q) on the IFMA lanes, encoded
+    /// (inner `None`: the identity); outer `None` when the lanes are unavailable.
+    pub fn pz_mul2_lanes(kms: &KmsPublic, a: &[u8], b: &[u8]) -> Option<Option<[u8; 257]>> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            let (a, b) = (Scalar::reduce_be(a), Scalar::reduce_be(b));
+            super::lanes::mul2(kms, &a, &b).map(encode_proj)
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            let _ = (kms, a, b);
+            None
+        }
+    }
+    /// `[a]P + [b]Z` by the scalar tables (`PointTable::mul2`), encoded (`None`: identity).
+    pub fn pz_mul2_scalar(kms: &KmsPublic, a: &[u8], b: &[u8]) -> Option<[u8; 257]> {
+        let (a, b) = (Scalar::reduce_be(a), Scalar::reduce_be(b));
+        encode_proj(PointTable::mul2(p_table(), &a, kms.z_table(), &b))
+    }
+    /// `[a]P` on the IFMA lanes (split evaluation), encoded; outer `None`: lanes unavailable.
+    pub fn p_mul_lanes(a: &[u8]) -> Option<Option<[u8; 257]>> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            super::lanes::mul_p(&Scalar::reduce_be(a)).map(encode_proj)
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            let _ = a;
+            None
+        }
+    }
+    /// `[a_i]P` through the many-scalar path (lane groups of eight when available), encoded.
+    pub fn p_mul_many(a: &[&[u8]]) -> Vec<Option<[u8; 257]>> {
+        let s: Vec<Scalar> = a.iter().map(|x| Scalar::reduce_be(x)).collect();
+        super::mul_p_many(&s).into_iter().map(encode_proj).collect()
+    }
+    /// `[a]P` by the scalar table (`PointTable::mul`), encoded.
+    pub fn p_mul_scalar(a: &[u8]) -> Option<[u8; 257]> {
+        encode_proj(p_table().mul(&Scalar::reduce_be(a)))
+    }
+    /// Precomputation a KMS public key holds so far: (bytes of its eight-lane comb, whether
+    /// its scalar table is built).
+    pub fn kms_precomputation(kms: &KmsPublic) -> (usize, bool) {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        let lanes = kms
+            .lanes
+            .get()
+            .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
+            .unwrap_or(0);
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        let lanes = 0;
+        (lanes, kms.table.get().is_some())
+    }
+    fn encode_proj(p: Proj) -> Option<[u8; 257]> {
+        Option::<Affine>::from(p.to_affine()).map(|a| a.encode())
+    }
+    /// [`super::encapsulate`] on the scalar engine only (reference and benchmark row).
+    pub fn encapsulate_scalar(
+        kms: &KmsPublic,
+        id: &[u8],
+        ssv: &Ssv,
+    ) -> crate::Result<[u8; SED_LEN]> {
+        super::encapsulate_on(kms, id, ssv, false)
+    }
+    /// [`KmsSecret::issue_rsk`] on the scalar engine only (reference and benchmark row).
+    pub fn issue_rsk_scalar(z: &KmsSecret, id: &[u8]) -> crate::Result<Rsk> {
+        z.issue_rsk_on(id, false)
     }
     /// Raw portable Montgomery product.
     pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
@@ -643,7 +829,7 @@ mod testing {
     pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {
         let k = Affine::decode_on_curve(k)?;
         let r = Affine::decode_on_curve(r)?;
-        Ok(RskLines::new(&k).pairing_with(&r).to_be_bytes())
+        Ok(LineTable::new(&k).pairing_with(&r).to_be_bytes())
     }
     /// [k]Q for a point Q (constant-time table when `fixed`, else public double-and-add).
     pub fn point_mul(q: &[u8], k: &[u8], fixed: bool) -> crate::Result<[u8; 257]> {

@@ -19,7 +19,7 @@ use super::fp::Fp;
 use super::{derive_r, hash, identity_scalar, params, KmsPublic, Ssv, POINT_LEN, SED_LEN, SSV_LEN};
 
 /// The comb of P (built on first use, shared by every KMS); `None` if the build failed.
-fn p_comb(t: Ifma) -> Option<&'static CombX8> {
+pub(super) fn p_comb(t: Ifma) -> Option<&'static CombX8> {
     static C: OnceLock<Option<CombX8>> = OnceLock::new();
     C.get_or_init(|| {
         let g = Affine::generator();

@@ -1,0 +1,115 @@
+//! Single SAKKE scalar multiplications on the eight-lane AVX-512 IFMA backend: one fixed-base
+//! comb evaluation split over the lanes ([`CombX8::mul_split`], [`CombX8::mul2_split`]: each
+//! lane sums its own range of 26 of the 205 windows, the lanes are merged with complete
+//! additions). Used by `encapsulate` (`R = [r·b]P + [r]Z`), `issue_rsk` (`[1/(z+b)]P`) and the
+//! free `decapsulate`'s check; every function returns `None` when the lanes cannot be used
+//! (no IFMA, or a comb failed to build) and the caller keeps the scalar engine.
+//!
+//! The combs are the batch path's: P's is process-wide, Z's is cached in [`KmsPublic`]. The
+//! results are the same points as [`super::table::PointTable::mul`] / `mul2` (the property test
+//! `sakke_lanes` compares them); the scalars are secret and the kernels constant time (full
+//! table scans with lane masks; the exceptional-case argument is on [`CombX8`]).
+
+use subtle::ConditionallySelectable;
+use zeroize::Zeroize;
+
+use crate::backend::x86_64::fp_ifma::{CombX8, Ifma, PointX8};
+
+use super::curve::Proj;
+use super::fp::Fp;
+use super::scalar::Scalar;
+use super::{batch, KmsPublic};
+
+/// `[a]P + [b]Z` for the KMS's Z on the lanes, as the projective point `PointTable::mul2`
+/// returns (same point; the representative may differ). `None`: lanes unavailable.
+pub(super) fn mul2(kms: &KmsPublic, a: &Scalar, b: &Scalar) -> Option<Proj> {
+    let t = Ifma::new()?;
+    let p = batch::p_comb(t)?;
+    let z = kms.lane_comb(t)?;
+    let pt = CombX8::mul2_split(p, &a.0, &z, &b.0).ok()?;
+    Some(to_proj(&pt))
+}
+
+/// `[a]P` on the lanes. `None`: lanes unavailable.
+pub(super) fn mul_p(a: &Scalar) -> Option<Proj> {
+    let t = Ifma::new()?;
+    let p = batch::p_comb(t)?;
+    let pt = p.mul_split(&a.0).ok()?;
+    Some(to_proj(&pt))
+}
+
+/// Lane 0 of a Jacobian eight-lane point as a homogeneous projective point:
+/// (X, Y, Z) ↦ (X·Z, Y, Z³), and the identity (0 : 1 : 0) when Z = 0.
+fn to_proj(pt: &PointX8) -> Proj {
+    let (x, y, z) = pt.jacobian();
+    let mut xs = x.to_u64x16x8();
+    let mut ys = y.to_u64x16x8();
+    let mut zs = z.to_u64x16x8();
+    let out = jacobian_to_proj(
+        Fp::from_canonical(&xs[0]),
+        Fp::from_canonical(&ys[0]),
+        Fp::from_canonical(&zs[0]),
+    );
+    xs.zeroize();
+    ys.zeroize();
+    zs.zeroize();
+    out
+}
+
+/// `[s_i]P` for many scalars: groups of eight on the lanes with one scalar per lane
+/// ([`CombX8::mul_x8`]), or split evaluations for fewer than [`MANY_MIN`] scalars.
+/// `None`: lanes unavailable.
+pub(super) fn mul_p_many(s: &[Scalar]) -> Option<Vec<Proj>> {
+    let t = Ifma::new()?;
+    let p = batch::p_comb(t)?;
+    let mut out = Vec::with_capacity(s.len());
+    if s.len() < MANY_MIN {
+        for k in s {
+            out.push(to_proj(&p.mul_split(&k.0).ok()?));
+        }
+        return Some(out);
+    }
+    for chunk in s.chunks(8) {
+        let mut ks = [[0u64; 16]; 8];
+        for (d, k) in ks.iter_mut().zip(chunk) {
+            *d = k.0;
+        }
+        let pt = p.mul_x8(&ks);
+        ks.zeroize();
+        let pt = pt.ok()?;
+        out.extend(lanes_to_proj(&pt).into_iter().take(chunk.len()));
+    }
+    Some(out)
+}
+
+/// Below this many scalars a run of split evaluations beats one partly filled lane group.
+const MANY_MIN: usize = 3;
+
+/// Every lane of a Jacobian eight-lane point as a homogeneous projective point (as
+/// [`to_proj`]).
+fn lanes_to_proj(pt: &PointX8) -> [Proj; 8] {
+    let (x, y, z) = pt.jacobian();
+    let mut xs = x.to_u64x16x8();
+    let mut ys = y.to_u64x16x8();
+    let mut zs = z.to_u64x16x8();
+    let out = core::array::from_fn(|l| {
+        jacobian_to_proj(
+            Fp::from_canonical(&xs[l]),
+            Fp::from_canonical(&ys[l]),
+            Fp::from_canonical(&zs[l]),
+        )
+    });
+    xs.zeroize();
+    ys.zeroize();
+    zs.zeroize();
+    out
+}
+
+fn jacobian_to_proj(jx: Fp, jy: Fp, jz: Fp) -> Proj {
+    let out = Proj {
+        x: jx.mul(&jz),
+        y: jy,
+        z: jz.square().mul(&jz),
+    };
+    Proj::conditional_select(&out, &Proj::IDENTITY, jz.is_zero())
+}
