@@ -633,7 +633,8 @@ mod testing {
     //! Hooks for property tests and benchmarks (hidden).
     use super::*;
 
-    /// Keeps single operations on the scalar engine (to measure it beside the IFMA lanes).
+    /// Keeps single operations on the MULX/ADX engine: no IFMA lanes and no IFMA product (to
+    /// measure it beside the IFMA paths on one machine).
     pub fn set_scalar_only(on: bool) {
         pairing::set_scalar_only(on);
     }

@@ -47,7 +47,7 @@ pub(crate) fn mont_mul_p(a: &Limbs, b: &Limbs) -> Limbs {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     {
         use crate::backend::x86_64::fp_mulx;
-        if let Some(k) = fp_mulx::Ifma52::get() {
+        if let (Some(k), true) = (fp_mulx::Ifma52::get(), super::pairing::lanes_allowed()) {
             return k.mont_mul(a, b);
         }
         if MULX_ENABLED && mulx_adx::get() {
@@ -63,7 +63,7 @@ pub(crate) fn mont_sqr_p(a: &Limbs) -> Limbs {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     {
         use crate::backend::x86_64::fp_mulx;
-        if let Some(k) = fp_mulx::Ifma52::get() {
+        if let (Some(k), true) = (fp_mulx::Ifma52::get(), super::pairing::lanes_allowed()) {
             return k.mont_sqr(a);
         }
         if MULX_ENABLED && mulx_adx::get() {

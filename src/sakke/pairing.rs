@@ -17,8 +17,8 @@ use super::fp::{batch_invert, Fp};
 use super::fp2::Fp2;
 use super::params::{LIMBS, Q};
 
-/// Benchmark switch: when set, single operations stay on the scalar (MULX/ADX or portable)
-/// engine instead of the IFMA lanes, so that both engines can be measured on one machine.
+/// Benchmark switch: when set, single operations stay on the MULX/ADX (or portable) engine —
+/// no IFMA lanes, no IFMA product — so that both engines can be measured on one machine.
 static SCALAR_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether single operations may use the IFMA lanes (see [`set_scalar_only`]).
