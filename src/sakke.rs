@@ -510,7 +510,16 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
 /// Secret parts zeroize on drop.
 pub struct DecapsulationKey {
     id: Vec<u8>,
+    /// b and the KMS public key: the lanes' check `[r·b]P + [r]Z` (unused in the portable build).
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
+        allow(dead_code)
+    )]
     b: Scalar,
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
+        allow(dead_code)
+    )]
     kms: KmsPublic,
     i: Affine,
     lines: LineTable,
