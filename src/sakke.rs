@@ -212,6 +212,9 @@ pub struct KmsPublic {
     /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
+    /// The split comb of Z for single operations on the lanes (`None` inside: unusable).
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    split: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>>>,
 }
 
 impl core::fmt::Debug for KmsPublic {
@@ -236,6 +239,8 @@ impl KmsPublic {
             table: OnceLock::new(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             lanes: OnceLock::new(),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            split: OnceLock::new(),
         }
     }
 
@@ -251,11 +256,12 @@ impl KmsPublic {
     }
 
     /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation):
-    /// the eight-lane comb when the CPU has AVX-512 IFMA, else the scalar table.
+    /// the split lane comb when the CPU has AVX-512 IFMA (the batch comb is built by the
+    /// first [`encapsulate_many`]), else the scalar table.
     pub fn precompute(&self) {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         if let Some(t) = crate::backend::x86_64::fp_ifma::Ifma::new() {
-            if self.lane_comb(t).is_some() {
+            if self.split_comb(t).is_some() {
                 return;
             }
         }
@@ -273,6 +279,16 @@ impl KmsPublic {
         t: crate::backend::x86_64::fp_ifma::Ifma,
     ) -> Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>> {
         self.lanes.get_or_init(|| batch::z_comb(t, &self.z)).clone()
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    fn split_comb(
+        &self,
+        t: crate::backend::x86_64::fp_ifma::Ifma,
+    ) -> Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>> {
+        self.split
+            .get_or_init(|| lanes::z_split(t, &self.z))
+            .clone()
     }
 
     /// I = [b]P + Z, the identifier's public point (None if it is the identity).
@@ -681,18 +697,23 @@ mod testing {
     pub fn p_mul_scalar(a: &[u8]) -> Option<[u8; 257]> {
         encode_proj(p_table().mul(&Scalar::reduce_be(a)))
     }
-    /// Precomputation a KMS public key holds so far: (bytes of its eight-lane comb, whether
-    /// its scalar table is built).
-    pub fn kms_precomputation(kms: &KmsPublic) -> (usize, bool) {
+    /// Precomputation a KMS public key holds so far: (bytes of its batch comb, bytes of its
+    /// split comb, whether its scalar table is built).
+    pub fn kms_precomputation(kms: &KmsPublic) -> (usize, usize, bool) {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        let lanes = kms
-            .lanes
-            .get()
-            .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
-            .unwrap_or(0);
+        let lanes = (
+            kms.lanes
+                .get()
+                .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
+                .unwrap_or(0),
+            kms.split
+                .get()
+                .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
+                .unwrap_or(0),
+        );
         #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        let lanes = 0;
-        (lanes, kms.table.get().is_some())
+        let lanes = (0, 0);
+        (lanes.0, lanes.1, kms.table.get().is_some())
     }
     fn encode_proj(p: Proj) -> Option<[u8; 257]> {
         Option::<Affine>::from(p.to_affine()).map(|a| a.encode())

@@ -47,7 +47,7 @@ fn lanes_available() -> bool {
     on
 }
 
-/// Windows are 5 bits; lane l of the split evaluation sums windows 26·l .. 26·l + 25.
+/// A 5-bit window position (the batch comb's windows).
 fn window_pow(w: u32) -> BigUint {
     BigUint::one() << (5 * w)
 }
@@ -90,6 +90,30 @@ fn edge_scalars() -> Vec<BigUint> {
             }
         }
     }
+    // the split comb's windows: 4 bits, lane l sums bits 128·l .. 128·l + 127; single digits
+    // in one lane (including 9 and 15, recoded as −7 and −1 with a carry into the next window,
+    // across a lane boundary for the last window of a lane), and the top window
+    for l in 0..8u32 {
+        for w in [0u32, 1, 16, 31] {
+            let bit = 128 * l + 4 * w;
+            for d in [1u32, 8, 9, 15] {
+                if bit + 4 <= 1021 {
+                    v.push(BigUint::from(d) << bit);
+                }
+            }
+        }
+    }
+    // all signed digits −1 (0xf…f recodes as −1 with carries), all 8, all 0x8 then carries
+    v.push((BigUint::one() << 1016) - 1u8);
+    v.push(((BigUint::one() << 1016) - 1u8) / 15u8 * 8u8);
+    v.push(((BigUint::one() << 1016) - 1u8) / 15u8 * 9u8);
+    // the top window at 2 and 1 over a full or empty rest; 2^1022 − q (a multiple of q away
+    // from 2^1022)
+    v.push(BigUint::from(2u8) << 1020);
+    v.push((BigUint::from(3u8) << 1020) - 1u8);
+    v.push((BigUint::one() << 1022) - &q);
+    v.push((BigUint::one() << 1022) - &q - 1u8);
+    v.push((BigUint::one() << 1022) - &q + (BigUint::one() << 896));
     // every lane's range full (all digits 31) but one lane empty
     let full = (BigUint::one() << 1020) - 1u8;
     for l in [0u32, 3, 7] {
@@ -256,16 +280,26 @@ fn issue_rsk_matches_the_scalar_point() {
     assert!(mixed[1..].iter().all(|r| r.is_ok()));
 
     kms.precompute();
-    let (lane_bytes, scalar_built) = t::kms_precomputation(&kms);
+    let (batch_bytes, split_bytes, scalar_built) = t::kms_precomputation(&kms);
+    assert_eq!(
+        batch_bytes, 0,
+        "the batch comb is built by the first batch only"
+    );
     if lanes_available() {
-        eprintln!("lane comb per KMS: {lane_bytes} bytes; scalar table built: {scalar_built}");
-        assert!(lane_bytes > 0);
+        eprintln!("split comb per KMS: {split_bytes} bytes; scalar table built: {scalar_built}");
+        assert!(split_bytes > 0);
         assert!(
             !scalar_built,
             "with the lanes the scalar table of Z is not needed"
         );
+        let ssv = Ssv::new([1; 16]);
+        let items = [(&b"a"[..], &ssv); 8];
+        let _ = sakke::encapsulate_many(&kms, &items);
+        let (batch_bytes, _, _) = t::kms_precomputation(&kms);
+        eprintln!("batch comb per KMS: {batch_bytes} bytes");
+        assert!(batch_bytes > 0);
     } else {
-        assert_eq!(lane_bytes, 0);
+        assert_eq!(split_bytes, 0);
         assert!(scalar_built);
     }
 }

@@ -58,7 +58,7 @@ mod fp2;
 mod point;
 
 pub use fp2::{Fp2X8, PfpCombX8};
-pub use point::{CombX8, PointX8};
+pub use point::{CombX8, PointX8, SplitCombX8};
 
 /// Limbs per element (radix 2^52).
 pub const LIMBS: usize = 20;
