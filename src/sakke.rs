@@ -348,6 +348,20 @@ fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, lanes: bool) -> Proj {
     PointTable::mul2(p_table(), a, kms.z_table(), b)
 }
 
+/// `g^r` in PF_p: split over the IFMA lanes when `lanes` and the CPU has them, else the
+/// scalar table.
+fn g_pow(r: &Scalar, lanes: bool) -> fp2::Fp2 {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if lanes {
+        if let Some(v) = lanes::g_pow(r) {
+            return v;
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
+    g_table().pow(r)
+}
+
 /// `[a]P`: split over the IFMA lanes when `lanes` and the CPU has them, else the scalar
 /// table.
 fn mul_p(a: &Scalar, lanes: bool) -> Proj {
@@ -391,7 +405,7 @@ fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<
     let mut rb = r.mul(&b);
     // R = [r·b]P + [r]Z
     let rp = mul2_pz(kms, &rb, &r, lanes);
-    let mut gr = g_table().pow(&r);
+    let mut gr = g_pow(&r, lanes);
     r.zeroize();
     rb.zeroize();
     // one inversion for both R's Z and g^r's a
@@ -823,6 +837,20 @@ mod testing {
     pub fn g_pow(k: &[u8]) -> [u8; 128] {
         let s = Scalar::reduce_be(k);
         g_table().pow(&s).pf_representative().to_be_bytes()
+    }
+    /// g^k in PF_p on the IFMA lanes (split evaluation), as 128 octets; `None` when the lanes
+    /// are unavailable.
+    pub fn g_pow_lanes(k: &[u8]) -> Option<[u8; 128]> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            let s = Scalar::reduce_be(k);
+            super::lanes::g_pow(&s).map(|v| v.pf_representative().to_be_bytes())
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            let _ = k;
+            None
+        }
     }
     /// The base point P encoded.
     pub fn generator() -> [u8; 257] {

@@ -1,5 +1,5 @@
 //! Single SAKKE scalar multiplications split over the eight IFMA lanes (`lanes::mul2`,
-//! `lanes::mul_p`, the many-scalar path of `issue_rsks`) against the scalar engine
+//! `lanes::mul_p`, `lanes::g_pow`, the many-scalar path of `issue_rsks`) against the scalar engine
 //! (`PointTable::mul` / `mul2`) for edge and random scalars, for P and for a KMS's Z; and the
 //! public operations that use them (`encapsulate`, `issue_rsk`, `issue_rsks`, `decapsulate`)
 //! against the scalar points. Skipped (with a note) on CPUs without AVX-512 IFMA and in the
@@ -135,6 +135,7 @@ fn mul_p_edge_scalars_match_the_scalar_table() {
         let got = t::p_mul_lanes(&kb).unwrap();
         assert_eq!(got, t::p_mul_scalar(&kb), "edge scalar {i}");
         assert_eq!(got.is_none(), k.is_zero(), "edge scalar {i}");
+        assert_eq!(t::g_pow_lanes(&kb).unwrap(), t::g_pow(&kb), "g^edge {i}");
     }
 }
 
@@ -201,6 +202,7 @@ proptest! {
         }
         let (_z, kms) = kms_from(seed % 4);
         prop_assert_eq!(t::p_mul_lanes(&a).unwrap(), t::p_mul_scalar(&a));
+        prop_assert_eq!(t::g_pow_lanes(&b).unwrap(), t::g_pow(&b));
         prop_assert_eq!(
             t::pz_mul2_lanes(&kms, &a, &b).unwrap(),
             t::pz_mul2_scalar(&kms, &a, &b)

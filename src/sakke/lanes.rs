@@ -15,10 +15,11 @@ use zeroize::Zeroize;
 
 use std::sync::{Arc, OnceLock};
 
-use crate::backend::x86_64::fp_ifma::{Ifma, PointX8, SplitCombX8};
+use crate::backend::x86_64::fp_ifma::{Ifma, PfpSplitX8, PointX8, SplitCombX8};
 
 use super::curve::Proj;
 use super::fp::Fp;
+use super::fp2::Fp2;
 use super::scalar::Scalar;
 use super::{batch, KmsPublic};
 
@@ -37,6 +38,26 @@ pub(super) fn mul_p(a: &Scalar) -> Option<Proj> {
     let t = Ifma::new()?;
     let pt = p_split(t)?.mul(&a.0).ok()?;
     Some(to_proj(&pt))
+}
+
+/// `g^r` in PF_p on the lanes (an F_p² value of the class, as `PfTable::pow` returns; the
+/// representative may differ). `None`: lanes unavailable.
+pub(super) fn g_pow(r: &Scalar) -> Option<Fp2> {
+    static C: OnceLock<Option<PfpSplitX8>> = OnceLock::new();
+    let t = Ifma::new()?;
+    let c = C
+        .get_or_init(|| PfpSplitX8::new(t, &super::params::G).ok())
+        .as_ref()?;
+    let v = c.pow(&r.0).ok()?;
+    let mut re = v.re.to_u64x16x8();
+    let mut im = v.im.to_u64x16x8();
+    let out = Fp2 {
+        a: Fp::from_canonical(&re[0]),
+        b: Fp::from_canonical(&im[0]),
+    };
+    re.zeroize();
+    im.zeroize();
+    Some(out)
 }
 
 /// The split comb of P (built on first use, shared by every KMS); `None` if the build failed.

@@ -57,7 +57,7 @@ use crate::{Error, Result};
 mod fp2;
 mod point;
 
-pub use fp2::{Fp2X8, PfpCombX8};
+pub use fp2::{Fp2X8, PfpCombX8, PfpSplitX8};
 pub use point::{CombX8, PointX8, SplitCombX8};
 
 /// Limbs per element (radix 2^52).

@@ -253,7 +253,7 @@ fn eq_kernel(a: &PointX8, b: &PointX8) -> u8 {
 }
 
 /// Constant-time `x < q` (q = (p + 1) / 4) over canonical 64-bit words, as 0/1.
-fn lt_q(x: &[u64; 16]) -> u64 {
+pub(super) fn lt_q(x: &[u64; 16]) -> u64 {
     let q = q_words();
     let mut borrow = 0u64;
     for (xi, qi) in x.iter().zip(q.iter()) {
@@ -564,14 +564,14 @@ impl CombX8 {
 // ---------------------------------------------------------------------------------------------
 
 /// Window width of the split comb (signed digits in [−8, 8]).
-const SPLIT_WIN: usize = 4;
+pub(super) const SPLIT_WIN: usize = 4;
 /// Windows: 256 × 4 bits cover the 1024-bit scalars (below q < 2^1022: the top digit is in
 /// [0, 3] and nothing carries beyond it).
-const SPLIT_WINDOWS: usize = 1024 / SPLIT_WIN;
+pub(super) const SPLIT_WINDOWS: usize = 1024 / SPLIT_WIN;
 /// Steps: lane `l` sums the windows `32·l .. 32·l + 31`.
-const SPLIT_STEPS: usize = SPLIT_WINDOWS / LANES;
+pub(super) const SPLIT_STEPS: usize = SPLIT_WINDOWS / LANES;
 /// Stored entries per window: the multiples |d| = 1..=8.
-const SPLIT_STORED: usize = 1 << (SPLIT_WIN - 1);
+pub(super) const SPLIT_STORED: usize = 1 << (SPLIT_WIN - 1);
 
 /// One stored entry of a [`SplitCombX8`]: eight affine points (lane `l` for window
 /// `32·l + k`), limb-major like [`FpX8`]: x limb `i` of lane `l` at `8·i + l`, y limbs after.
@@ -624,7 +624,7 @@ impl fmt::Debug for SplitCombX8 {
 }
 
 /// Signed base-16 digits of k < 2^1022, constant time (carries by shifts, no branches).
-fn recode_split(k: &[u64; 16]) -> [i8; SPLIT_WINDOWS] {
+pub(super) fn recode_split(k: &[u64; 16]) -> [i8; SPLIT_WINDOWS] {
     let mut out = [0i8; SPLIT_WINDOWS];
     let mut carry = 0u64;
     for (j, o) in out.iter_mut().enumerate() {
@@ -639,7 +639,7 @@ fn recode_split(k: &[u64; 16]) -> [i8; SPLIT_WINDOWS] {
 /// Lane vectors of (|d|, sign mask) for step `k` from the digits.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn split_digits(d: &[i8; SPLIT_WINDOWS], k: usize) -> (__m512i, u8) {
+pub(super) fn split_digits(d: &[i8; SPLIT_WINDOWS], k: usize) -> (__m512i, u8) {
     let mut abs = [0i64; LANES];
     let mut neg = 0u8;
     for (l, a) in abs.iter_mut().enumerate() {
