@@ -114,6 +114,17 @@ fn edge_scalars() -> Vec<BigUint> {
     v.push((BigUint::one() << 1022) - &q);
     v.push((BigUint::one() << 1022) - &q - 1u8);
     v.push((BigUint::one() << 1022) - &q + (BigUint::one() << 896));
+    // the batch comb's signed 6-bit windows: all digits 32 (no carry), all 33 (−31 and a
+    // carry), all 63 (−1 and carries), single digits at the top windows
+    let ones6 = ((BigUint::one() << 1020) - 1u8) / 63u8;
+    v.push(&ones6 * 32u8);
+    v.push(&ones6 * 33u8);
+    v.push(&ones6 * 63u8);
+    for w in [0u32, 1, 168, 169] {
+        v.push(BigUint::from(33u8) << (6 * w));
+        v.push(BigUint::from(32u8) << (6 * w));
+    }
+    v.push(BigUint::from(3u8) << 1020);
     // every lane's range full (all digits 31) but one lane empty
     let full = (BigUint::one() << 1020) - 1u8;
     for l in [0u32, 3, 7] {
@@ -218,6 +229,21 @@ proptest! {
         prop_assert_eq!(got.len(), ks.len());
         for (k, g) in ks.iter().zip(got.iter()) {
             prop_assert_eq!(g, &t::p_mul_scalar(k));
+        }
+    }
+}
+
+/// The eight-scalar path (batch comb of P, signed 6-bit windows) on the edge scalars, eight
+/// at a time.
+#[test]
+fn many_scalar_path_edge_scalars() {
+    let e = edge_scalars();
+    let bytes: Vec<Vec<u8>> = e.iter().map(be).collect();
+    for (c, chunk) in bytes.chunks(8).enumerate() {
+        let refs: Vec<&[u8]> = chunk.iter().map(|k| k.as_slice()).collect();
+        let got = t::p_mul_many(&refs);
+        for (i, (k, g)) in chunk.iter().zip(got.iter()).enumerate() {
+            assert_eq!(g, &t::p_mul_scalar(k), "edge scalar {} = {:x}", 8 * c + i, e[8 * c + i]);
         }
     }
 }

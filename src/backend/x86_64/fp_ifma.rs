@@ -670,24 +670,6 @@ fn digit_vec(exps: &[[u64; 16]; LANES], w: usize) -> __m512i {
     core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
 }
 
-/// Per-lane `width`-bit digit of the exponents starting at bit `bit` (public position, secret
-/// value; bits at or beyond 1024 read as zero; no branches on the value).
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn digit_vec_bits(exps: &[[u64; 16]; LANES], bit: usize, width: usize) -> __m512i {
-    let word = bit / 64;
-    let shift = bit % 64;
-    let mut d = [0i64; LANES];
-    for (dl, e) in d.iter_mut().zip(exps.iter()) {
-        let mut v = if word < 16 { e[word] >> shift } else { 0 };
-        if shift + width > 64 && word + 1 < 16 {
-            v |= e[word + 1] << (64 - shift);
-        }
-        *dl = (v & ((1u64 << width) - 1)) as i64;
-    }
-    core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
-}
-
 /// Window width of [`FpX8::pow_x8`].
 const WIN: usize = 4;
 
