@@ -437,7 +437,8 @@ fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<
 
 /// Encapsulations of many (identifier, SSV) pairs, spread over every core. With AVX-512 IFMA
 /// the recipients are processed eight at a time on the lane backend (fixed-base combs of P, Z
-/// and g, one shared inversion per core); otherwise (or in the soft build) one by one.
+/// and g, one shared inversion per core), a short tail and batches of fewer than five one by
+/// one (each split over the lanes); otherwise (or in the soft build) one by one.
 /// The results are those of [`encapsulate`] for each pair.
 pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
@@ -451,12 +452,10 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
     parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
 }
 
-/// Below this many recipients the scalar path is faster than one partly filled lane group.
-#[cfg_attr(
-    not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
-    allow(dead_code)
-)]
-const LANES_MIN_BATCH: usize = 3;
+/// Below this many recipients single encapsulations (split over the lanes, on every core)
+/// are faster than one partly filled lane group.
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+const LANES_MIN_BATCH: usize = batch::GROUP_MIN;
 
 /// [`encapsulate_many`] on the scalar engine (no lanes at all), one recipient at a time on
 /// every core.

@@ -243,7 +243,13 @@ fn many_scalar_path_edge_scalars() {
         let refs: Vec<&[u8]> = chunk.iter().map(|k| k.as_slice()).collect();
         let got = t::p_mul_many(&refs);
         for (i, (k, g)) in chunk.iter().zip(got.iter()).enumerate() {
-            assert_eq!(g, &t::p_mul_scalar(k), "edge scalar {} = {:x}", 8 * c + i, e[8 * c + i]);
+            assert_eq!(
+                g,
+                &t::p_mul_scalar(k),
+                "edge scalar {} = {:x}",
+                8 * c + i,
+                e[8 * c + i]
+            );
         }
     }
 }
