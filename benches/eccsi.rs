@@ -11,7 +11,6 @@
 #![allow(unsafe_code)]
 
 use std::os::raw::c_int;
-use std::ptr;
 
 use std::time::Duration;
 
@@ -21,14 +20,15 @@ use prose_sec::eccsi::{self, Kpak, Ksak, SigningKey, Ssk, Verifier, POINT_LEN, S
 use prose_sec_peers as w;
 use rand_core::OsRng;
 
-const INVALID_DEVID: c_int = -2;
-const SHA256: w::wc_HashType = w::wc_HashType_WC_HASH_TYPE_SHA256;
+#[path = "../tests/eccsi_wolfssl.rs"]
+#[allow(dead_code, unused_imports)]
+mod wolf_peer;
+use wolf_peer::wolf::{wolf_set_hs, Key, Mp, Point, Rng, SHA256};
+
 /// Distinct signers rotated through in the uncached rows.
 const SIGNERS: usize = 64;
 
 extern "C" {
-    // `mp_init` is a macro for `sp_init` in this wolfSSL build (exported by libwolfssl).
-    fn sp_init(a: *mut w::mp_int) -> c_int;
     fn clock_gettime(clk: c_int, ts: *mut Timespec) -> c_int;
 }
 
@@ -74,117 +74,6 @@ impl Measurement for ThreadCpuTime {
     }
     fn formatter(&self) -> &dyn ValueFormatter {
         self.0.formatter()
-    }
-}
-
-struct Rng(Box<w::WC_RNG>);
-impl Rng {
-    fn new() -> Self {
-        let mut r = Box::<w::WC_RNG>::default();
-        // SAFETY: valid, exclusively owned WC_RNG.
-        assert_eq!(unsafe { w::wc_InitRng(&mut *r) }, 0);
-        Rng(r)
-    }
-}
-impl Drop for Rng {
-    fn drop(&mut self) {
-        // SAFETY: initialised by wc_InitRng, freed once.
-        unsafe { w::wc_FreeRng(&mut *self.0) };
-    }
-}
-
-struct Key(Box<w::EccsiKey>);
-impl Key {
-    fn new() -> Self {
-        let mut k = Box::<w::EccsiKey>::default();
-        // SAFETY: valid, exclusively owned EccsiKey.
-        assert_eq!(
-            unsafe { w::wc_InitEccsiKey(&mut *k, ptr::null_mut(), INVALID_DEVID) },
-            0
-        );
-        Key(k)
-    }
-    fn with_kpak(kpak: &[u8]) -> Self {
-        let mut k = Key::new();
-        // SAFETY: buffer valid for its length.
-        let rc = unsafe { w::wc_ImportEccsiPublicKey(k.p(), kpak.as_ptr(), kpak.len() as u32, 0) };
-        assert_eq!(rc, 0);
-        k
-    }
-    fn p(&mut self) -> *mut w::EccsiKey {
-        &mut *self.0
-    }
-}
-impl Drop for Key {
-    fn drop(&mut self) {
-        // SAFETY: initialised by wc_InitEccsiKey, freed once.
-        unsafe { w::wc_FreeEccsiKey(&mut *self.0) };
-    }
-}
-
-struct Mp(Box<w::mp_int>);
-impl Mp {
-    fn new() -> Self {
-        let mut m = Box::<w::mp_int>::default();
-        // SAFETY: valid, exclusively owned sp_int.
-        assert_eq!(unsafe { sp_init(&mut *m) }, 0);
-        Mp(m)
-    }
-    fn from_bytes(key: &mut Key, b: &[u8]) -> Self {
-        let mut m = Mp::new();
-        // SAFETY: valid key and mp_int; buffer valid for its length.
-        assert_eq!(
-            unsafe { w::wc_DecodeEccsiSsk(key.p(), b.as_ptr(), b.len() as u32, m.p()) },
-            0
-        );
-        m
-    }
-    fn p(&mut self) -> *mut w::mp_int {
-        &mut *self.0
-    }
-}
-
-struct Point(*mut w::ecc_point);
-impl Point {
-    fn new() -> Self {
-        // SAFETY: allocates and initialises a point (checked for null).
-        let p = unsafe { w::wc_ecc_new_point() };
-        assert!(!p.is_null());
-        Point(p)
-    }
-    fn from_bytes(key: &mut Key, b: &[u8]) -> Self {
-        let p = Point::new();
-        // SAFETY: valid key and point; buffer valid for its length.
-        assert_eq!(
-            unsafe { w::wc_DecodeEccsiPvt(key.p(), b.as_ptr(), b.len() as u32, p.0) },
-            0
-        );
-        p
-    }
-}
-impl Drop for Point {
-    fn drop(&mut self) {
-        // SAFETY: allocated by wc_ecc_new_point, freed once.
-        unsafe { w::wc_ecc_del_point(self.0) };
-    }
-}
-
-fn wolf_set_hs(key: &mut Key, id: &[u8], pvt: &Point) {
-    let mut hs = [0u8; 64];
-    let mut hs_len: u8 = 64;
-    // SAFETY: valid key and point; `hs` holds 64 octets.
-    unsafe {
-        let rc = w::wc_HashEccsiId(
-            key.p(),
-            SHA256,
-            id.as_ptr(),
-            id.len() as u32,
-            pvt.0,
-            hs.as_mut_ptr(),
-            &mut hs_len,
-        );
-        assert_eq!(rc, 0);
-        assert_eq!(w::wc_SetEccsiHash(key.p(), hs.as_ptr(), hs_len), 0);
     }
 }
 

@@ -211,5 +211,36 @@ fn ops(c: &mut Criterion) {
     drop(guard);
 }
 
-criterion_group!(benches, field, ops);
+/// The pairing with stored lines (a member's decapsulation, RSK validation), on the IFMA lanes
+/// when the CPU has them and on the scalar engine alone.
+fn pairing(c: &mut Criterion) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = z.public();
+    let id = rand_id();
+    let rsk = z.issue_rsk(&id).unwrap().to_bytes();
+    let lines = sakke::__internal::PairingLines::new(&rsk).unwrap();
+    let sed = sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap();
+    let r = &sed[..sakke::POINT_LEN];
+    let mut g = c.benchmark_group("sakke/pairing");
+    g.sample_size(20);
+    g.bench_function("stored_lines/ours", |bn| {
+        bn.iter(|| lines.pairing_with(core::hint::black_box(r)).unwrap())
+    });
+    sakke::__internal::set_scalar_only(true);
+    g.bench_function("stored_lines/ours-scalar-engine", |bn| {
+        bn.iter(|| lines.pairing_with(core::hint::black_box(r)).unwrap())
+    });
+    g.bench_function("decapsulate_precomputed/ours-scalar-engine", |bn| {
+        let dk = DecapsulationKey::new(&kms, &id, &sakke::Rsk::from_bytes(&rsk).unwrap()).unwrap();
+        bn.iter(|| dk.decapsulate(core::hint::black_box(&sed)).unwrap())
+    });
+    g.bench_function("validate_rsk/ours-scalar-engine", |bn| {
+        let k = sakke::Rsk::from_bytes(&rsk).unwrap();
+        bn.iter(|| sakke::validate_rsk(&kms, &id, &k).unwrap())
+    });
+    sakke::__internal::set_scalar_only(false);
+    g.finish();
+}
+
+criterion_group!(benches, field, ops, pairing);
 criterion_main!(benches);

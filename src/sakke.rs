@@ -40,7 +40,7 @@ mod table;
 
 use curve::{Affine, Proj, POINT_BYTES};
 use fp::Fp;
-use pairing::RskLines;
+use pairing::LineTable;
 use scalar::Scalar;
 use table::{PfTable, PointTable};
 
@@ -54,6 +54,12 @@ pub const SSV_LEN: usize = 16;
 fn p_table() -> &'static PointTable {
     static T: OnceLock<PointTable> = OnceLock::new();
     T.get_or_init(|| PointTable::new(&Affine::generator()))
+}
+
+/// The Miller-loop lines of P (built on first use).
+fn p_lines() -> &'static LineTable {
+    static L: OnceLock<LineTable> = OnceLock::new();
+    L.get_or_init(|| LineTable::new(&Affine::generator()))
 }
 
 fn g_table() -> &'static PfTable {
@@ -158,7 +164,7 @@ impl KmsSecret {
     /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
     /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
     pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
-        self.issue_rsk_on(id, true)
+        self.issue_rsk_on(id, pairing::lanes_allowed())
     }
 
     /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
@@ -209,6 +215,8 @@ impl KmsSecret {
 pub struct KmsPublic {
     z: Affine,
     table: OnceLock<Arc<PointTable>>,
+    /// The Miller-loop lines of Z (RSK validation), built on first use.
+    lines: OnceLock<Arc<LineTable>>,
     /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
@@ -237,6 +245,7 @@ impl KmsPublic {
         KmsPublic {
             z,
             table: OnceLock::new(),
+            lines: OnceLock::new(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             lanes: OnceLock::new(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
@@ -291,6 +300,11 @@ impl KmsPublic {
             .clone()
     }
 
+    /// The Miller-loop lines of Z.
+    fn z_lines(&self) -> &LineTable {
+        self.lines.get_or_init(|| Arc::new(LineTable::new(&self.z)))
+    }
+
     /// I = [b]P + Z, the identifier's public point (None if it is the identity).
     fn point_i(&self, b: &Scalar) -> Option<Affine> {
         let bp = p_table().mul(b);
@@ -323,10 +337,13 @@ impl Rsk {
 }
 
 /// RFC 6508 §6.1.2: checks `<[b]P + Z, K_(b,S)> == g`. `InvalidKey` when it does not hold.
+///
+/// Computed as `<P, K>^b · <Z, K>` from the stored Miller-loop lines of P (process-wide) and
+/// of Z (kept by the [`KmsPublic`], built on its first validation), evaluated at K.
+/// If b + z ≡ 0 (mod q) the value is 1 ≠ g and the key is refused.
 pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
     let b = identity_scalar(id);
-    let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
-    let w = pairing::pairing(&i, &rsk.k);
+    let w = pairing::pairing_two(p_lines(), &b.0, kms.z_lines(), &rsk.k);
     if bool::from(w.ct_eq(&g_value())) {
         Ok(())
     } else {
@@ -392,7 +409,7 @@ fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
 
 /// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
 pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
-    encapsulate_on(kms, id, ssv, true)
+    encapsulate_on(kms, id, ssv, pairing::lanes_allowed())
 }
 
 /// [`encapsulate`], on the IFMA lanes when `lanes` and the CPU has them.
@@ -506,7 +523,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     let b = identity_scalar(id);
     let mut r = derive_r(&ssv, id);
     let mut rb = r.mul(&b);
-    let test = mul2_pz(kms, &rb, &r, true);
+    let test = mul2_pz(kms, &rb, &r, pairing::lanes_allowed());
     r.zeroize();
     rb.zeroize();
     if bool::from(test.eq_affine(&r_pt)) {
@@ -516,12 +533,17 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     }
 }
 
-/// A member's decapsulation key: the validated RSK, its Miller-loop line coefficients and a
-/// fixed-base table of I = [b]P + Z. Secret parts zeroize on drop.
+/// A member's decapsulation key: the validated RSK and its Miller-loop line coefficients, with
+/// what the final check `[r]([b]P + Z) == R` needs: the KMS's public key (whose tables the IFMA
+/// lanes use) and, on the scalar engine, a fixed-base table of I = [b]P + Z built on first use.
+/// Secret parts zeroize on drop.
 pub struct DecapsulationKey {
     id: Vec<u8>,
-    lines: RskLines,
-    i_table: PointTable,
+    b: Scalar,
+    kms: KmsPublic,
+    i: Affine,
+    lines: LineTable,
+    i_table: OnceLock<PointTable>,
 }
 
 impl core::fmt::Debug for DecapsulationKey {
@@ -538,21 +560,39 @@ impl DecapsulationKey {
     pub fn new(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<Self> {
         let b = identity_scalar(id);
         let i = kms.point_i(&b).ok_or(Error::InvalidKey)?;
-        let lines = RskLines::new(&rsk.k);
+        let lines = LineTable::new(&rsk.k);
         let w = lines.pairing_with(&i);
         if !bool::from(w.ct_eq(&g_value())) {
             return Err(Error::InvalidKey);
         }
         Ok(DecapsulationKey {
             id: id.to_vec(),
+            b,
+            kms: kms.clone(),
+            i,
             lines,
-            i_table: PointTable::new(&i),
+            i_table: OnceLock::new(),
         })
     }
 
     /// The identifier this key belongs to.
     pub fn id(&self) -> &[u8] {
         &self.id
+    }
+
+    /// `[r]I`: on the IFMA lanes as `[r·b]P + [r]Z` when the CPU has them, else with the table
+    /// of I.
+    fn times_i(&self, r: &Scalar) -> Proj {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        if pairing::lanes_allowed() {
+            let mut rb = r.mul(&self.b);
+            let p = lanes::mul2(&self.kms, &rb, r);
+            rb.zeroize();
+            if let Some(p) = p {
+                return p;
+            }
+        }
+        self.i_table.get_or_init(|| PointTable::new(&self.i)).mul(r)
     }
 
     /// RFC 6508 §6.2.2 with the precomputation. Errors as [`decapsulate`].
@@ -562,7 +602,7 @@ impl DecapsulationKey {
         let ssv = unmask(&w, &h);
         w.zeroize();
         let mut r = derive_r(&ssv, &self.id);
-        let test = self.i_table.mul(&r);
+        let test = self.times_i(&r);
         r.zeroize();
         if bool::from(test.eq_affine(&r_pt)) {
             Ok(ssv)
@@ -621,6 +661,25 @@ pub mod __internal {
 mod testing {
     //! Hooks for property tests and benchmarks (hidden).
     use super::*;
+
+    /// Keeps single operations on the scalar engine (to measure it beside the IFMA lanes).
+    pub fn set_scalar_only(on: bool) {
+        pairing::set_scalar_only(on);
+    }
+
+    /// The stored Miller-loop lines of a point (257 octets, on the curve), for benchmarks.
+    #[derive(Debug)]
+    pub struct PairingLines(LineTable);
+    impl PairingLines {
+        pub fn new(k: &[u8]) -> crate::Result<Self> {
+            Ok(PairingLines(LineTable::new(&Affine::decode_on_curve(k)?)))
+        }
+        /// `<K, R>` as 128 octets.
+        pub fn pairing_with(&self, r: &[u8]) -> crate::Result<[u8; 128]> {
+            let r = Affine::decode_on_curve(r)?;
+            Ok(self.0.pairing_with(&r).to_be_bytes())
+        }
+    }
 
     /// Montgomery product modulo p through the selected kernel, on canonical limbs in and out
     /// (converts to and from the Montgomery domain).
@@ -804,7 +863,7 @@ mod testing {
     pub fn pairing_precomputed(k: &[u8], r: &[u8]) -> crate::Result<[u8; 128]> {
         let k = Affine::decode_on_curve(k)?;
         let r = Affine::decode_on_curve(r)?;
-        Ok(RskLines::new(&k).pairing_with(&r).to_be_bytes())
+        Ok(LineTable::new(&k).pairing_with(&r).to_be_bytes())
     }
     /// [k]Q for a point Q (constant-time table when `fixed`, else public double-and-add).
     pub fn point_mul(q: &[u8], k: &[u8], fixed: bool) -> crate::Result<[u8; 257]> {

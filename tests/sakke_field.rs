@@ -231,6 +231,23 @@ proptest! {
         prop_assert_eq!(t::pairing(&pb, &pa).unwrap(), want);
         prop_assert_eq!(t::pairing_binary(&pa, &pb).unwrap(), want);
     }
+
+    /// The stored-lines pairing gives the same value on the IFMA lanes (when the CPU has them)
+    /// and on the scalar engine, and both equal g^(ab).
+    #[test]
+    fn stored_lines_lanes_match_scalar_engine(a in elem(q), b in elem(q)) {
+        prop_assume!(!a.is_zero() && !b.is_zero());
+        let gen = t::generator().to_vec();
+        let pa = t::point_mul(&gen, &scalar_bytes(&a), true).unwrap();
+        let pb = t::point_mul(&gen, &scalar_bytes(&b), true).unwrap();
+        let want = t::g_pow(&scalar_bytes(&((&a * &b) % q())));
+        let lines = t::PairingLines::new(&pa).unwrap();
+        prop_assert_eq!(lines.pairing_with(&pb).unwrap(), want);
+        t::set_scalar_only(true);
+        let scalar = lines.pairing_with(&pb);
+        t::set_scalar_only(false);
+        prop_assert_eq!(scalar.unwrap(), want);
+    }
 }
 
 #[test]

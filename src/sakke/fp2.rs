@@ -56,16 +56,38 @@ impl Fp2 {
         }
     }
 
-    /// Product with an element `l + i·y` (3 F_p products).
+    /// Product with an element `s + i` (2 F_p products): (a·s − b) + i·(a + b·s).
     #[inline]
-    pub(crate) fn mul_by_line(&self, l: &Fp, y: &Fp) -> Fp2 {
-        let t0 = self.a.mul(l);
-        let t1 = self.b.mul(y);
-        let t2 = self.a.add(&self.b).mul(&l.add(y));
+    pub(crate) fn mul_by_s_plus_i(&self, s: &Fp) -> Fp2 {
+        let as_ = self.a.mul(s);
+        let bs = self.b.mul(s);
         Fp2 {
-            a: t0.sub(&t1),
-            b: t2.sub(&t0).sub(&t1),
+            a: as_.sub(&self.b),
+            b: self.a.add(&bs),
         }
+    }
+
+    /// `self^e` for a public exponent (little-endian words): fixed 4-bit windows, variable
+    /// time in `e` only.
+    pub(crate) fn pow_vartime(&self, e: &[u64; super::params::LIMBS]) -> Fp2 {
+        let mut table = [Fp2::ONE; 16];
+        table[1] = *self;
+        for i in 2..16 {
+            table[i] = table[i - 1].mul(self);
+        }
+        let nbits = super::mont::bits_vartime(e);
+        let mut acc = Fp2::ONE;
+        for w in (0..nbits.div_ceil(4)).rev() {
+            for _ in 0..4 {
+                acc = acc.square();
+            }
+            let d = ((e[(4 * w) / 64] >> ((4 * w) % 64)) & 0xf) as usize;
+            if d != 0 {
+                acc = acc.mul(&table[d]);
+            }
+        }
+        table.zeroize();
+        acc
     }
 
     /// The RFC 6508 representative b/a of the PF_p class of `self` (one inversion).

@@ -54,9 +54,11 @@ use zeroize::Zeroize;
 
 use crate::{Error, Result};
 
+mod amm;
 mod fp2;
 mod point;
 
+pub use amm::{mul2, Fp2H, FpH};
 pub use fp2::{Fp2X8, PfpCombX8, PfpSplitX8};
 pub use point::{CombX8, PointX8, SplitCombX8};
 

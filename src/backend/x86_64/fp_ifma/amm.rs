@@ -1,0 +1,445 @@
+//! Arithmetic modulo p with one element spread across the lanes ("horizontal" layout), for
+//! chains of dependent products such as the Miller loop, where the eight-lane `FpX8` (eight
+//! independent elements) cannot help.
+//!
+//! # Representation
+//! [`FpH`]: the 20 radix-2^52 limbs of one element in three 512-bit vectors (24 words, the last
+//! four zero), Montgomery form with R = 2^1040 — the same domain as `FpX8`, so a lane of an
+//! `FpX8` becomes an `FpH` by a transposition ([`FpH::from_lanes`]). Limbs are always
+//! normalised (below 2^52); the value is only bounded (each function states its bound), not
+//! reduced.
+//!
+//! # The product
+//! [`mul2`] computes two independent almost-Montgomery products `a·b·2^-1040 mod p` at once,
+//! word-serially over b: each of the 20 rounds adds `a·b_i` and `m·p` (low and high halves
+//! with `vpmadd52luq`/`vpmadd52huq`), where m is taken from the lowest limb, and shifts the
+//! accumulator down one limb (`valignq`). The two products are interleaved so that one
+//! product's dependency chain (lowest limb → m → `m·p`) overlaps the other's work. For inputs
+//! with `A·B < p·2^1040` (in particular both below 64p) the result is below 2p.
+//!
+//! # Constant time
+//! No branch or memory index depends on values; limbs are normalised with carry chains over
+//! all 20 limbs; conditional subtractions use masks.
+
+use core::arch::x86_64::{
+    __m512i, _mm512_alignr_epi64, _mm512_extracti32x4_epi32, _mm512_load_si512,
+    _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_set1_epi64, _mm512_setzero_si512,
+    _mm512_store_si512, _mm_cvtsi128_si64,
+};
+use core::fmt;
+
+use zeroize::Zeroize;
+
+use super::{l52_to_u64x16, u64x16_to_l52, FpX8, Ifma, K0, LANES, MASK52, N, P};
+
+/// Words of an [`FpH`]: 20 limbs and four zero words (three vectors).
+const W: usize = 24;
+
+/// One element of F_p, horizontal layout (see the module documentation).
+#[derive(Clone, Copy, Zeroize)]
+#[repr(C, align(64))]
+pub struct FpH([u64; W]);
+
+impl fmt::Debug for FpH {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FpH(..)")
+    }
+}
+
+/// k·p in radix 2^52 (normalised), for small public k.
+const fn p_times(k: u64) -> [u64; W] {
+    let mut out = [0u64; W];
+    let mut carry = 0u64;
+    let mut i = 0;
+    while i < N {
+        let v = P[i] * k + carry;
+        out[i] = v & MASK52;
+        carry = v >> 52;
+        i += 1;
+    }
+    out
+}
+
+const P1: [u64; W] = p_times(1);
+const P2: [u64; W] = p_times(2);
+const P4: [u64; W] = p_times(4);
+const P8: [u64; W] = p_times(8);
+
+/// `a + b` (limbs normalised); the caller keeps the sum below 2^1040.
+#[inline(always)]
+fn add_l(a: &[u64; W], b: &[u64; W]) -> [u64; W] {
+    let mut out = [0u64; W];
+    let mut carry = 0u64;
+    for i in 0..N {
+        let v = a[i] + b[i] + carry;
+        out[i] = v & MASK52;
+        carry = v >> 52;
+    }
+    out
+}
+
+/// `(a + b, e + k − c)` with both carry chains in one pass (limbs normalised); the caller
+/// guarantees `c ≤ e + k` and sums below 2^1040.
+#[inline(always)]
+fn sum_and_diff_l(
+    a: &[u64; W],
+    b: &[u64; W],
+    e: &[u64; W],
+    k: &[u64; W],
+    c: &[u64; W],
+) -> ([u64; W], [u64; W]) {
+    let mut s = [0u64; W];
+    let mut d = [0u64; W];
+    let mut cs = 0u64;
+    let mut cd = 0i64;
+    for i in 0..N {
+        let v = a[i] + b[i] + cs;
+        s[i] = v & MASK52;
+        cs = v >> 52;
+        let w = e[i] as i64 + k[i] as i64 - c[i] as i64 + cd;
+        d[i] = (w as u64) & MASK52;
+        cd = w >> 52;
+    }
+    (s, d)
+}
+
+/// `(t − k if t ≥ k else t, u − k if u ≥ k else u)` in one pass (constant time).
+#[inline(always)]
+fn csub2_l(t: &[u64; W], u: &[u64; W], k: &[u64; W]) -> ([u64; W], [u64; W]) {
+    let mut dt = [0u64; W];
+    let mut du = [0u64; W];
+    let mut ct = 0i64;
+    let mut cu = 0i64;
+    for i in 0..N {
+        let v = t[i] as i64 - k[i] as i64 + ct;
+        dt[i] = (v as u64) & MASK52;
+        ct = v >> 52;
+        let w = u[i] as i64 - k[i] as i64 + cu;
+        du[i] = (w as u64) & MASK52;
+        cu = w >> 52;
+    }
+    // a carry of −1 means "below k": keep the input
+    let (kt, ku) = (ct as u64, cu as u64);
+    let mut ot = [0u64; W];
+    let mut ou = [0u64; W];
+    for i in 0..N {
+        ot[i] = (t[i] & kt) | (dt[i] & !kt);
+        ou[i] = (u[i] & ku) | (du[i] & !ku);
+    }
+    (ot, ou)
+}
+
+/// `t − k` if `t ≥ k`, else `t` (constant time).
+#[inline(always)]
+fn csub_l(t: &[u64; W], k: &[u64; W]) -> [u64; W] {
+    let mut d = [0u64; W];
+    let mut carry = 0i64;
+    for i in 0..N {
+        let v = t[i] as i64 - k[i] as i64 + carry;
+        d[i] = (v as u64) & MASK52;
+        carry = v >> 52;
+    }
+    // carry is 0 (t ≥ k) or −1 (t < k): keep t in the second case.
+    let keep_t = carry as u64; // all ones when t < k
+    let mut out = [0u64; W];
+    for i in 0..N {
+        out[i] = (t[i] & keep_t) | (d[i] & !keep_t);
+    }
+    out
+}
+
+/// Normalises 20 accumulator words (each below 2^63) into limbs.
+#[inline(always)]
+fn normalise(t: &mut [u64; W]) {
+    let mut carry = 0u64;
+    for x in t.iter_mut().take(N) {
+        let v = *x + carry;
+        *x = v & MASK52;
+        carry = v >> 52;
+    }
+}
+
+impl FpH {
+    /// Zero.
+    pub const ZERO: FpH = FpH([0; W]);
+
+    /// An integer below 2^1024 given as 16 little-endian words, re-chunked into limbs (no
+    /// change of value or domain).
+    pub fn from_u64x16(x: &[u64; 16]) -> FpH {
+        let l = u64x16_to_l52(x);
+        let mut out = [0u64; W];
+        out[..N].copy_from_slice(&l);
+        FpH(out)
+    }
+
+    /// The integer value reduced modulo p (canonical, 16 little-endian words), for values below
+    /// 16p.
+    pub fn to_u64x16_mod_p(&self) -> [u64; 16] {
+        let mut t = csub_l(&self.0, &P8);
+        t = csub_l(&t, &P4);
+        t = csub_l(&t, &P2);
+        t = csub_l(&t, &P1);
+        let mut l = [0u64; N];
+        l.copy_from_slice(&t[..N]);
+        let out = l52_to_u64x16(&l);
+        t.zeroize();
+        l.zeroize();
+        out
+    }
+
+    /// The eight lanes of an `FpX8` (below 2p, normalised) as horizontal elements, in the same
+    /// Montgomery domain.
+    pub fn from_lanes(x: &FpX8) -> [FpH; LANES] {
+        let mut out = [FpH::ZERO; LANES];
+        for (l, o) in out.iter_mut().enumerate() {
+            for i in 0..N {
+                o.0[i] = x.v.0[8 * i + l];
+            }
+        }
+        out
+    }
+
+    /// `self + o` for a sum below 2^1040 (no reduction).
+    pub fn add(&self, o: &FpH) -> FpH {
+        FpH(add_l(&self.0, &o.0))
+    }
+}
+
+#[inline(always)]
+fn load3(x: &FpH) -> [__m512i; 3] {
+    let p = x.0.as_ptr() as *const __m512i;
+    // SAFETY: `FpH` is 64-byte aligned and holds 24 words (three vectors); callers run only
+    // with avx512f (they are `#[target_feature]` functions reached through an `Ifma` token).
+    unsafe {
+        [
+            _mm512_load_si512(p),
+            _mm512_load_si512(p.add(1)),
+            _mm512_load_si512(p.add(2)),
+        ]
+    }
+}
+
+/// Lowest 52 bits and the next 52 bits of a 104-bit product of two limbs.
+#[inline(always)]
+fn mul52(a: u64, b: u64) -> (u64, u64) {
+    let w = a as u128 * b as u128;
+    ((w as u64) & MASK52, (w >> 52) as u64)
+}
+
+/// `S` independent almost-Montgomery products, interleaved round by round (two already keep
+/// the IFMA unit busy: four take twice as long).
+///
+/// The dependency chain of a round (lowest limb → m → next lowest limb) runs on the scalar
+/// side: the values of limbs 0 and 1 are tracked in general-purpose registers (`t`, `l1`) from
+/// scalar products of the two lowest limbs of a and p, and limb 2 is read from the vector
+/// accumulator one round ahead of its use. The vectors do all the other work (every limb's
+/// products, the shift) off the chain; their limbs 0 and 1 are superseded by the scalar
+/// values (they never receive the carries).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_streams<const S: usize>(a: [&FpH; S], b: [&FpH; S]) -> [FpH; S] {
+    let pv = load3(&FpH(P1));
+    let zero = _mm512_setzero_si512();
+    let mut av = [[zero; 3]; S];
+    for j in 0..S {
+        av[j] = load3(a[j]);
+    }
+    let mut x = [[zero; 3]; S];
+    let (p0, p1) = (P[0], P[1]);
+    let mut t = [0u64; S];
+    let mut l1 = [0u64; S];
+    for i in 0..N {
+        let mut bv = [zero; S];
+        for j in 0..S {
+            bv[j] = _mm512_set1_epi64(b[j].0[i] as i64);
+        }
+        for j in 0..S {
+            for k in 0..3 {
+                x[j][k] = _mm512_madd52lo_epu64(x[j][k], av[j][k], bv[j]);
+            }
+        }
+        // Scalar side: limb 0 gets a0·b_i, m makes it a multiple of 2^52, and limb 1 (with
+        // the high halves and the carry) becomes the next limb 0.
+        let mut mv = [zero; S];
+        let mut hi1 = [0u64; S];
+        for j in 0..S {
+            let bi = b[j].0[i];
+            let (l00, h00) = mul52(a[j].0[0], bi);
+            let (l10, h10) = mul52(a[j].0[1], bi);
+            let tj = t[j] + l00;
+            let m = tj.wrapping_mul(K0) & MASK52;
+            mv[j] = _mm512_set1_epi64(m as i64);
+            let (lp0, hp0) = mul52(p0, m);
+            let (lp1, hp1) = mul52(p1, m);
+            let c = (tj + lp0) >> 52;
+            t[j] = l1[j] + l10 + lp1 + h00 + hp0 + c;
+            hi1[j] = h10 + hp1;
+        }
+        for j in 0..S {
+            for k in 0..3 {
+                x[j][k] = _mm512_madd52lo_epu64(x[j][k], pv[k], mv[j]);
+            }
+            // Limb 2 (all its low halves of this round are in) becomes limb 1 after the shift.
+            l1[j] = _mm_cvtsi128_si64(_mm512_extracti32x4_epi32(x[j][0], 1)) as u64 + hi1[j];
+            // Shift down one limb.
+            x[j] = [
+                _mm512_alignr_epi64(x[j][1], x[j][0], 1),
+                _mm512_alignr_epi64(x[j][2], x[j][1], 1),
+                _mm512_alignr_epi64(zero, x[j][2], 1),
+            ];
+        }
+        // High halves land one limb up, i.e. at the same index after the shift.
+        for j in 0..S {
+            for k in 0..3 {
+                x[j][k] = _mm512_madd52hi_epu64(x[j][k], av[j][k], bv[j]);
+                x[j][k] = _mm512_madd52hi_epu64(x[j][k], pv[k], mv[j]);
+            }
+        }
+    }
+    let mut out = [FpH::ZERO; S];
+    for j in 0..S {
+        let po = out[j].0.as_mut_ptr() as *mut __m512i;
+        // SAFETY: `FpH` is 64-byte aligned with room for three vectors.
+        unsafe {
+            for (k, v) in x[j].iter().enumerate() {
+                _mm512_store_si512(po.add(k), *v);
+            }
+        }
+        // Limbs 0 and 1 are the scalar ones (the vector's never received the carries).
+        out[j].0[0] = t[j];
+        out[j].0[1] = l1[j];
+        // Each word received at most 4·21 terms below 2^52 plus carries: below 2^59.
+        normalise(&mut out[j].0);
+    }
+    out
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul2_kernel(a: [&FpH; 2], b: [&FpH; 2]) -> [FpH; 2] {
+    mul_streams(a, b)
+}
+
+/// Two independent products `a0·b0·2^-1040` and `a1·b1·2^-1040` modulo p. Inputs: limbs
+/// normalised, values with `a·b < p·2^1040` (true when both are below 64p). Outputs below 2p.
+pub fn mul2(_t: Ifma, a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH) -> (FpH, FpH) {
+    // SAFETY: the `Ifma` token proves avx512f + avx512ifma were detected at run time.
+    let [r0, r1] = unsafe { mul2_kernel([a0, a1], [b0, b1]) };
+    (r0, r1)
+}
+
+/// An element a + i·b of F_p² in horizontal layout; both parts below 8p.
+#[derive(Clone, Copy, Zeroize)]
+pub struct Fp2H {
+    /// Real part.
+    pub re: FpH,
+    /// Imaginary part.
+    pub im: FpH,
+}
+
+impl fmt::Debug for Fp2H {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fp2H(..)")
+    }
+}
+
+impl Fp2H {
+    /// `(a + b)(a − b) + i·2ab`: two products in one [`mul2`]. Output parts below 4p.
+    pub fn square(&self, t: Ifma) -> Fp2H {
+        // (re + im, re + 8p − im), both below 16p
+        let (s, d) = sum_and_diff_l(&self.re.0, &self.im.0, &self.re.0, &P8, &self.im.0);
+        let (re, ab) = mul2(t, &FpH(s), &FpH(d), &self.re, &self.im);
+        Fp2H {
+            re,
+            im: FpH(add_l(&ab.0, &ab.0)),
+        }
+    }
+
+    /// `self·(s + i)` = `(a·s − b) + i·(a + b·s)` for `s` below 64p: two products in one
+    /// [`mul2`]. Output parts below 8p.
+    pub fn mul_by_s_plus_i(&self, t: Ifma, s: &FpH) -> Fp2H {
+        let (as_, bs) = mul2(t, &self.re, s, &self.im, s);
+        // im' = re + b·s, re' = a·s + 8p − im: both below 10p, then below 8p
+        let (im, re) = sum_and_diff_l(&self.re.0, &bs.0, &as_.0, &P8, &self.im.0);
+        let (re, im) = csub2_l(&re, &im, &P8);
+        Fp2H {
+            re: FpH(re),
+            im: FpH(im),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rand_words(seed: &mut u64) -> [u64; 16] {
+        let mut out = [0u64; 16];
+        for w in out.iter_mut() {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *w = *seed;
+        }
+        out[15] &= (1 << 62) - 1; // below p's top word
+        out
+    }
+
+    #[test]
+    fn mul2_matches_eight_lane_product() {
+        let Some(t) = Ifma::new() else { return };
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        for _ in 0..50 {
+            let xs: [[u64; 16]; LANES] = core::array::from_fn(|_| rand_words(&mut seed));
+            let ys: [[u64; 16]; LANES] = core::array::from_fn(|_| rand_words(&mut seed));
+            let mut xs = xs;
+            let mut ys = ys;
+            // edge values: 0, 1, p − 1
+            let pm1 = {
+                let mut p = super::super::p_words();
+                p[0] -= 1;
+                p
+            };
+            xs[0] = [0; 16];
+            ys[1] = pm1;
+            xs[2] = pm1;
+            ys[2] = pm1;
+            xs[3] = [0; 16];
+            xs[3][0] = 1;
+            let a = FpX8::from_u64x16x8(t, &xs).unwrap();
+            let b = FpX8::from_u64x16x8(t, &ys).unwrap();
+            let want = a.mul(&b).to_u64x16x8();
+            let ah = FpH::from_lanes(&a);
+            let bh = FpH::from_lanes(&b);
+            for l in (0..LANES).step_by(2) {
+                let (r0, r1) = mul2(t, &ah[l], &bh[l], &ah[l + 1], &bh[l + 1]);
+                // back out of the Montgomery domain: multiply by 1
+                let mut one = [0u64; 16];
+                one[0] = 1;
+                let one = FpH::from_u64x16(&one);
+                let (c0, c1) = mul2(t, &r0, &one, &r1, &one);
+                assert_eq!(c0.to_u64x16_mod_p(), want[l]);
+                assert_eq!(c1.to_u64x16_mod_p(), want[l + 1]);
+            }
+        }
+    }
+
+    #[test]
+    fn lazy_bounds_hold_for_large_inputs() {
+        // Inputs just below 64p still give products below 2p.
+        let Some(t) = Ifma::new() else { return };
+        let mut big = p_times(64);
+        // 64p − 1
+        let mut i = 0;
+        while big[i] == 0 {
+            big[i] = MASK52;
+            i += 1;
+        }
+        big[i] -= 1;
+        let x = FpH(big);
+        let (r0, r1) = mul2(t, &x, &x, &x, &FpH(P1));
+        let lt2p = |r: &FpH| csub_l(&r.0, &P2) == r.0;
+        assert!(lt2p(&r0));
+        assert!(lt2p(&r1));
+        assert_eq!(r1.to_u64x16_mod_p(), [0u64; 16]);
+    }
+}
