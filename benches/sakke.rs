@@ -193,7 +193,8 @@ fn ops(c: &mut Criterion) {
     });
     g.finish();
 
-    // The fixed-base products alone (each followed by one inversion to affine and encoding):
+    // The fixed-base products alone (each followed by one inversion, to affine or to the PF_p
+    // representative, and encoding):
     // split over the IFMA lanes against the scalar tables.
     let mut g = c.benchmark_group("sakke/comb");
     g.sample_size(10);
@@ -204,11 +205,13 @@ fn ops(c: &mut Criterion) {
             bn.iter(|| t::pz_mul2_lanes(&kms, &a, &b))
         });
         g.bench_function("p_mul/ours-lanes", |bn| bn.iter(|| t::p_mul_lanes(&a)));
+        g.bench_function("g_pow/ours-lanes", |bn| bn.iter(|| t::g_pow_lanes(&a)));
     }
     g.bench_function("pz_mul2/ours-scalar", |bn| {
         bn.iter(|| t::pz_mul2_scalar(&kms, &a, &b))
     });
     g.bench_function("p_mul/ours-scalar", |bn| bn.iter(|| t::p_mul_scalar(&a)));
+    g.bench_function("g_pow/ours-scalar", |bn| bn.iter(|| t::g_pow(&a)));
     g.finish();
     drop(guard);
 }

@@ -220,6 +220,9 @@ pub struct KmsPublic {
     /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
+    /// The split comb of Z for single operations on the lanes (`None` inside: unusable).
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    split: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>>>,
 }
 
 impl core::fmt::Debug for KmsPublic {
@@ -245,6 +248,8 @@ impl KmsPublic {
             lines: OnceLock::new(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             lanes: OnceLock::new(),
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            split: OnceLock::new(),
         }
     }
 
@@ -260,11 +265,12 @@ impl KmsPublic {
     }
 
     /// Builds the fixed-base table of Z now (otherwise built by the first encapsulation):
-    /// the eight-lane comb when the CPU has AVX-512 IFMA, else the scalar table.
+    /// the split lane comb when the CPU has AVX-512 IFMA (the batch comb is built by the
+    /// first [`encapsulate_many`]), else the scalar table.
     pub fn precompute(&self) {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         if let Some(t) = crate::backend::x86_64::fp_ifma::Ifma::new() {
-            if self.lane_comb(t).is_some() {
+            if self.split_comb(t).is_some() {
                 return;
             }
         }
@@ -282,6 +288,16 @@ impl KmsPublic {
         t: crate::backend::x86_64::fp_ifma::Ifma,
     ) -> Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>> {
         self.lanes.get_or_init(|| batch::z_comb(t, &self.z)).clone()
+    }
+
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    fn split_comb(
+        &self,
+        t: crate::backend::x86_64::fp_ifma::Ifma,
+    ) -> Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>> {
+        self.split
+            .get_or_init(|| lanes::z_split(t, &self.z))
+            .clone()
     }
 
     /// The Miller-loop lines of Z.
@@ -349,6 +365,20 @@ fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, lanes: bool) -> Proj {
     PointTable::mul2(p_table(), a, kms.z_table(), b)
 }
 
+/// `g^r` in PF_p: split over the IFMA lanes when `lanes` and the CPU has them, else the
+/// scalar table.
+fn g_pow(r: &Scalar, lanes: bool) -> fp2::Fp2 {
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    if lanes {
+        if let Some(v) = lanes::g_pow(r) {
+            return v;
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+    let _ = lanes;
+    g_table().pow(r)
+}
+
 /// `[a]P`: split over the IFMA lanes when `lanes` and the CPU has them, else the scalar
 /// table.
 fn mul_p(a: &Scalar, lanes: bool) -> Proj {
@@ -392,7 +422,7 @@ fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<
     let mut rb = r.mul(&b);
     // R = [r·b]P + [r]Z
     let rp = mul2_pz(kms, &rb, &r, lanes);
-    let mut gr = g_table().pow(&r);
+    let mut gr = g_pow(&r, lanes);
     r.zeroize();
     rb.zeroize();
     // one inversion for both R's Z and g^r's a
@@ -424,7 +454,8 @@ fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<
 
 /// Encapsulations of many (identifier, SSV) pairs, spread over every core. With AVX-512 IFMA
 /// the recipients are processed eight at a time on the lane backend (fixed-base combs of P, Z
-/// and g, one shared inversion per core); otherwise (or in the soft build) one by one.
+/// and g, one shared inversion per core), a short tail and batches of fewer than five one by
+/// one (each split over the lanes); otherwise (or in the soft build) one by one.
 /// The results are those of [`encapsulate`] for each pair.
 pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
@@ -438,12 +469,10 @@ pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<
     parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
 }
 
-/// Below this many recipients the scalar path is faster than one partly filled lane group.
-#[cfg_attr(
-    not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
-    allow(dead_code)
-)]
-const LANES_MIN_BATCH: usize = 3;
+/// Below this many recipients single encapsulations (split over the lanes, on every core)
+/// are faster than one partly filled lane group.
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+const LANES_MIN_BATCH: usize = batch::GROUP_MIN;
 
 /// [`encapsulate_many`] on the scalar engine (no lanes at all), one recipient at a time on
 /// every core.
@@ -750,18 +779,23 @@ mod testing {
     pub fn p_mul_scalar(a: &[u8]) -> Option<[u8; 257]> {
         encode_proj(p_table().mul(&Scalar::reduce_be(a)))
     }
-    /// Precomputation a KMS public key holds so far: (bytes of its eight-lane comb, whether
-    /// its scalar table is built).
-    pub fn kms_precomputation(kms: &KmsPublic) -> (usize, bool) {
+    /// Precomputation a KMS public key holds so far: (bytes of its batch comb, bytes of its
+    /// split comb, whether its scalar table is built).
+    pub fn kms_precomputation(kms: &KmsPublic) -> (usize, usize, bool) {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        let lanes = kms
-            .lanes
-            .get()
-            .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
-            .unwrap_or(0);
+        let lanes = (
+            kms.lanes
+                .get()
+                .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
+                .unwrap_or(0),
+            kms.split
+                .get()
+                .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
+                .unwrap_or(0),
+        );
         #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        let lanes = 0;
-        (lanes, kms.table.get().is_some())
+        let lanes = (0, 0);
+        (lanes.0, lanes.1, kms.table.get().is_some())
     }
     fn encode_proj(p: Proj) -> Option<[u8; 257]> {
         Option::<Affine>::from(p.to_affine()).map(|a| a.encode())
@@ -871,6 +905,20 @@ mod testing {
     pub fn g_pow(k: &[u8]) -> [u8; 128] {
         let s = Scalar::reduce_be(k);
         g_table().pow(&s).pf_representative().to_be_bytes()
+    }
+    /// g^k in PF_p on the IFMA lanes (split evaluation), as 128 octets; `None` when the lanes
+    /// are unavailable.
+    pub fn g_pow_lanes(k: &[u8]) -> Option<[u8; 128]> {
+        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+        {
+            let s = Scalar::reduce_be(k);
+            super::lanes::g_pow(&s).map(|v| v.pf_representative().to_be_bytes())
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
+        {
+            let _ = k;
+            None
+        }
     }
     /// The base point P encoded.
     pub fn generator() -> [u8; 257] {

@@ -1,5 +1,5 @@
 //! Single SAKKE scalar multiplications split over the eight IFMA lanes (`lanes::mul2`,
-//! `lanes::mul_p`, the many-scalar path of `issue_rsks`) against the scalar engine
+//! `lanes::mul_p`, `lanes::g_pow`, the many-scalar path of `issue_rsks`) against the scalar engine
 //! (`PointTable::mul` / `mul2`) for edge and random scalars, for P and for a KMS's Z; and the
 //! public operations that use them (`encapsulate`, `issue_rsk`, `issue_rsks`, `decapsulate`)
 //! against the scalar points. Skipped (with a note) on CPUs without AVX-512 IFMA and in the
@@ -47,7 +47,7 @@ fn lanes_available() -> bool {
     on
 }
 
-/// Windows are 5 bits; lane l of the split evaluation sums windows 26·l .. 26·l + 25.
+/// A 5-bit window position (the batch comb's windows).
 fn window_pow(w: u32) -> BigUint {
     BigUint::one() << (5 * w)
 }
@@ -90,6 +90,41 @@ fn edge_scalars() -> Vec<BigUint> {
             }
         }
     }
+    // the split comb's windows: 4 bits, lane l sums bits 128·l .. 128·l + 127; single digits
+    // in one lane (including 9 and 15, recoded as −7 and −1 with a carry into the next window,
+    // across a lane boundary for the last window of a lane), and the top window
+    for l in 0..8u32 {
+        for w in [0u32, 1, 16, 31] {
+            let bit = 128 * l + 4 * w;
+            for d in [1u32, 8, 9, 15] {
+                if bit + 4 <= 1021 {
+                    v.push(BigUint::from(d) << bit);
+                }
+            }
+        }
+    }
+    // all signed digits −1 (0xf…f recodes as −1 with carries), all 8, all 0x8 then carries
+    v.push((BigUint::one() << 1016) - 1u8);
+    v.push(((BigUint::one() << 1016) - 1u8) / 15u8 * 8u8);
+    v.push(((BigUint::one() << 1016) - 1u8) / 15u8 * 9u8);
+    // the top window at 2 and 1 over a full or empty rest; 2^1022 − q (a multiple of q away
+    // from 2^1022)
+    v.push(BigUint::from(2u8) << 1020);
+    v.push((BigUint::from(3u8) << 1020) - 1u8);
+    v.push((BigUint::one() << 1022) - &q);
+    v.push((BigUint::one() << 1022) - &q - 1u8);
+    v.push((BigUint::one() << 1022) - &q + (BigUint::one() << 896));
+    // the batch comb's signed 6-bit windows: all digits 32 (no carry), all 33 (−31 and a
+    // carry), all 63 (−1 and carries), single digits at the top windows
+    let ones6 = ((BigUint::one() << 1020) - 1u8) / 63u8;
+    v.push(&ones6 * 32u8);
+    v.push(&ones6 * 33u8);
+    v.push(&ones6 * 63u8);
+    for w in [0u32, 1, 168, 169] {
+        v.push(BigUint::from(33u8) << (6 * w));
+        v.push(BigUint::from(32u8) << (6 * w));
+    }
+    v.push(BigUint::from(3u8) << 1020);
     // every lane's range full (all digits 31) but one lane empty
     let full = (BigUint::one() << 1020) - 1u8;
     for l in [0u32, 3, 7] {
@@ -111,6 +146,7 @@ fn mul_p_edge_scalars_match_the_scalar_table() {
         let got = t::p_mul_lanes(&kb).unwrap();
         assert_eq!(got, t::p_mul_scalar(&kb), "edge scalar {i}");
         assert_eq!(got.is_none(), k.is_zero(), "edge scalar {i}");
+        assert_eq!(t::g_pow_lanes(&kb).unwrap(), t::g_pow(&kb), "g^edge {i}");
     }
 }
 
@@ -177,6 +213,7 @@ proptest! {
         }
         let (_z, kms) = kms_from(seed % 4);
         prop_assert_eq!(t::p_mul_lanes(&a).unwrap(), t::p_mul_scalar(&a));
+        prop_assert_eq!(t::g_pow_lanes(&b).unwrap(), t::g_pow(&b));
         prop_assert_eq!(
             t::pz_mul2_lanes(&kms, &a, &b).unwrap(),
             t::pz_mul2_scalar(&kms, &a, &b)
@@ -192,6 +229,27 @@ proptest! {
         prop_assert_eq!(got.len(), ks.len());
         for (k, g) in ks.iter().zip(got.iter()) {
             prop_assert_eq!(g, &t::p_mul_scalar(k));
+        }
+    }
+}
+
+/// The eight-scalar path (batch comb of P, signed 6-bit windows) on the edge scalars, eight
+/// at a time.
+#[test]
+fn many_scalar_path_edge_scalars() {
+    let e = edge_scalars();
+    let bytes: Vec<Vec<u8>> = e.iter().map(be).collect();
+    for (c, chunk) in bytes.chunks(8).enumerate() {
+        let refs: Vec<&[u8]> = chunk.iter().map(|k| k.as_slice()).collect();
+        let got = t::p_mul_many(&refs);
+        for (i, (k, g)) in chunk.iter().zip(got.iter()).enumerate() {
+            assert_eq!(
+                g,
+                &t::p_mul_scalar(k),
+                "edge scalar {} = {:x}",
+                8 * c + i,
+                e[8 * c + i]
+            );
         }
     }
 }
@@ -256,16 +314,26 @@ fn issue_rsk_matches_the_scalar_point() {
     assert!(mixed[1..].iter().all(|r| r.is_ok()));
 
     kms.precompute();
-    let (lane_bytes, scalar_built) = t::kms_precomputation(&kms);
+    let (batch_bytes, split_bytes, scalar_built) = t::kms_precomputation(&kms);
+    assert_eq!(
+        batch_bytes, 0,
+        "the batch comb is built by the first batch only"
+    );
     if lanes_available() {
-        eprintln!("lane comb per KMS: {lane_bytes} bytes; scalar table built: {scalar_built}");
-        assert!(lane_bytes > 0);
+        eprintln!("split comb per KMS: {split_bytes} bytes; scalar table built: {scalar_built}");
+        assert!(split_bytes > 0);
         assert!(
             !scalar_built,
             "with the lanes the scalar table of Z is not needed"
         );
+        let ssv = Ssv::new([1; 16]);
+        let items = [(&b"a"[..], &ssv); 8];
+        let _ = sakke::encapsulate_many(&kms, &items);
+        let (batch_bytes, _, _) = t::kms_precomputation(&kms);
+        eprintln!("batch comb per KMS: {batch_bytes} bytes");
+        assert!(batch_bytes > 0);
     } else {
-        assert_eq!(lane_bytes, 0);
+        assert_eq!(split_bytes, 0);
         assert!(scalar_built);
     }
 }

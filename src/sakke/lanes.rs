@@ -1,22 +1,25 @@
 //! Single SAKKE scalar multiplications on the eight-lane AVX-512 IFMA backend: one fixed-base
-//! comb evaluation split over the lanes ([`CombX8::mul_split`], [`CombX8::mul2_split`]: each
-//! lane sums its own range of 26 of the 205 windows, the lanes are merged with complete
-//! additions). Used by `encapsulate` (`R = [r·b]P + [r]Z`), `issue_rsk` (`[1/(z+b)]P`) and the
-//! free `decapsulate`'s check; every function returns `None` when the lanes cannot be used
-//! (no IFMA, or a comb failed to build) and the caller keeps the scalar engine.
+//! comb evaluation split over the lanes ([`SplitCombX8`]: signed 4-bit digits, each lane sums
+//! its own range of 32 of the 256 windows, the lanes are merged with complete additions). Used
+//! by `encapsulate` (`R = [r·b]P + [r]Z`), `issue_rsk` (`[1/(z+b)]P`) and the free
+//! `decapsulate`'s check; every function returns `None` when the lanes cannot be used (no
+//! IFMA, or a comb failed to build) and the caller keeps the scalar engine.
 //!
-//! The combs are the batch path's: P's is process-wide, Z's is cached in [`KmsPublic`]. The
-//! results are the same points as [`super::table::PointTable::mul`] / `mul2` (the property test
+//! P's split comb is process-wide, Z's is cached in [`KmsPublic`] (655 KB each). Batches of
+//! eight scalars (`issue_rsks`) use the batch path's [`CombX8`] of P instead. The results are the same points as [`super::table::PointTable::mul`] / `mul2` (the property test
 //! `sakke_lanes` compares them); the scalars are secret and the kernels constant time (full
 //! table scans with lane masks; the exceptional-case argument is on [`CombX8`]).
 
 use subtle::ConditionallySelectable;
 use zeroize::Zeroize;
 
-use crate::backend::x86_64::fp_ifma::{CombX8, Ifma, PointX8};
+use std::sync::{Arc, OnceLock};
+
+use crate::backend::x86_64::fp_ifma::{Ifma, PfpSplitX8, PointX8, SplitCombX8};
 
 use super::curve::Proj;
 use super::fp::Fp;
+use super::fp2::Fp2;
 use super::scalar::Scalar;
 use super::{batch, KmsPublic};
 
@@ -24,18 +27,54 @@ use super::{batch, KmsPublic};
 /// returns (same point; the representative may differ). `None`: lanes unavailable.
 pub(super) fn mul2(kms: &KmsPublic, a: &Scalar, b: &Scalar) -> Option<Proj> {
     let t = Ifma::new()?;
-    let p = batch::p_comb(t)?;
-    let z = kms.lane_comb(t)?;
-    let pt = CombX8::mul2_split(p, &a.0, &z, &b.0).ok()?;
+    let p = p_split(t)?;
+    let z = kms.split_comb(t)?;
+    let pt = SplitCombX8::mul2(p, &a.0, &z, &b.0).ok()?;
     Some(to_proj(&pt))
 }
 
 /// `[a]P` on the lanes. `None`: lanes unavailable.
 pub(super) fn mul_p(a: &Scalar) -> Option<Proj> {
     let t = Ifma::new()?;
-    let p = batch::p_comb(t)?;
-    let pt = p.mul_split(&a.0).ok()?;
+    let pt = p_split(t)?.mul(&a.0).ok()?;
     Some(to_proj(&pt))
+}
+
+/// `g^r` in PF_p on the lanes (an F_p² value of the class, as `PfTable::pow` returns; the
+/// representative may differ). `None`: lanes unavailable.
+pub(super) fn g_pow(r: &Scalar) -> Option<Fp2> {
+    static C: OnceLock<Option<PfpSplitX8>> = OnceLock::new();
+    let t = Ifma::new()?;
+    let c = C
+        .get_or_init(|| PfpSplitX8::new(t, &super::params::G).ok())
+        .as_ref()?;
+    let v = c.pow(&r.0).ok()?;
+    let mut re = v.re.to_u64x16x8();
+    let mut im = v.im.to_u64x16x8();
+    let out = Fp2 {
+        a: Fp::from_canonical(&re[0]),
+        b: Fp::from_canonical(&im[0]),
+    };
+    re.zeroize();
+    im.zeroize();
+    Some(out)
+}
+
+/// The split comb of P (built on first use, shared by every KMS); `None` if the build failed.
+fn p_split(t: Ifma) -> Option<&'static SplitCombX8> {
+    static C: OnceLock<Option<SplitCombX8>> = OnceLock::new();
+    C.get_or_init(|| {
+        let g = super::curve::Affine::generator();
+        SplitCombX8::new(t, &g.x.to_canonical(), &g.y.to_canonical()).ok()
+    })
+    .as_ref()
+}
+
+/// The split comb of a KMS's Z.
+pub(super) fn z_split(t: Ifma, z: &super::curve::Affine) -> Option<Arc<SplitCombX8>> {
+    SplitCombX8::new(t, &z.x.to_canonical(), &z.y.to_canonical())
+        .ok()
+        .map(Arc::new)
 }
 
 /// Lane 0 of a Jacobian eight-lane point as a homogeneous projective point:
@@ -57,18 +96,19 @@ fn to_proj(pt: &PointX8) -> Proj {
 }
 
 /// `[s_i]P` for many scalars: groups of eight on the lanes with one scalar per lane
-/// ([`CombX8::mul_x8`]), or split evaluations for fewer than [`MANY_MIN`] scalars.
+/// (the batch path's `CombX8::mul_x8`), or split evaluations for fewer than [`MANY_MIN`] scalars.
 /// `None`: lanes unavailable.
 pub(super) fn mul_p_many(s: &[Scalar]) -> Option<Vec<Proj>> {
     let t = Ifma::new()?;
-    let p = batch::p_comb(t)?;
     let mut out = Vec::with_capacity(s.len());
     if s.len() < MANY_MIN {
+        let p = p_split(t)?;
         for k in s {
-            out.push(to_proj(&p.mul_split(&k.0).ok()?));
+            out.push(to_proj(&p.mul(&k.0).ok()?));
         }
         return Some(out);
     }
+    let p = batch::p_comb(t)?;
     for chunk in s.chunks(8) {
         let mut ks = [[0u64; 16]; 8];
         for (d, k) in ks.iter_mut().zip(chunk) {

@@ -59,8 +59,8 @@ mod fp2;
 mod point;
 
 pub use amm::{mul2, Fp2H, FpH};
-pub use fp2::{Fp2X8, PfpCombX8};
-pub use point::{CombX8, PointX8};
+pub use fp2::{Fp2X8, PfpCombX8, PfpSplitX8};
+pub use point::{CombX8, PointX8, SplitCombX8};
 
 /// Limbs per element (radix 2^52).
 pub const LIMBS: usize = 20;
@@ -668,24 +668,6 @@ fn digit_vec(exps: &[[u64; 16]; LANES], w: usize) -> __m512i {
     let mut d = [0i64; LANES];
     for (dl, e) in d.iter_mut().zip(exps.iter()) {
         *dl = ((e[word] >> shift) & ((1 << WIN) - 1)) as i64;
-    }
-    core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
-}
-
-/// Per-lane `width`-bit digit of the exponents starting at bit `bit` (public position, secret
-/// value; bits at or beyond 1024 read as zero; no branches on the value).
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn digit_vec_bits(exps: &[[u64; 16]; LANES], bit: usize, width: usize) -> __m512i {
-    let word = bit / 64;
-    let shift = bit % 64;
-    let mut d = [0i64; LANES];
-    for (dl, e) in d.iter_mut().zip(exps.iter()) {
-        let mut v = if word < 16 { e[word] >> shift } else { 0 };
-        if shift + width > 64 && word + 1 < 16 {
-            v |= e[word + 1] << (64 - shift);
-        }
-        *dl = (v & ((1u64 << width) - 1)) as i64;
     }
     core::arch::x86_64::_mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0])
 }

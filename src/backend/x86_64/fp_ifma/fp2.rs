@@ -378,3 +378,161 @@ impl PfpCombX8 {
         r
     }
 }
+
+/// One stored entry of a [`PfpSplitX8`]: x for eight windows (lane `l`: window `32·l + k`),
+/// limb-major like [`FpX8`].
+#[derive(Clone)]
+#[repr(C, align(64))]
+struct PfSplitEntry([u64; N * LANES]);
+
+/// The entry as N vectors.
+#[inline(always)]
+fn pf_entry_v(e: &PfSplitEntry) -> &V {
+    // SAFETY: `PfSplitEntry` is `repr(C, align(64))` over 20·8 u64 = 1280 bytes, the size of
+    // 20 `__m512i`, with the 64-byte alignment they need; every bit pattern is valid.
+    unsafe { &*(e as *const PfSplitEntry as *const V) }
+}
+
+/// Fixed-base exponentiation in PF_p of ONE secret exponent with the work spread over the
+/// eight lanes (the PF_p counterpart of [`super::SplitCombX8`]): signed 4-bit digits, window
+/// `w` holding `g^(|d|·16^w) ~ 1 + x·i` for |d| = 1..8 (a negative digit uses the conjugate
+/// `1 − x·i`, the inverse in PF_p), the table stored transposed (entry for step `k` and |d|:
+/// lane `l` holds window `32·l + k`; 327 KB). Lane `l` multiplies its 32 windows (two F_p
+/// products per step; digit 0 is `x = 0`, the identity, so no exceptional case), then the
+/// eight partial products are merged by three lane-swap products. The base and the table are
+/// public; the exponent is secret.
+#[derive(Clone)]
+pub struct PfpSplitX8 {
+    token: super::Ifma,
+    /// `table[k * 8 + (|d| − 1)]`.
+    table: Vec<PfSplitEntry>,
+}
+
+impl core::fmt::Debug for PfpSplitX8 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PfpSplitX8 { .. }")
+    }
+}
+
+/// Lane `l` of the result is lane `l ^ sh` of `a`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn swap_lanes2(a: &V2, sh: i64) -> V2 {
+    use core::arch::x86_64::{_mm512_permutexvar_epi64, _mm512_set_epi64};
+    let idx = _mm512_set_epi64(7 ^ sh, 6 ^ sh, 5 ^ sh, 4 ^ sh, 3 ^ sh, 2 ^ sh, 1 ^ sh, sh);
+    let perm = |v: &V| -> V { core::array::from_fn(|j| _mm512_permutexvar_epi64(idx, v[j])) };
+    V2 {
+        re: perm(&a.re),
+        im: perm(&a.im),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn pf_split_kernel(
+    o: (&mut Limbs, &mut Limbs),
+    table: &[PfSplitEntry],
+    d: &[i8; super::point::SPLIT_WINDOWS],
+) {
+    use core::arch::x86_64::_mm512_mask_mov_epi64;
+    let zero = [_mm512_setzero_si512(); N];
+    let mut acc = V2 {
+        re: splat_const(&R_MOD_P),
+        im: zero,
+    };
+    let stored = super::point::SPLIT_STORED;
+    for (k, block) in table
+        .chunks_exact(stored)
+        .enumerate()
+        .take(super::point::SPLIT_STEPS)
+    {
+        let (idx, neg) = super::point::split_digits(d, k);
+        let mut x = zero;
+        for (i, e) in block.iter().enumerate() {
+            let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
+            let ev = pf_entry_v(e);
+            for j in 0..N {
+                x[j] = _mm512_mask_mov_epi64(x[j], m, ev[j]);
+            }
+        }
+        let x = super::blend(neg, &x, &sub_k(&zero, &x));
+        acc = mul_by_normalised(&acc, &x);
+    }
+    for sh in [4, 2, 1] {
+        acc = fp2_mul(&acc, &swap_lanes2(&acc, sh));
+    }
+    *vmut(o.0) = acc.re;
+    *vmut(o.1) = acc.im;
+}
+
+impl PfpSplitX8 {
+    /// Precomputes the split comb of the PF_p element represented by `g` (canonical
+    /// little-endian words, `< p`), i.e. of `1 + g·i`. [`crate::Error::InvalidParameter`] if
+    /// `g >= p` or if a table entry cannot be normalised (a zero real part; does not happen for
+    /// SAKKE's g).
+    pub fn new(t: super::Ifma, g: &[u64; 16]) -> crate::Result<Self> {
+        use super::point::{SPLIT_STEPS, SPLIT_STORED, SPLIT_WIN};
+        let gi = FpX8::splat(t, g)?;
+        let g1 = Fp2X8::new(FpX8::one(t), gi);
+        // Lane l starts at g^(16^(32·l)): lane 0 of `cur` walks up, each start copied in.
+        let mut starts = g1.clone();
+        let mut cur = g1;
+        for l in 1..LANES {
+            for _ in 0..SPLIT_STEPS * SPLIT_WIN {
+                cur = cur.square();
+            }
+            super::set_lane_limbs(&mut starts.re, l, &super::lane_limbs(&cur.re, 0));
+            super::set_lane_limbs(&mut starts.im, l, &super::lane_limbs(&cur.im, 0));
+        }
+        let mut res: Vec<FpX8> = Vec::with_capacity(SPLIT_STEPS * SPLIT_STORED);
+        let mut ims: Vec<FpX8> = Vec::with_capacity(res.capacity());
+        let mut base = starts;
+        for k in 0..SPLIT_STEPS {
+            let mut m = base.clone();
+            for _ in 0..SPLIT_STORED {
+                res.push(m.re.clone());
+                ims.push(m.im.clone());
+                m = m.mul(&base);
+            }
+            if k + 1 < SPLIT_STEPS {
+                for _ in 0..SPLIT_WIN {
+                    base = base.square();
+                }
+            }
+        }
+        if res.iter().any(|r| r.is_zero() != 0) {
+            return Err(crate::Error::InvalidParameter);
+        }
+        FpX8::batch_invert(&mut res);
+        let mut table = Vec::with_capacity(res.len());
+        for (ri, im) in res.iter().zip(ims.iter()) {
+            let x = ri.mul(im);
+            let mut c = FpX8::zero(t);
+            // SAFETY: `t` proves avx512f + avx512ifma are available.
+            unsafe { canonical_kernel(&mut c.v, &x.v) };
+            table.push(PfSplitEntry(c.v.0));
+        }
+        Ok(Self { token: t, table })
+    }
+
+    /// Bytes of precomputed table.
+    pub fn table_bytes(&self) -> usize {
+        self.table.len() * core::mem::size_of::<PfSplitEntry>()
+    }
+
+    /// `g^e` for one secret exponent `e < q` (16 little-endian words), constant time, as an
+    /// F_p² value (every lane the same) whose PF_p representative is [`Fp2X8::im_over_re`].
+    /// [`crate::Error::InvalidParameter`] if `e >= q`.
+    pub fn pow(&self, e: &[u64; 16]) -> crate::Result<Fp2X8> {
+        use zeroize::Zeroize;
+        if super::point::lt_q(e) != 1 {
+            return Err(crate::Error::InvalidParameter);
+        }
+        let t = self.token;
+        let mut d = super::point::recode_split(e);
+        let mut r = Fp2X8::new(FpX8::zero(t), FpX8::zero(t));
+        // SAFETY: `self.token` proves avx512f + avx512ifma are available.
+        unsafe { pf_split_kernel((&mut r.re.v, &mut r.im.v), &self.table, &d) };
+        d.zeroize();
+        Ok(r)
+    }
+}

@@ -6,10 +6,12 @@
 //!   constant-time lane masks), doubling, constant-time variable-base scalar multiplication with
 //!   per-lane scalars, conversion to affine coordinates (single or batched inversion).
 //! - [`CombX8`]: fixed-base scalar multiplication for a base shared by all lanes (such as SAKKE's
-//!   P or a KMS's Z): 205 precomputed 5-bit windows of 31 affine multiples, stored transposed; an
-//!   eight-scalar evaluation is 205 mixed additions and no doubling, a single-scalar evaluation
-//!   spreads the windows over the lanes (26 mixed additions and a lane merge); every table entry
-//!   is read for every window.
+//!   P or a KMS's Z): 171 precomputed signed 6-bit windows of 32 affine multiples; an evaluation
+//!   is 170 mixed additions, one complete addition and no doubling, with every table entry read
+//!   for every window (masked broadcasts).
+//! - [`SplitCombX8`]: fixed-base scalar multiplication of ONE scalar with its windows spread over
+//!   the lanes (signed 4-bit digits, a transposed 655 KB table: 32 eight-lane mixed additions
+//!   and a merge by complete additions), for single SAKKE operations.
 
 use core::arch::x86_64::{
     __m512i, _mm512_cmpeq_epi64_mask, _mm512_mask_mov_epi64, _mm512_permutexvar_epi64,
@@ -21,6 +23,8 @@ use super::{
     add_k, blend, digit_vec, is_zero_k, mul_v, p_words, select_from, splat_const, sqr_assign_v,
     sub_k, vmut, vref, FpX8, Ifma, Limbs, LANES, N, R_MOD_P, V, WIN,
 };
+use zeroize::Zeroize;
+
 use crate::{Error, Result};
 
 /// Eight points of E(F_p) in Jacobian coordinates.
@@ -250,7 +254,7 @@ fn eq_kernel(a: &PointX8, b: &PointX8) -> u8 {
 }
 
 /// Constant-time `x < q` (q = (p + 1) / 4) over canonical 64-bit words, as 0/1.
-fn lt_q(x: &[u64; 16]) -> u64 {
+pub(super) fn lt_q(x: &[u64; 16]) -> u64 {
     let q = q_words();
     let mut borrow = 0u64;
     for (xi, qi) in x.iter().zip(q.iter()) {
@@ -401,68 +405,34 @@ impl PointX8 {
     }
 }
 
-/// Window width of a comb: 5 bits trades a 2× larger table scan for 20 % fewer additions
-/// than 4 bits.
-const COMB_WIN: usize = 5;
-/// Windows evaluated (1024-bit scalars).
+/// Window width of a comb: signed 6-bit digits (|d| ≤ 32) keep the 32-entry rows of unsigned
+/// 5-bit windows but need 171 windows instead of 205 (17 % fewer mixed additions).
+const COMB_WIN: usize = 6;
+/// Windows evaluated: 171 × 6 bits cover the scalars below q < 2^1022 (the top digit is in
+/// [0, 3], so no carry leaves it).
 const COMB_WINDOWS: usize = 1024_usize.div_ceil(COMB_WIN);
 /// Windows built: a multiple of the lane count (the extra ones are never read).
 const COMB_BUILT: usize = COMB_WINDOWS.div_ceil(LANES) * LANES;
-/// Windows per lane in the transposed layout: lane `l` of step `k` holds window `l·STEPS + k`.
-const COMB_STEPS: usize = COMB_BUILT / LANES;
-/// Digit values of a window (0..32; the digit 0 is the point at infinity and is not stored).
-const COMB_ENTRIES: usize = 1 << COMB_WIN;
-/// Stored entries per step: the digits 1..=31.
-const COMB_STORED: usize = COMB_ENTRIES - 1;
-
-/// One stored table entry: eight affine points (one per lane), limb-major like [`FpX8`]:
-/// limb `i` of x for lane `l` at index `8·i + l`, then the y limbs at `8·(N + i) + l`.
-#[derive(Clone)]
-#[repr(C, align(64))]
-struct CombEntry([u64; 2 * N * LANES]);
-
-/// The entry as 2N vectors (x limbs, then y limbs).
-#[inline(always)]
-fn entry_v(e: &CombEntry) -> &[__m512i; 2 * N] {
-    // SAFETY: `CombEntry` is `repr(C, align(64))` over 2·20·8 u64 = 2560 bytes, the size of
-    // 40 `__m512i`, with the 64-byte alignment they need; every bit pattern is valid.
-    unsafe { &*(e as *const CombEntry as *const [__m512i; 2 * N]) }
-}
+/// Stored entries per window: the multiples |d| = 1..=32.
+const COMB_ENTRIES: usize = 1 << (COMB_WIN - 1);
 
 /// Fixed-base scalar multiplication for one base point shared by all lanes: window `w` holds the
-/// affine points `[d·32^w]B`, d = 1..31 (Montgomery form, canonical), 2.0 MB in all. The base
-/// and the table are public; the scalars are secret.
-///
-/// The table is stored *transposed*: the entry for step `k` and digit `d` is one eight-lane
-/// vector whose lane `l` holds `[d·32^w]B` for `w = l·26 + k`. One layout serves both
-/// evaluations:
-/// - [`CombX8::mul_x8`] (eight scalars, the same window in every lane) broadcasts lane `l` of the
-///   stored vector (a broadcast load of one word per limb), visiting the windows step-major so
-///   each step's 80 KB block is reused by its eight windows in a row;
-/// - [`CombX8::mul_split`] / [`CombX8::mul2_split`] (one scalar, its 205 windows spread over the
-///   lanes: lane `l` sums windows `l·26 .. l·26 + 25`) load the stored vectors as they are, 26
-///   eight-lane mixed additions per comb, then merge the lanes with complete additions.
+/// affine points `[d·64^w]B`, d = 1..32 (Montgomery form, canonical), 1.8 MB in all; the
+/// scalars are recoded to signed digits in [−32, 32] and a negative digit negates y (masked).
+/// The base and the table are public; the scalars are secret.
 ///
 /// # Exceptional cases of the mixed addition
-/// The mixed addition is incomplete (it fails for acc = ±entry and for infinity on either
-/// side). Infinity is handled by masks: a zero digit keeps the accumulator (blend), and a lane
-/// whose accumulator is still the point at infinity takes the entry itself. For the remaining
-/// case, let k < q be the lane's scalar with base-32 digits d_w ≥ 0 (unsigned). At any point
-/// of either evaluation the accumulator of a lane is `[a]B` with `a = Σ_{w∈S} d_w·32^w` over
-/// the set S of windows already added (in whatever order), and the entry is `[d_v·32^v]B` with
-/// `v ∉ S` and `d_v ≠ 0`. Both a and `d_v·32^v` are sums of disjoint sets of terms of k's
-/// expansion, so `0 < a + d_v·32^v ≤ k < q`, and `0 < |a − d_v·32^v| ≤ k < q` (nonzero because
-/// the base-32 expansion is unique and the two sums have different digits at v). B has prime
-/// order q, so acc ≠ entry and acc ≠ −entry. The argument needs neither contiguous windows nor
-/// increasing order, so the step-major order of `mul_x8` and the lane ranges of `mul_split`
-/// are both covered. It does not cover a lane that mixes two bases (P's and Z's windows in one
-/// accumulator: the relation between P and Z is unknown), which is why `mul2_split` keeps one
-/// accumulator per comb and merges them with the complete addition.
+/// Zero digits keep the accumulator and a lane at infinity takes the entry (masks). Otherwise,
+/// adding window v < 170 to the accumulator `[a]B`, a = Σ_{w<v} d_w·64^w (nonzero, as its
+/// highest nonzero term dominates), gives t = a ± d_v·64^v with
+/// 0 < 64^v·(1 − 32/63) ≤ |t| ≤ 64^v·(32 + 32/63) < 33·2^1014 < q, so acc ≠ ±entry (B has
+/// prime order q). The top window v = 170 escapes that bound (a − d_170·64^170 can be −q for
+/// some scalars near 2^1022 − q), so its entry is added with the complete addition.
 #[derive(Clone)]
 pub struct CombX8 {
     token: Ifma,
-    /// `table[k * 31 + (d − 1)]`, see the type's documentation.
-    table: Vec<CombEntry>,
+    /// `table[w * 32 + (|d| − 1)]` = (x limbs, y limbs) of `[|d|·64^w]B`.
+    table: Vec<[u64; 2 * N]>,
 }
 
 impl fmt::Debug for CombX8 {
@@ -477,9 +447,330 @@ fn canonical_kernel(o: &mut Limbs, a: &Limbs) {
     *vmut(o) = super::canonical(vref(a));
 }
 
+/// Bits `[bit, bit + width)` of a 1024-bit scalar (zero beyond bit 1023); public position,
+/// secret value, no branch on the value.
+#[inline(always)]
+fn scalar_bits(e: &[u64; 16], bit: usize, width: usize) -> u64 {
+    let word = bit / 64;
+    let shift = bit % 64;
+    let mut v = if word < 16 { e[word] >> shift } else { 0 };
+    if shift + width > 64 && word + 1 < 16 {
+        v |= e[word + 1] << (64 - shift);
+    }
+    v & ((1 << width) - 1)
+}
+
+/// Signed base-64 digits in [−32, 32] of k < 2^1022, constant time.
+fn recode6(k: &[u64; 16]) -> [i8; COMB_WINDOWS] {
+    let mut out = [0i8; COMB_WINDOWS];
+    let mut carry = 0u64;
+    for (j, o) in out.iter_mut().enumerate() {
+        let w = scalar_bits(k, j * COMB_WIN, COMB_WIN) + carry; // 0..=64
+        carry = 32u64.wrapping_sub(w) >> 63; // w > 32
+        *o = (w as i64 - 64 * carry as i64) as i8;
+    }
+    out
+}
+
+/// Lane-wise selection of window `w`'s entry for the signed digits of the eight scalars: full
+/// scan with masked broadcasts, then the masked negation of y. Returns (x, y, nonzero mask).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn comb_select(
+    table: &[[u64; 2 * N]],
+    digits: &[[i8; COMB_WINDOWS]; LANES],
+    w: usize,
+) -> (V, V, u8) {
+    let zero = _mm512_setzero_si512();
+    let mut abs = [0i64; LANES];
+    let mut neg = 0u8;
+    for (l, a) in abs.iter_mut().enumerate() {
+        let v = digits[l][w];
+        let s = (v >> 7) as u8; // 0xff if negative
+        *a = ((v as u8 ^ s).wrapping_sub(s)) as i64;
+        neg |= (s & 1) << l;
+    }
+    let idx = _mm512_set_epi64(
+        abs[7], abs[6], abs[5], abs[4], abs[3], abs[2], abs[1], abs[0],
+    );
+    let mut x2 = [zero; N];
+    let mut y2 = [zero; N];
+    for (i, e) in table[w * COMB_ENTRIES..(w + 1) * COMB_ENTRIES]
+        .iter()
+        .enumerate()
+    {
+        let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
+        for j in 0..N {
+            x2[j] = _mm512_mask_mov_epi64(x2[j], m, _mm512_set1_epi64(e[j] as i64));
+            y2[j] = _mm512_mask_mov_epi64(y2[j], m, _mm512_set1_epi64(e[N + j] as i64));
+        }
+    }
+    let y2 = blend(neg, &y2, &sub_k(&[zero; N], &y2));
+    let nz = !_mm512_cmpeq_epi64_mask(idx, zero);
+    (x2, y2, nz)
+}
+
+/// The comb evaluation: windows 0..169 by masked mixed additions, the top window by the
+/// complete addition (see [`CombX8`]).
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn comb_kernel(o: &mut PointX8, table: &[[u64; 2 * N]], digits: &[[i8; COMB_WINDOWS]; LANES]) {
+    let mut acc = infinity_v();
+    let mut acc_inf: u8 = 0xff;
+    for w in 0..COMB_WINDOWS - 1 {
+        let (x2, y2, nz) = comb_select(table, digits, w);
+        comb_step(&mut acc, &mut acc_inf, nz, &x2, &y2);
+    }
+    let (x2, y2, nz) = comb_select(table, digits, COMB_WINDOWS - 1);
+    let top = VP {
+        x: x2,
+        y: y2,
+        z: splat_const(&R_MOD_P),
+    };
+    let top = blend_p(nz, &infinity_v(), &top);
+    store_p(o, &point_add(&acc, &top));
+}
+
+impl CombX8 {
+    /// Precomputes the comb of the affine base `(x, y)` (canonical little-endian words).
+    /// Fails with [`Error::InvalidPoint`] unless the point is on the curve and has order q
+    /// (a property the evaluation relies on: no exceptional case in its mixed additions).
+    /// Cost: about 1000 doublings and 700 eight-lane additions, plus one batched inversion.
+    pub fn new(t: Ifma, x: &[u64; 16], y: &[u64; 16]) -> Result<Self> {
+        let bx = FpX8::splat(t, x).map_err(|_| Error::InvalidPoint)?;
+        let by = FpX8::splat(t, y).map_err(|_| Error::InvalidPoint)?;
+        let b = PointX8::from_affine(&bx, &by)?;
+        if b.mul_x8(&[q_words(); LANES]).is_infinity() != 0xff {
+            return Err(Error::InvalidPoint);
+        }
+        // B_w = [64^w]B for every window, Jacobian, from lane 0.
+        let mut bw: Vec<([u64; N], [u64; N], [u64; N])> = Vec::with_capacity(COMB_BUILT);
+        let mut cur = b;
+        for w in 0..COMB_BUILT {
+            bw.push((
+                super::lane_limbs(&cur.x, 0),
+                super::lane_limbs(&cur.y, 0),
+                super::lane_limbs(&cur.z, 0),
+            ));
+            if w + 1 < COMB_BUILT {
+                for _ in 0..COMB_WIN {
+                    cur = cur.double();
+                }
+            }
+        }
+        // Eight windows per batch, one per lane: multiples 1..32 by repeated (complete) addition.
+        let mut mults: Vec<PointX8> = Vec::with_capacity(COMB_BUILT / LANES * COMB_ENTRIES);
+        for g in 0..COMB_BUILT / LANES {
+            let mut base = PointX8::infinity(t);
+            for l in 0..LANES {
+                let (x, y, z) = &bw[g * LANES + l];
+                super::set_lane_limbs(&mut base.x, l, x);
+                super::set_lane_limbs(&mut base.y, l, y);
+                super::set_lane_limbs(&mut base.z, l, z);
+            }
+            let mut m = base.clone();
+            for _ in 0..COMB_ENTRIES {
+                mults.push(m.clone());
+                m = m.add(&base);
+            }
+        }
+        let affine = PointX8::batch_to_affine(&mults);
+        let mut table = vec![[0u64; 2 * N]; COMB_BUILT * COMB_ENTRIES];
+        for g in 0..COMB_BUILT / LANES {
+            for i in 0..COMB_ENTRIES {
+                let (ax, ay, inf) = &affine[g * COMB_ENTRIES + i];
+                if *inf != 0 {
+                    return Err(Error::InvalidPoint);
+                }
+                let (mut cx, mut cy) = (FpX8::zero(t), FpX8::zero(t));
+                // SAFETY: `t` proves avx512f + avx512ifma are available.
+                unsafe {
+                    canonical_kernel(&mut cx.v, &ax.v);
+                    canonical_kernel(&mut cy.v, &ay.v);
+                }
+                for l in 0..LANES {
+                    let e = &mut table[(g * LANES + l) * COMB_ENTRIES + i];
+                    e[..N].copy_from_slice(&super::lane_limbs(&cx, l));
+                    e[N..].copy_from_slice(&super::lane_limbs(&cy, l));
+                }
+            }
+        }
+        Ok(Self { token: t, table })
+    }
+
+    /// Bytes of precomputed table held by this comb.
+    pub fn table_bytes(&self) -> usize {
+        self.table.len() * core::mem::size_of::<[u64; 2 * N]>()
+    }
+
+    /// `[k_l]B` per lane for secret scalars below q (16 little-endian words each), constant
+    /// time; [`Error::InvalidParameter`] if any scalar is `>= q`.
+    pub fn mul_x8(&self, scalars: &[[u64; 16]; LANES]) -> Result<PointX8> {
+        let mut ok = 1u64;
+        for s in scalars.iter() {
+            ok &= lt_q(s);
+        }
+        if ok != 1 {
+            return Err(Error::InvalidParameter);
+        }
+        let mut digits: [[i8; COMB_WINDOWS]; LANES] =
+            core::array::from_fn(|l| recode6(&scalars[l]));
+        let mut r = PointX8::infinity(self.token);
+        // SAFETY: `self.token` proves avx512f + avx512ifma are available.
+        unsafe { comb_kernel(&mut r, &self.table, &digits) };
+        for d in digits.iter_mut() {
+            d.zeroize();
+        }
+        Ok(r)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-scalar evaluation split over the lanes.
+// ---------------------------------------------------------------------------------------------
+
+/// Window width of the split comb (signed digits in [−8, 8]).
+pub(super) const SPLIT_WIN: usize = 4;
+/// Windows: 256 × 4 bits cover the 1024-bit scalars (below q < 2^1022: the top digit is in
+/// [0, 3] and nothing carries beyond it).
+pub(super) const SPLIT_WINDOWS: usize = 1024 / SPLIT_WIN;
+/// Steps: lane `l` sums the windows `32·l .. 32·l + 31`.
+pub(super) const SPLIT_STEPS: usize = SPLIT_WINDOWS / LANES;
+/// Stored entries per window: the multiples |d| = 1..=8.
+pub(super) const SPLIT_STORED: usize = 1 << (SPLIT_WIN - 1);
+
+/// One stored entry of a [`SplitCombX8`]: eight affine points (lane `l` for window
+/// `32·l + k`), limb-major like [`FpX8`]: x limb `i` of lane `l` at `8·i + l`, y limbs after.
+#[derive(Clone)]
+#[repr(C, align(64))]
+struct SplitEntry([u64; 2 * N * LANES]);
+
+/// The entry as 2N vectors (x limbs, then y limbs).
+#[inline(always)]
+fn split_entry_v(e: &SplitEntry) -> &[__m512i; 2 * N] {
+    // SAFETY: `SplitEntry` is `repr(C, align(64))` over 2·20·8 u64 = 2560 bytes, the size of
+    // 40 `__m512i`, with the 64-byte alignment they need; every bit pattern is valid.
+    unsafe { &*(e as *const SplitEntry as *const [__m512i; 2 * N]) }
+}
+
+/// Fixed-base scalar multiplication of ONE secret scalar with the work spread over the eight
+/// lanes: signed 4-bit digits (256 windows, `[d·16^w]B` for |d| = 1..8 stored), the table
+/// stored transposed (the entry for step `k` and |d| is one eight-lane vector whose lane `l`
+/// holds the point of window `32·l + k`), so that lane `l` sums its own 32 windows with one
+/// eight-lane mixed addition per step (a full scan of the step's 8 entries with lane masks and
+/// a masked negation for negative digits; no gathers), and the eight partial sums are merged
+/// with complete additions (three levels of lane swaps). 655 KB per base (a third of
+/// [`CombX8`]): the evaluation reads every entry once, so its cost tracks the table size.
+///
+/// # Exceptional cases of the mixed addition
+/// Let k < q have signed digits d_w ∈ [−8, 8] (k = Σ d_w·16^w; the top digit d_255 ∈ [0, 3]).
+/// A zero digit keeps the accumulator (mask) and a lane whose accumulator is still infinity
+/// takes the entry (mask), so only acc = ±entry with both finite remains. When lane `l` adds
+/// window v (32·l ≤ v < 32·l + 32) with d_v ≠ 0, its accumulator is `[a]B` with
+/// a = Σ_{32·l ≤ w < v} d_w·16^w, so |a| ≤ 8·(16^v − 1)/15 < 16^v·8/15, and a ≠ 0 (else the
+/// lane would still be at infinity: the highest nonzero term of such a sum dominates the rest,
+/// so a partial sum is zero only when all its digits are). Then t = a ± d_v·16^v satisfies
+/// 0 < 16^v·(1 − 8/15) ≤ |t| ≤ 16^v·(8 + 8/15) < 9·16^v ≤ 9·2^1020. B has prime order q, so
+/// acc = ∓entry only if q divides t. Lane 0: v ≤ 31 and |t| < 9·2^124 < q. Lane l ≥ 1: every
+/// term of t is a multiple of 16^(32·l), so t is a nonzero multiple of 2^128; q is odd, so q | t
+/// would make t a nonzero multiple of q·2^128 > 2^1149 > |t|. Hence no exceptional case, the
+/// top window included. (Lanes never mix bases: [`SplitCombX8::mul2`] keeps one accumulator
+/// per comb and joins them with the complete addition, as the lane merge does.)
+#[derive(Clone)]
+pub struct SplitCombX8 {
+    token: Ifma,
+    /// `table[k * 8 + (|d| − 1)]`.
+    table: Vec<SplitEntry>,
+}
+
+impl fmt::Debug for SplitCombX8 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SplitCombX8 { .. }")
+    }
+}
+
+/// Signed base-16 digits of k < 2^1022, constant time (carries by shifts, no branches).
+pub(super) fn recode_split(k: &[u64; 16]) -> [i8; SPLIT_WINDOWS] {
+    let mut out = [0i8; SPLIT_WINDOWS];
+    let mut carry = 0u64;
+    for (j, o) in out.iter_mut().enumerate() {
+        let bit = j * SPLIT_WIN;
+        let w = ((k[bit / 64] >> (bit % 64)) & 0xf) + carry; // 0..=16
+        carry = 8u64.wrapping_sub(w) >> 63; // w > 8
+        *o = (w as i64 - 16 * carry as i64) as i8;
+    }
+    out
+}
+
+/// Lane vectors of (|d|, sign mask) for step `k` from the digits.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(super) fn split_digits(d: &[i8; SPLIT_WINDOWS], k: usize) -> (__m512i, u8) {
+    let mut abs = [0i64; LANES];
+    let mut neg = 0u8;
+    for (l, a) in abs.iter_mut().enumerate() {
+        let v = d[l * SPLIT_STEPS + k];
+        let s = (v >> 7) as u8; // 0xff if negative
+        *a = ((v as u8 ^ s).wrapping_sub(s)) as i64;
+        neg |= (s & 1) << l;
+    }
+    (
+        _mm512_set_epi64(
+            abs[7], abs[6], abs[5], abs[4], abs[3], abs[2], abs[1], abs[0],
+        ),
+        neg,
+    )
+}
+
+/// The eight partial sums of one scalar (lane `l`: windows 32·l .. 32·l + 31).
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn split4_acc(table: &[SplitEntry], d: &[i8; SPLIT_WINDOWS]) -> VP {
+    let zero = _mm512_setzero_si512();
+    let mut acc = infinity_v();
+    let mut acc_inf: u8 = 0xff;
+    for (k, block) in table
+        .chunks_exact(SPLIT_STORED)
+        .enumerate()
+        .take(SPLIT_STEPS)
+    {
+        let (idx, neg) = split_digits(d, k);
+        let mut x2 = [zero; N];
+        let mut y2 = [zero; N];
+        for (i, e) in block.iter().enumerate() {
+            let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
+            let ev = split_entry_v(e);
+            for j in 0..N {
+                x2[j] = _mm512_mask_mov_epi64(x2[j], m, ev[j]);
+                y2[j] = _mm512_mask_mov_epi64(y2[j], m, ev[N + j]);
+            }
+        }
+        let y2 = blend(neg, &y2, &sub_k(&[zero; N], &y2));
+        let nz = !_mm512_cmpeq_epi64_mask(idx, zero);
+        comb_step(&mut acc, &mut acc_inf, nz, &x2, &y2);
+    }
+    acc
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn split4_kernel(o: &mut PointX8, table: &[SplitEntry], d: &[i8; SPLIT_WINDOWS]) {
+    store_p(o, &lane_sum(&split4_acc(table, d)));
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn split4_2_kernel(
+    o: &mut PointX8,
+    t1: &[SplitEntry],
+    d1: &[i8; SPLIT_WINDOWS],
+    t2: &[SplitEntry],
+    d2: &[i8; SPLIT_WINDOWS],
+) {
+    let a = split4_acc(t1, d1);
+    let b = split4_acc(t2, d2);
+    store_p(o, &lane_sum(&point_add(&a, &b)));
+}
+
 /// One window's addition: `acc += (x2, y2)` in the lanes whose digit is nonzero (mask `nz`);
-/// lanes still at infinity take the entry. See [`CombX8`] for why the mixed addition never
-/// meets its exceptional cases here.
+/// lanes still at infinity take the entry.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn comb_step(acc: &mut VP, acc_inf: &mut u8, nz: u8, x2: &V, y2: &V) {
@@ -492,84 +783,6 @@ fn comb_step(acc: &mut VP, acc_inf: &mut u8, nz: u8, x2: &V, y2: &V) {
     let next = blend_p(*acc_inf, &sum, &fresh);
     *acc = blend_p(nz, acc, &next);
     *acc_inf &= !nz;
-}
-
-/// Eight scalars, one per lane: lane-wise selection of `[d_l·32^w]B` by full scan with masked
-/// broadcasts, then the mixed addition; windows visited step-major (see [`CombX8`]).
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn comb_kernel(o: &mut PointX8, table: &[CombEntry], scalars: &[[u64; 16]; LANES]) {
-    let zero = _mm512_setzero_si512();
-    let mut acc = infinity_v();
-    let mut acc_inf: u8 = 0xff;
-    for k in 0..COMB_STEPS {
-        let block = &table[k * COMB_STORED..(k + 1) * COMB_STORED];
-        for l in 0..LANES {
-            let w = l * COMB_STEPS + k;
-            if w >= COMB_WINDOWS {
-                // public: windows beyond the 1024-bit scalars (digit 0 in every lane)
-                continue;
-            }
-            let idx = super::digit_vec_bits(scalars, w * COMB_WIN, COMB_WIN);
-            let mut x2 = [zero; N];
-            let mut y2 = [zero; N];
-            for (i, e) in block.iter().enumerate() {
-                let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
-                for j in 0..N {
-                    x2[j] =
-                        _mm512_mask_mov_epi64(x2[j], m, _mm512_set1_epi64(e.0[8 * j + l] as i64));
-                    y2[j] = _mm512_mask_mov_epi64(
-                        y2[j],
-                        m,
-                        _mm512_set1_epi64(e.0[8 * (N + j) + l] as i64),
-                    );
-                }
-            }
-            let nz = !_mm512_cmpeq_epi64_mask(idx, zero);
-            comb_step(&mut acc, &mut acc_inf, nz, &x2, &y2);
-        }
-    }
-    store_p(o, &acc);
-}
-
-/// Bits `[bit, bit + COMB_WIN)` of a 1024-bit scalar (zero beyond bit 1023); public position,
-/// secret value, no branch on the value.
-#[inline(always)]
-fn scalar_window(e: &[u64; 16], bit: usize) -> u64 {
-    let word = bit / 64;
-    let shift = bit % 64;
-    let mut v = if word < 16 { e[word] >> shift } else { 0 };
-    if shift + COMB_WIN > 64 && word + 1 < 16 {
-        v |= e[word + 1] << (64 - shift);
-    }
-    v & ((1 << COMB_WIN) - 1)
-}
-
-/// One scalar, its windows spread over the lanes: the eight partial sums (lane `l`: windows
-/// `l·26 + k`, k = 0..25), not merged. Full scan of every step with masked vector moves.
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn split_acc(table: &[CombEntry], s: &[u64; 16]) -> VP {
-    let zero = _mm512_setzero_si512();
-    let mut acc = infinity_v();
-    let mut acc_inf: u8 = 0xff;
-    for (k, block) in table.chunks_exact(COMB_STORED).enumerate().take(COMB_STEPS) {
-        let d: [i64; LANES] =
-            core::array::from_fn(|l| scalar_window(s, (l * COMB_STEPS + k) * COMB_WIN) as i64);
-        let idx = _mm512_set_epi64(d[7], d[6], d[5], d[4], d[3], d[2], d[1], d[0]);
-        let mut x2 = [zero; N];
-        let mut y2 = [zero; N];
-        for (i, e) in block.iter().enumerate() {
-            let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
-            let ev = entry_v(e);
-            for j in 0..N {
-                x2[j] = _mm512_mask_mov_epi64(x2[j], m, ev[j]);
-                y2[j] = _mm512_mask_mov_epi64(y2[j], m, ev[N + j]);
-            }
-        }
-        let nz = !_mm512_cmpeq_epi64_mask(idx, zero);
-        comb_step(&mut acc, &mut acc_inf, nz, &x2, &y2);
-    }
-    acc
 }
 
 /// Lane `l` of the result is lane `l ^ sh` of `p`.
@@ -596,30 +809,10 @@ fn lane_sum(p: &VP) -> VP {
     s
 }
 
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn split_kernel(o: &mut PointX8, table: &[CombEntry], s: &[u64; 16]) {
-    let acc = split_acc(table, s);
-    store_p(o, &lane_sum(&acc));
-}
-
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn split2_kernel(
-    o: &mut PointX8,
-    t1: &[CombEntry],
-    s1: &[u64; 16],
-    t2: &[CombEntry],
-    s2: &[u64; 16],
-) {
-    let a = split_acc(t1, s1);
-    let b = split_acc(t2, s2);
-    store_p(o, &lane_sum(&point_add(&a, &b)));
-}
-
-impl CombX8 {
-    /// Precomputes the comb of the affine base `(x, y)` (canonical little-endian words).
+impl SplitCombX8 {
+    /// Precomputes the split comb of the affine base `(x, y)` (canonical little-endian words).
     /// Fails with [`Error::InvalidPoint`] unless the point is on the curve and has order q
-    /// (a property the evaluation relies on: no exceptional case in its mixed additions).
-    /// Cost: about 1000 doublings and 800 eight-lane additions, plus one batched inversion.
+    /// (the evaluation's exceptional-case argument relies on it).
     pub fn new(t: Ifma, x: &[u64; 16], y: &[u64; 16]) -> Result<Self> {
         let bx = FpX8::splat(t, x).map_err(|_| Error::InvalidPoint)?;
         let by = FpX8::splat(t, y).map_err(|_| Error::InvalidPoint)?;
@@ -627,40 +820,34 @@ impl CombX8 {
         if b.mul_x8(&[q_words(); LANES]).is_infinity() != 0xff {
             return Err(Error::InvalidPoint);
         }
-        // B_w = [32^w]B for every window, Jacobian, from lane 0.
-        let mut bw: Vec<([u64; N], [u64; N], [u64; N])> = Vec::with_capacity(COMB_BUILT);
+        // Lane l starts at [16^(32·l)]B: lane 0 of `cur` walks up, each start copied in.
+        let mut starts = b.clone();
         let mut cur = b;
-        for w in 0..COMB_BUILT {
-            bw.push((
-                super::lane_limbs(&cur.x, 0),
-                super::lane_limbs(&cur.y, 0),
-                super::lane_limbs(&cur.z, 0),
-            ));
-            if w + 1 < COMB_BUILT {
-                for _ in 0..COMB_WIN {
-                    cur = cur.double();
-                }
+        for l in 1..LANES {
+            for _ in 0..SPLIT_STEPS * SPLIT_WIN {
+                cur = cur.double();
             }
+            super::set_lane_limbs(&mut starts.x, l, &super::lane_limbs(&cur.x, 0));
+            super::set_lane_limbs(&mut starts.y, l, &super::lane_limbs(&cur.y, 0));
+            super::set_lane_limbs(&mut starts.z, l, &super::lane_limbs(&cur.z, 0));
         }
-        // One step per batch, lane l holding window l·STEPS + k: multiples 1..31 by repeated
-        // (complete) addition.
-        let mut mults: Vec<PointX8> = Vec::with_capacity(COMB_STEPS * COMB_STORED);
-        for k in 0..COMB_STEPS {
-            let mut base = PointX8::infinity(t);
-            for l in 0..LANES {
-                let (x, y, z) = &bw[l * COMB_STEPS + k];
-                super::set_lane_limbs(&mut base.x, l, x);
-                super::set_lane_limbs(&mut base.y, l, y);
-                super::set_lane_limbs(&mut base.z, l, z);
-            }
+        // Step k, lane l: the multiples 1..8 of [16^(32·l + k)]B.
+        let mut mults: Vec<PointX8> = Vec::with_capacity(SPLIT_STEPS * SPLIT_STORED);
+        let mut base = starts;
+        for k in 0..SPLIT_STEPS {
             let mut m = base.clone();
-            for _ in 0..COMB_STORED {
+            for _ in 0..SPLIT_STORED {
                 mults.push(m.clone());
                 m = m.add(&base);
             }
+            if k + 1 < SPLIT_STEPS {
+                for _ in 0..SPLIT_WIN {
+                    base = base.double();
+                }
+            }
         }
         let affine = PointX8::batch_to_affine(&mults);
-        let mut table = Vec::with_capacity(COMB_STEPS * COMB_STORED);
+        let mut table = Vec::with_capacity(SPLIT_STEPS * SPLIT_STORED);
         for (ax, ay, inf) in affine.iter() {
             if *inf != 0 {
                 return Err(Error::InvalidPoint);
@@ -671,7 +858,7 @@ impl CombX8 {
                 canonical_kernel(&mut cx.v, &ax.v);
                 canonical_kernel(&mut cy.v, &ay.v);
             }
-            let mut e = CombEntry([0u64; 2 * N * LANES]);
+            let mut e = SplitEntry([0u64; 2 * N * LANES]);
             e.0[..N * LANES].copy_from_slice(&cx.v.0);
             e.0[N * LANES..].copy_from_slice(&cy.v.0);
             table.push(e);
@@ -681,49 +868,43 @@ impl CombX8 {
 
     /// Bytes of precomputed table held by this comb.
     pub fn table_bytes(&self) -> usize {
-        self.table.len() * core::mem::size_of::<CombEntry>()
+        self.table.len() * core::mem::size_of::<SplitEntry>()
     }
 
-    /// `[k_l]B` per lane for secret scalars below q (16 little-endian words each), constant
-    /// time; [`Error::InvalidParameter`] if any scalar is `>= q`.
-    pub fn mul_x8(&self, scalars: &[[u64; 16]; LANES]) -> Result<PointX8> {
-        let mut ok = 1u64;
-        for s in scalars.iter() {
-            ok &= lt_q(s);
-        }
-        if ok != 1 {
-            return Err(Error::InvalidParameter);
-        }
-        let mut r = PointX8::infinity(self.token);
-        // SAFETY: `self.token` proves avx512f + avx512ifma are available.
-        unsafe { comb_kernel(&mut r, &self.table, scalars) };
-        Ok(r)
-    }
-
-    /// `[k]B` for one secret scalar below q, its windows spread over the eight lanes (26
-    /// eight-lane mixed additions, then three complete additions merging the lanes). Every
-    /// lane of the result holds `[k]B`. Constant time; [`Error::InvalidParameter`] if `k >= q`.
-    pub fn mul_split(&self, k: &[u64; 16]) -> Result<PointX8> {
+    /// `[k]B` for one secret scalar below q (16 little-endian words); every lane of the result
+    /// holds it. Constant time: 32 eight-lane mixed additions (full scans of 8 entries) and
+    /// three complete additions. [`Error::InvalidParameter`] if `k >= q`.
+    pub fn mul(&self, k: &[u64; 16]) -> Result<PointX8> {
         if lt_q(k) != 1 {
             return Err(Error::InvalidParameter);
         }
+        let mut d = recode_split(k);
         let mut r = PointX8::infinity(self.token);
         // SAFETY: `self.token` proves avx512f + avx512ifma are available.
-        unsafe { split_kernel(&mut r, &self.table, k) };
+        unsafe { split4_kernel(&mut r, &self.table, &d) };
+        d.zeroize();
         Ok(r)
     }
 
-    /// `[k1]B1 + [k2]B2` for two combs and two secret scalars below q, each comb evaluated
-    /// split over the lanes in its own accumulator, then one complete addition and the lane
-    /// merge. Every lane of the result holds the sum. Constant time;
-    /// [`Error::InvalidParameter`] if a scalar is `>= q`.
-    pub fn mul2_split(c1: &CombX8, k1: &[u64; 16], c2: &CombX8, k2: &[u64; 16]) -> Result<PointX8> {
+    /// `[k1]B1 + [k2]B2` for two split combs and two secret scalars below q (one accumulator
+    /// per comb, joined by complete additions); every lane of the result holds the sum.
+    /// Constant time; [`Error::InvalidParameter`] if a scalar is `>= q`.
+    pub fn mul2(
+        c1: &SplitCombX8,
+        k1: &[u64; 16],
+        c2: &SplitCombX8,
+        k2: &[u64; 16],
+    ) -> Result<PointX8> {
         if lt_q(k1) & lt_q(k2) != 1 {
             return Err(Error::InvalidParameter);
         }
+        let mut d1 = recode_split(k1);
+        let mut d2 = recode_split(k2);
         let mut r = PointX8::infinity(c1.token);
         // SAFETY: `c1.token` proves avx512f + avx512ifma are available.
-        unsafe { split2_kernel(&mut r, &c1.table, k1, &c2.table, k2) };
+        unsafe { split4_2_kernel(&mut r, &c1.table, &d1, &c2.table, &d2) };
+        d1.zeroize();
+        d2.zeroize();
         Ok(r)
     }
 }
