@@ -77,13 +77,16 @@ fn ops(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    g.bench_function("encapsulate_new_recipient/ours-scalar-path", |bn| {
+    // The MULX/ADX engine alone (no IFMA lanes, no IFMA product), in the same run.
+    t::set_scalar_only(true);
+    g.bench_function("encapsulate_new_recipient/ours-adx-engine", |bn| {
         bn.iter_batched(
             || (rand_id(), Ssv::new(rand_ssv())),
             |(id, ssv)| t::encapsulate_scalar(&kms, &id, &ssv).unwrap(),
             BatchSize::SmallInput,
         )
     });
+    t::set_scalar_only(false);
     g.bench_function("encapsulate_new_recipient/wolfssl", |bn| {
         bn.iter_batched(
             || (rand_id(), rand_ssv()),
@@ -141,13 +144,15 @@ fn ops(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    g.bench_function("issue_rsk/ours-scalar-path", |bn| {
+    t::set_scalar_only(true);
+    g.bench_function("issue_rsk/ours-adx-engine", |bn| {
         bn.iter_batched(
             rand_id,
             |id| t::issue_rsk_scalar(&z, &id).unwrap(),
             BatchSize::SmallInput,
         )
     });
+    t::set_scalar_only(false);
     g.bench_function("issue_rsk/wolfssl", |bn| {
         bn.iter_batched(
             rand_id,

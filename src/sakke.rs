@@ -574,6 +574,8 @@ impl DecapsulationKey {
         if !bool::from(w.ct_eq(&g_value())) {
             return Err(Error::InvalidKey);
         }
+        // Build Z's tables in the caller's `KmsPublic` first, so that the clone shares them.
+        kms.precompute();
         Ok(DecapsulationKey {
             id: id.to_vec(),
             b,
