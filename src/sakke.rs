@@ -534,24 +534,17 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
 }
 
 /// A member's decapsulation key: the validated RSK and its Miller-loop line coefficients, with
-/// what the final check `[r]([b]P + Z) == R` needs: the KMS's public key (whose tables the IFMA
-/// lanes use) and, on the scalar engine, a fixed-base table of I = [b]P + Z built on first use.
-/// Secret parts zeroize on drop.
+/// a fixed-base comb of I = [b]P + Z for the final check `[r]I == R` (split over the IFMA lanes
+/// when the CPU has them; on the scalar engine a table built on first use). Secret parts
+/// zeroize on drop.
 pub struct DecapsulationKey {
     id: Vec<u8>,
-    /// b and the KMS public key: the lanes' check `[r·b]P + [r]Z` (unused in the portable build).
-    #[cfg_attr(
-        not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
-        allow(dead_code)
-    )]
-    b: Scalar,
-    #[cfg_attr(
-        not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
-        allow(dead_code)
-    )]
-    kms: KmsPublic,
     i: Affine,
     lines: LineTable,
+    /// The split lane comb of I (655 KB) when the CPU has AVX-512 IFMA.
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    i_split: Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>>,
+    /// The scalar table of I, built on first use by the scalar engine.
     i_table: OnceLock<PointTable>,
 }
 
@@ -574,14 +567,13 @@ impl DecapsulationKey {
         if !bool::from(w.ct_eq(&g_value())) {
             return Err(Error::InvalidKey);
         }
-        // Build Z's tables in the caller's `KmsPublic` first, so that the clone shares them.
-        kms.precompute();
         Ok(DecapsulationKey {
             id: id.to_vec(),
-            b,
-            kms: kms.clone(),
             i,
             lines,
+            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+            i_split: crate::backend::x86_64::fp_ifma::Ifma::new()
+                .and_then(|t| lanes::z_split(t, &i)),
             i_table: OnceLock::new(),
         })
     }
@@ -591,15 +583,12 @@ impl DecapsulationKey {
         &self.id
     }
 
-    /// `[r]I`: on the IFMA lanes as `[r·b]P + [r]Z` when the CPU has them, else with the table
-    /// of I.
+    /// `[r]I`: with the split lane comb of I when the CPU has AVX-512 IFMA, else with the scalar
+    /// table of I.
     fn times_i(&self, r: &Scalar) -> Proj {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        if pairing::lanes_allowed() {
-            let mut rb = r.mul(&self.b);
-            let p = lanes::mul2(&self.kms, &rb, r);
-            rb.zeroize();
-            if let Some(p) = p {
+        if let (Some(c), true) = (&self.i_split, pairing::lanes_allowed()) {
+            if let Some(p) = lanes::mul_with(c, r) {
                 return p;
             }
         }

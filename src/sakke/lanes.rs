@@ -33,6 +33,12 @@ pub(super) fn mul2(kms: &KmsPublic, a: &Scalar, b: &Scalar) -> Option<Proj> {
     Some(to_proj(&pt))
 }
 
+/// `[a]B` for a base with its own split comb (a member's I = [b]P + Z).
+pub(super) fn mul_with(comb: &SplitCombX8, a: &Scalar) -> Option<Proj> {
+    let pt = comb.mul(&a.0).ok()?;
+    Some(to_proj(&pt))
+}
+
 /// `[a]P` on the lanes. `None`: lanes unavailable.
 pub(super) fn mul_p(a: &Scalar) -> Option<Proj> {
     let t = Ifma::new()?;
@@ -70,7 +76,7 @@ fn p_split(t: Ifma) -> Option<&'static SplitCombX8> {
     .as_ref()
 }
 
-/// The split comb of a KMS's Z.
+/// The split comb of a point of order q (a KMS's Z, a member's I).
 pub(super) fn z_split(t: Ifma, z: &super::curve::Affine) -> Option<Arc<SplitCombX8>> {
     SplitCombX8::new(t, &z.x.to_canonical(), &z.y.to_canonical())
         .ok()
