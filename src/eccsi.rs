@@ -42,7 +42,7 @@ mod point;
 
 use core::fmt;
 
-use p256::elliptic_curve::ops::{Invert, Reduce};
+use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::{Field, PrimeField};
 use p256::{FieldBytes, Scalar, U256};
 use rand_core::CryptoRngCore;
@@ -542,8 +542,8 @@ impl SigningKey {
             t.zeroize();
             return None;
         }
-        // Step 5: s' = (HE + r·SSK)^-1 · j, the inversion blinded by a secret factor.
-        let mut inv = blinded_invert(&t, &self.ssk, j, &he);
+        // Step 5: s' = (HE + r·SSK)^-1 · j (constant-time inversion).
+        let mut inv = invert_scalar(&t);
         let mut s = inv * j;
         inv.zeroize();
         t.zeroize();
@@ -557,27 +557,38 @@ impl SigningKey {
     }
 }
 
-/// `t^-1` for secret `t != 0`: multiplies by a secret pseudo-random `b` (from SHA-256 of the
-/// secrets), inverts `t·b` in variable time (it is uniformly distributed and independent of `t`
-/// to anyone who does not know `b`), and multiplies by `b` again. Falls back to the
-/// constant-time inversion in the (negligible) case `b = 0`.
-fn blinded_invert(t: &Scalar, ssk: &Scalar, j: &Scalar, he: &Scalar) -> Scalar {
-    let mut h = Sha256::new();
-    h.update(b"prose-sec eccsi inversion blind");
-    h.update(ssk.to_repr());
-    h.update(j.to_repr());
-    h.update(he.to_repr());
-    let mut hb: [u8; 32] = h.finalize().into();
-    let mut b = reduce(&hb);
-    hb.zeroize();
-    let mut tb = *t * b;
-    let out = match Option::<Scalar>::from(Invert::invert_vartime(&tb)) {
-        Some(inv_tb) => inv_tb * b,
-        None => Option::<Scalar>::from(t.invert()).unwrap_or(Scalar::ZERO),
-    };
-    tb.zeroize();
+/// The order n of P-256 as 16 little-endian words (for the safegcd inversion).
+const N_LIMBS: [u64; 16] = {
+    let mut l = [0u64; 16];
+    l[0] = 0xF3B9_CAC2_FC63_2551;
+    l[1] = 0xBCE6_FAAD_A717_9E84;
+    l[2] = 0xFFFF_FFFF_FFFF_FFFF;
+    l[3] = 0xFFFF_FFFF_0000_0000;
+    l
+};
+
+/// `t^-1 mod n` (0 for 0), constant time: safegcd divsteps bounded for 256-bit moduli.
+fn invert_scalar(t: &Scalar) -> Scalar {
+    static M: crate::sakke::safegcd::Modulus62 = crate::sakke::safegcd::Modulus62::new(&N_LIMBS);
+    let mut b = t.to_repr();
+    let mut x = [0u64; 16];
+    for (i, w) in x.iter_mut().take(4).enumerate() {
+        let mut v = [0u8; 8];
+        v.copy_from_slice(&b[24 - 8 * i..32 - 8 * i]);
+        *w = u64::from_be_bytes(v);
+    }
+    let mut inv = crate::sakke::safegcd::invert_bits(&x, &M, 256);
+    let mut out = FieldBytes::default();
+    for i in 0..4 {
+        out[24 - 8 * i..32 - 8 * i].copy_from_slice(&inv[i].to_be_bytes());
+    }
+    // the safegcd output is canonical (< n), so from_repr accepts it
+    let r = Option::<Scalar>::from(Scalar::from_repr(out)).unwrap_or(Scalar::ZERO);
     b.zeroize();
-    out
+    x.zeroize();
+    inv.zeroize();
+    out.zeroize();
+    r
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -719,5 +730,25 @@ mod tests {
         assert!(!format!("{k:?}").contains("11"));
         let s = Ssk::from_bytes(&[0x22; 32]).unwrap();
         assert!(!format!("{s:?}").contains("22"));
+    }
+}
+
+#[cfg(test)]
+mod invert_tests {
+    use super::*;
+
+    #[test]
+    fn safegcd_scalar_inverse_matches_p256() {
+        let mut cases = vec![Scalar::ONE, -Scalar::ONE, Scalar::from(2u64), -Scalar::from(2u64)];
+        let mut x = Scalar::from(0x1234_5678_9abc_def1u64);
+        for _ in 0..200 {
+            x = x.square() + Scalar::from(7u64);
+            cases.push(x);
+        }
+        for c in cases {
+            let want = Option::<Scalar>::from(c.invert()).unwrap();
+            assert_eq!(invert_scalar(&c), want);
+        }
+        assert_eq!(invert_scalar(&Scalar::ZERO), Scalar::ZERO);
     }
 }

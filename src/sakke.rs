@@ -34,7 +34,7 @@ mod lanes;
 mod mont;
 mod pairing;
 pub(crate) mod params;
-mod safegcd;
+pub(crate) mod safegcd;
 mod scalar;
 mod table;
 

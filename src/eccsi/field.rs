@@ -184,8 +184,29 @@ impl Fe {
         r
     }
 
-    /// `self^(p-2)` (the inverse, 0 for 0), constant time: 255 squarings, 12 products.
+    /// The inverse (0 for 0), constant time: safegcd on the Montgomery representative
+    /// (x·R)⁻¹ = x⁻¹·R⁻¹, then two products by R² give x⁻¹·R.
     pub(crate) fn invert(&self) -> Fe {
+        static M: crate::sakke::safegcd::Modulus62 = crate::sakke::safegcd::Modulus62::new(&{
+            let mut l = [0u64; 16];
+            l[0] = P[0];
+            l[1] = P[1];
+            l[2] = P[2];
+            l[3] = P[3];
+            l
+        });
+        let mut x = [0u64; 16];
+        x[..4].copy_from_slice(&self.0);
+        let inv = crate::sakke::safegcd::invert_bits(&x, &M, 256);
+        let mut l = [0u64; 4];
+        l.copy_from_slice(&inv[..4]);
+        Fe(l).mul(&Fe(R2)).mul(&Fe(R2))
+    }
+
+    /// `self^(p-2)` (the inverse, 0 for 0), constant time: 255 squarings, 12 products
+    /// (reference for [`Fe::invert`] in tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn invert_fermat(&self) -> Fe {
         let x1 = *self;
         let x2 = x1.square().mul(&x1);
         let x3 = x2.square().mul(&x1);
@@ -329,6 +350,13 @@ mod tests {
         pm1[31] -= 1;
         assert_eq!(big(&Fe::from_bytes(&pm1).unwrap()), p() - 1u8);
         assert!(bool::from(Fe::ZERO.invert().is_zero()));
+        // safegcd against Fermat on 1, p − 1 and values with all-ones / all-zero limbs
+        for l in [[1u64, 0, 0, 0], [u64::MAX, 0, 0, 0], [0, 0, 0, 1], [u64::MAX, 1, 0, 0]] {
+            let x = Fe(l).mul(&Fe(R2));
+            assert_eq!(big(&x.invert()), big(&x.invert_fermat()));
+        }
+        let pm1f = Fe::from_bytes(&pm1).unwrap();
+        assert_eq!(big(&pm1f.invert()), big(&pm1f.invert_fermat()));
     }
 
     proptest! {
@@ -347,6 +375,7 @@ mod tests {
             if na != BigUint::from(0u8) {
                 prop_assert_eq!(big(&fa.invert().mul(&fa)), BigUint::from(1u8));
             }
+            prop_assert_eq!(big(&fa.invert()), big(&fa.invert_fermat()));
         }
 
         #[test]

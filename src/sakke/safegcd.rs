@@ -203,13 +203,25 @@ fn csub17(a: &[u64; LIMBS + 1], b: &[u64; LIMBS + 1]) -> [u64; LIMBS + 1] {
 
 /// x⁻¹ mod M for 0 ≤ x < M (0 maps to 0), constant time.
 pub(crate) fn invert(x: &Limbs, m: &Modulus62) -> Limbs {
+    invert_rounds(x, m, ROUNDS)
+}
+
+/// x⁻¹ mod M for a modulus of at most `bits` bits (a public parameter: it fixes the number of
+/// rounds, ⌈⌊(49·bits + 57)/17⌋ / 62⌉), 0 ≤ x < M, constant time in x. Used for the 256-bit
+/// moduli of ECCSI (12 rounds instead of 48).
+pub(crate) fn invert_bits(x: &Limbs, m: &Modulus62, bits: usize) -> Limbs {
+    let rounds = ((49 * bits + 57) / 17).div_ceil(62).min(ROUNDS);
+    invert_rounds(x, m, rounds)
+}
+
+fn invert_rounds(x: &Limbs, m: &Modulus62, rounds: usize) -> Limbs {
     let mut f = m.m;
     let mut g = to_s62(x);
     let mut d = [0i64; N62];
     let mut e = [0i64; N62];
     e[0] = 1;
     let mut delta = 1i64;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         let (nd, t) = divsteps_62(delta, f[0] as u64, g[0] as u64);
         delta = nd;
         update_de(&mut d, &mut e, &t, m);
