@@ -739,7 +739,12 @@ mod invert_tests {
 
     #[test]
     fn safegcd_scalar_inverse_matches_p256() {
-        let mut cases = vec![Scalar::ONE, -Scalar::ONE, Scalar::from(2u64), -Scalar::from(2u64)];
+        let mut cases = vec![
+            Scalar::ONE,
+            -Scalar::ONE,
+            Scalar::from(2u64),
+            -Scalar::from(2u64),
+        ];
         let mut x = Scalar::from(0x1234_5678_9abc_def1u64);
         for _ in 0..200 {
             x = x.square() + Scalar::from(7u64);

@@ -351,7 +351,12 @@ mod tests {
         assert_eq!(big(&Fe::from_bytes(&pm1).unwrap()), p() - 1u8);
         assert!(bool::from(Fe::ZERO.invert().is_zero()));
         // safegcd against Fermat on 1, p − 1 and values with all-ones / all-zero limbs
-        for l in [[1u64, 0, 0, 0], [u64::MAX, 0, 0, 0], [0, 0, 0, 1], [u64::MAX, 1, 0, 0]] {
+        for l in [
+            [1u64, 0, 0, 0],
+            [u64::MAX, 0, 0, 0],
+            [0, 0, 0, 1],
+            [u64::MAX, 1, 0, 0],
+        ] {
             let x = Fe(l).mul(&Fe(R2));
             assert_eq!(big(&x.invert()), big(&x.invert_fermat()));
         }
