@@ -197,10 +197,15 @@ impl Fe {
         });
         let mut x = [0u64; 16];
         x[..4].copy_from_slice(&self.0);
-        let inv = crate::sakke::safegcd::invert_bits(&x, &M, 256);
+        let mut inv = crate::sakke::safegcd::invert_bits(&x, &M, 256);
         let mut l = [0u64; 4];
         l.copy_from_slice(&inv[..4]);
-        Fe(l).mul(&Fe(R2)).mul(&Fe(R2))
+        let out = Fe(l).mul(&Fe(R2)).mul(&Fe(R2));
+        // the input may be secret (a signature's J): wipe the copies
+        zeroize::Zeroize::zeroize(&mut x);
+        zeroize::Zeroize::zeroize(&mut inv);
+        zeroize::Zeroize::zeroize(&mut l);
+        out
     }
 
     /// `self^(p-2)` (the inverse, 0 for 0), constant time: 255 squarings, 12 products
