@@ -152,12 +152,16 @@ typedef struct prose_srtp_session prose_srtp_session;
  One packet of a batch call. `buf` holds `len` octets and has room for `capacity`
  (`capacity >= len + prose_srtp_session_max_overhead()` to protect); on return `len` is the new
  length if `result` is `PROSE_OK`, and unchanged otherwise. The caller owns `buf`.
+
+ `result` is a `prose_result` value written by the library; it is declared as an unsigned
+ integer because the caller fills the struct, and a field of enum type holding any other value
+ would be undefined behaviour on the library's side. Its value on input is ignored.
  */
 typedef struct {
   uint8_t *buf;
   size_t len;
   size_t capacity;
-  prose_result result;
+  unsigned int result;
 } prose_srtp_packet;
 
 #ifdef __cplusplus

@@ -119,8 +119,12 @@ pub unsafe extern "C" fn prose_eccsi_ksak_issue(
             (
                 ptr::obj(ksak)?,
                 ptr::slice(id, id_len)?,
-                ptr::slice_mut(ssk_out, ssk_out_len)?,
-                ptr::slice_mut(pvt_out, pvt_out_len)?,
+                ptr::slice_mut_apart(ssk_out, ssk_out_len, &[(id, id_len)])?,
+                ptr::slice_mut_apart(
+                    pvt_out,
+                    pvt_out_len,
+                    &[(id, id_len), (ssk_out as *const u8, ssk_out_len)],
+                )?,
             )
         };
         if ssk_out.len() < PROSE_ECCSI_SCALAR_LEN || pvt_out.len() < PROSE_ECCSI_POINT_LEN {
@@ -232,7 +236,7 @@ pub unsafe extern "C" fn prose_eccsi_signing_key_sign(
             (
                 ptr::obj(key)?,
                 ptr::slice(msg, msg_len)?,
-                ptr::slice_mut(sig_out, sig_out_len)?,
+                ptr::slice_mut_apart(sig_out, sig_out_len, &[(msg, msg_len)])?,
             )
         };
         if out.len() < PROSE_ECCSI_SIGNATURE_LEN {

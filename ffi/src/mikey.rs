@@ -77,7 +77,16 @@ pub unsafe extern "C" fn prose_mikey_gmk_build(
                 ptr::slice(member_uri, member_uri_len)?,
                 ptr::slice(kms_uri, kms_uri_len)?,
                 ptr::slice(gmk, gmk_len)?,
-                ptr::slice_mut(out, out_cap)?,
+                ptr::slice_mut_apart(
+                    out,
+                    out_cap,
+                    &[
+                        (group_uri, group_uri_len),
+                        (member_uri, member_uri_len),
+                        (kms_uri, kms_uri_len),
+                        (gmk, gmk_len),
+                    ],
+                )?,
                 ptr::out(out_len)?,
             )
         };
@@ -256,18 +265,19 @@ pub unsafe extern "C" fn prose_mikey_gsk_offer_build(
                 ptr::slice(group_uri, group_uri_len)?,
                 ptr::slice(gsk, gsk_len)?,
                 ptr::slice(salt, salt_len)?,
-                ptr::slice_mut(out, out_cap)?,
+                ptr::slice_mut_apart(
+                    out,
+                    out_cap,
+                    &[
+                        (initiator_uri, initiator_uri_len),
+                        (group_uri, group_uri_len),
+                        (gsk, gsk_len),
+                        (salt, salt_len),
+                    ],
+                )?,
                 ptr::out(out_len)?,
-                if n_senders == 0 {
-                    &[][..]
-                } else {
-                    core::slice::from_raw_parts(ssrcs, n_senders)
-                },
-                if n_senders == 0 {
-                    &[][..]
-                } else {
-                    core::slice::from_raw_parts(rocs, n_senders)
-                },
+                ptr::slice_u32(ssrcs, n_senders)?,
+                ptr::slice_u32(rocs, n_senders)?,
                 signer.as_ref(),
             )
         };
@@ -483,7 +493,7 @@ pub unsafe extern "C" fn prose_sdp_key_mgmt_format(
         let (msg, out, len_out) = unsafe {
             (
                 ptr::slice(msg, msg_len)?,
-                ptr::slice_mut(out, out_cap)?,
+                ptr::slice_mut_apart(out, out_cap, &[(msg, msg_len)])?,
                 ptr::out(out_len)?,
             )
         };
@@ -509,7 +519,7 @@ pub unsafe extern "C" fn prose_sdp_key_mgmt_parse(
         let (sdp, out, len_out) = unsafe {
             (
                 ptr::slice(sdp, sdp_len)?,
-                ptr::slice_mut(out, out_cap)?,
+                ptr::slice_mut_apart(out, out_cap, &[(sdp, sdp_len)])?,
                 ptr::out(out_len)?,
             )
         };
@@ -537,7 +547,7 @@ pub unsafe extern "C" fn prose_mikey_decode_text(
         let (msg, out, len_out) = unsafe {
             (
                 ptr::slice(msg, msg_len)?,
-                ptr::slice_mut(out, out_cap)?,
+                ptr::slice_mut_apart(out, out_cap, &[(msg, msg_len)])?,
                 ptr::out(out_len)?,
             )
         };
@@ -571,7 +581,7 @@ pub unsafe extern "C" fn prose_mikey_prose_identifier(
         let (uri, out, len_out) = unsafe {
             (
                 ptr::slice(uri, uri_len)?,
-                ptr::slice_mut(out, out_cap)?,
+                ptr::slice_mut_apart(out, out_cap, &[(uri, uri_len)])?,
                 ptr::out(out_len)?,
             )
         };

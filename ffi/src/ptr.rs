@@ -44,6 +44,52 @@ pub(crate) unsafe fn slice_mut<'a>(ptr: *mut u8, len: usize) -> R<&'a mut [u8]> 
     Ok(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
 }
 
+/// A read-only array of `u32` (SSRCs, ROCs). NULL is accepted only with length 0; a pointer
+/// not aligned for `u32` is refused (reading through it would be undefined behaviour).
+///
+/// # Safety
+/// If non-NULL, `ptr` must point to `len` readable `u32`s that stay valid and unmodified for `'a`.
+pub(crate) unsafe fn slice_u32<'a>(ptr: *const u32, len: usize) -> R<&'a [u32]> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(prose_result::PROSE_ERR_NULL_POINTER)
+        };
+    }
+    if !ptr.is_aligned() || len > isize::MAX as usize / 4 {
+        return Err(prose_result::PROSE_ERR_INVALID_PARAMETER);
+    }
+    // SAFETY: non-NULL and aligned, and the caller guarantees `len` readable values for 'a.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+}
+
+/// A writable output buffer that must not overlap any of `inputs` (pointer, length): an output
+/// aliasing an input would be undefined behaviour once both are borrowed, so it is refused with
+/// `PROSE_ERR_INVALID_PARAMETER` before any reference is made. NULL as [`slice_mut`].
+///
+/// # Safety
+/// As [`slice_mut`].
+pub(crate) unsafe fn slice_mut_apart<'a>(
+    ptr: *mut u8,
+    len: usize,
+    inputs: &[(*const u8, usize)],
+) -> R<&'a mut [u8]> {
+    let start = ptr as usize;
+    for &(p, n) in inputs {
+        let other = p as usize;
+        if n != 0 && len != 0 && !p.is_null() && !ptr.is_null() {
+            let apart = start.checked_add(len).is_some_and(|end| end <= other)
+                || other.checked_add(n).is_some_and(|end| end <= start);
+            if !apart {
+                return Err(prose_result::PROSE_ERR_INVALID_PARAMETER);
+            }
+        }
+    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { slice_mut(ptr, len) }
+}
+
 /// A shared reference to an opaque object created by this library.
 ///
 /// # Safety
@@ -66,8 +112,12 @@ pub(crate) unsafe fn obj_mut<'a, T>(ptr: *mut T) -> R<&'a mut T> {
 ///
 /// # Safety
 /// If non-NULL, `ptr` must be valid for writing one `T`.
+/// A pointer not aligned for `T` is refused (writing through it would be undefined behaviour).
 pub(crate) unsafe fn out<'a, T>(ptr: *mut T) -> R<&'a mut T> {
-    // SAFETY: the caller guarantees `ptr` is NULL or valid for writes.
+    if !ptr.is_null() && !ptr.is_aligned() {
+        return Err(prose_result::PROSE_ERR_INVALID_PARAMETER);
+    }
+    // SAFETY: the caller guarantees `ptr` is NULL or valid for writes; checked aligned above.
     unsafe { ptr.as_mut() }.ok_or(prose_result::PROSE_ERR_NULL_POINTER)
 }
 
@@ -84,5 +134,57 @@ pub(crate) unsafe fn free<T>(ptr: *mut T) {
     if !ptr.is_null() {
         // SAFETY: the caller guarantees the pointer came from Box::into_raw and is not reused.
         drop(unsafe { Box::from_raw(ptr) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_output_is_refused() {
+        let mut buf = [0u8; 64];
+        let base = buf.as_mut_ptr();
+        // SAFETY: every pointer below points into `buf` with a length inside it.
+        unsafe {
+            let input = (base.add(16) as *const u8, 16);
+            for (start, len) in [(0, 17), (16, 1), (31, 4), (20, 2), (0, 64)] {
+                assert_eq!(
+                    slice_mut_apart(base.add(start), len, &[input]).err(),
+                    Some(prose_result::PROSE_ERR_INVALID_PARAMETER),
+                    "{start}+{len}"
+                );
+            }
+            for (start, len) in [(0, 16), (32, 32), (16, 0)] {
+                assert!(slice_mut_apart(base.add(start), len, &[input]).is_ok());
+            }
+            // An empty input overlaps nothing.
+            assert!(slice_mut_apart(base, 64, &[(base.add(8) as *const u8, 0)]).is_ok());
+        }
+    }
+
+    #[test]
+    fn misaligned_u32_pointers_are_refused() {
+        let words = [0u32; 4];
+        let p = words.as_ptr() as *const u8;
+        // SAFETY: the pointers stay inside `words`; the misaligned ones are refused before use.
+        unsafe {
+            let odd = p.add(1) as *const u32;
+            assert_eq!(
+                slice_u32(odd, 2).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+            assert_eq!(slice_u32(words.as_ptr(), 4).map(|s| s.len()), Ok(4));
+            assert_eq!(
+                slice_u32(core::ptr::null(), 1).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            let mut out_words = [0u32; 2];
+            let odd_out = (out_words.as_mut_ptr() as *mut u8).add(2) as *mut u32;
+            assert_eq!(
+                out(odd_out).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+        }
     }
 }

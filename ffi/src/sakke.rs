@@ -294,7 +294,7 @@ pub unsafe extern "C" fn prose_sakke_encapsulate(
                 ptr::obj(kms)?,
                 ptr::slice(id, id_len)?,
                 ptr::slice(ssv, ssv_len)?,
-                ptr::slice_mut(sed_out, sed_out_len)?,
+                ptr::slice_mut_apart(sed_out, sed_out_len, &[(id, id_len), (ssv, ssv_len)])?,
             )
         };
         if out.len() < PROSE_SAKKE_SED_LEN {
@@ -352,7 +352,7 @@ pub unsafe extern "C" fn prose_sakke_decapsulation_key_decapsulate(
             (
                 ptr::obj(key)?,
                 ptr::slice(sed, sed_len)?,
-                ptr::slice_mut(ssv_out, ssv_out_len)?,
+                ptr::slice_mut_apart(ssv_out, ssv_out_len, &[(sed, sed_len)])?,
             )
         };
         if out.len() < PROSE_SAKKE_SSV_LEN {

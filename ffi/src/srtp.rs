@@ -3,6 +3,7 @@
 use crate::error::prose_result;
 use crate::panic::{guard, guard_or};
 use crate::ptr;
+use core::ffi::c_uint;
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
 
 /// An SRTP/SRTCP session: one profile, one or more master keys (named by MKIs), per-SSRC
@@ -15,12 +16,16 @@ pub struct prose_srtp_session {
 /// One packet of a batch call. `buf` holds `len` octets and has room for `capacity`
 /// (`capacity >= len + prose_srtp_session_max_overhead()` to protect); on return `len` is the new
 /// length if `result` is `PROSE_OK`, and unchanged otherwise. The caller owns `buf`.
+///
+/// `result` is a `prose_result` value written by the library; it is declared as an unsigned
+/// integer because the caller fills the struct, and a field of enum type holding any other value
+/// would be undefined behaviour on the library's side. Its value on input is ignored.
 #[repr(C)]
 pub struct prose_srtp_packet {
     pub buf: *mut u8,
     pub len: usize,
     pub capacity: usize,
-    pub result: prose_result,
+    pub result: c_uint,
 }
 
 fn master_key(key: &[u8], salt: &[u8], mki: &[u8]) -> Result<MasterKey, prose_result> {
@@ -368,7 +373,7 @@ unsafe fn batch(
             let n = chunk.len();
             op(&mut s.inner, &mut bufs[..n], &mut results[..n])?;
             for (i, p) in chunk.iter_mut().enumerate() {
-                p.result = if !valid[i] {
+                let result = if !valid[i] {
                     if p.buf.is_null() {
                         prose_result::PROSE_ERR_NULL_POINTER
                     } else {
@@ -383,6 +388,7 @@ unsafe fn batch(
                         Err(e) => e.into(),
                     }
                 };
+                p.result = result as c_uint;
             }
         }
         Ok(())

@@ -11,17 +11,18 @@ use prose_sec::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// Turns a core error into an instance of its Python exception class.
+/// Turns a core error into an instance of its Python exception class (the value, not raised).
+pub(crate) fn exception_instance(py: Python<'_>, e: Error) -> PyResult<Bound<'_, PyAny>> {
+    py.import("prose_sec.exceptions")?
+        .getattr("BY_CODE")?
+        .get_item(e as u32)?
+        .call1((e.as_str(),))
+}
+
+/// Turns a core error into a raisable Python exception of its class.
 pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
-    let exc = py
-        .import("prose_sec.exceptions")
-        .and_then(|m| m.getattr("BY_CODE"))
-        .and_then(|by_code| by_code.get_item(e as u32));
-    match exc {
-        Ok(cls) => match cls.call1((e.as_str(),)) {
-            Ok(inst) => PyErr::from_value(inst),
-            Err(err) => err,
-        },
+    match exception_instance(py, e) {
+        Ok(inst) => PyErr::from_value(inst),
         Err(err) => err,
     }
 }

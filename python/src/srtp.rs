@@ -1,6 +1,6 @@
 //! `prose_sec.SrtpSession`.
 
-use crate::to_py;
+use crate::{exception_instance, to_py};
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
@@ -68,12 +68,16 @@ type BatchOp = fn(
 ) -> prose_sec::Result<()>;
 
 impl SrtpSession {
+    /// Runs a batch operation and returns one result per packet: the output packet as bytes,
+    /// or the packet's error as an exception instance (not raised). A failed packet leaves the
+    /// session as it was; the other packets of the batch are committed either way, so raising on
+    /// the first failure would lose them.
     fn batch<'py>(
         &mut self,
         py: Python<'py>,
         mut packets: Vec<Vec<u8>>,
         op: BatchOp,
-    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let overhead = self.inner.max_overhead();
         let lens: Vec<usize> = packets.iter().map(Vec::len).collect();
         for p in packets.iter_mut() {
@@ -90,8 +94,8 @@ impl SrtpSession {
             .iter()
             .zip(&packets)
             .map(|(r, p)| match r {
-                Ok(n) => Ok(PyBytes::new(py, &p[..*n])),
-                Err(e) => Err(to_py(py, *e)),
+                Ok(n) => Ok(PyBytes::new(py, &p[..*n]).into_any()),
+                Err(e) => exception_instance(py, *e),
             })
             .collect()
     }
@@ -212,24 +216,25 @@ impl SrtpSession {
         self.in_place(py, buf, length, Session::unprotect_rtcp)
     }
 
-    /// Protects many RTP packets in one call (faster per packet than single calls); returns
-    /// the SRTP packets. Raises the first packet's error if any packet fails (packets before it
-    /// have been protected).
+    /// Protects many RTP packets in one call (faster per packet than single calls). Returns a
+    /// list with one entry per packet: the SRTP packet (bytes), or the exception instance
+    /// (a `ProseError` subclass, not raised) for a packet that failed.
     fn protect_rtp_batch<'py>(
         &mut self,
         py: Python<'py>,
         packets: Vec<Vec<u8>>,
-    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         self.batch(py, packets, Session::protect_rtp_batch)
     }
 
-    /// Unprotects many SRTP packets in one call; returns the RTP packets. Raises the first
-    /// failing packet's error.
+    /// Unprotects many SRTP packets in one call. Returns a list with one entry per packet: the
+    /// RTP packet (bytes), or the exception instance (not raised) for a packet that failed
+    /// (forged, duplicate, too old). Good packets of the batch are accepted either way.
     fn unprotect_rtp_batch<'py>(
         &mut self,
         py: Python<'py>,
         packets: Vec<Vec<u8>>,
-    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         self.batch(py, packets, Session::unprotect_rtp_batch)
     }
 

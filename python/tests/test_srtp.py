@@ -105,5 +105,32 @@ def test_batch_matches_libsrtp():
     assert [lib_rx.unprotect(p) for p in out] == pkts
     rx = prose_sec.SrtpSession(prose_sec.PROFILE_AES_CM_128_HMAC_SHA1_80, key, salt)
     assert rx.unprotect_rtp_batch(out) == pkts
-    with pytest.raises(exceptions.ReplayDuplicate):
-        rx.unprotect_rtp_batch(out[:1])
+    [dup] = rx.unprotect_rtp_batch(out[:1])
+    assert isinstance(dup, exceptions.ReplayDuplicate)
+
+
+def test_batch_one_bad_packet_keeps_the_good_ones():
+    # One forged, one duplicate and one good packet in a batch: the good ones come back as bytes,
+    # the bad ones as exception instances, and the good ones stay accepted (re-submitting them is
+    # a replay, so losing them to a raised exception would drop them for good).
+    key, salt = os.urandom(16), os.urandom(14)
+    prof = prose_sec.PROFILE_AES_CM_128_HMAC_SHA1_80
+    tx = prose_sec.SrtpSession(prof, key, salt)
+    rx = prose_sec.SrtpSession(prof, key, salt)
+    pkts = [rtp(500 + i, 0x77, os.urandom(100)) for i in range(6)]
+    out = tx.protect_rtp_batch(pkts)
+    assert all(isinstance(p, bytes) for p in out)
+    forged = bytearray(out[2])
+    forged[20] ^= 1
+    batch = [out[0], out[1], bytes(forged), out[1], out[3], out[4], out[5]]
+    res = rx.unprotect_rtp_batch(batch)
+    assert res[0] == pkts[0] and res[1] == pkts[1]
+    assert isinstance(res[2], exceptions.AuthFailed)
+    assert isinstance(res[3], exceptions.ReplayDuplicate)
+    assert res[4:] == pkts[3:]
+    # The forged packet changed nothing: the genuine one is still accepted.
+    assert rx.unprotect_rtp(out[2]) == pkts[2]
+    # Protect results carry errors the same way: an undersized packet fails alone.
+    res = tx.protect_rtp_batch([rtp(600, 0x77, b"x"), b"\x80"])
+    assert isinstance(res[0], bytes)
+    assert isinstance(res[1], exceptions.ProseError)

@@ -204,10 +204,16 @@ static void interop(const struct profile *p) {
             pk[i].buf = bufs[i];
             pk[i].len = rtp_packet(bufs[i], (uint16_t)(100 + i), 0x11223344u, 160);
             pk[i].capacity = CAP;
-            pk[i].result = PROSE_ERR_PANIC;
+            /* Any value on input: the field is an unsigned integer, not an enum, on purpose. */
+            pk[i].result = 0xdeadbeefu;
         }
+        pk[7].len = CAP + 1; /* longer than its buffer: refused alone */
         CHECK(prose_srtp_session_protect_rtp_batch(tx, pk, N) == PROSE_OK, "batch");
+        CHECK(pk[7].result == PROSE_ERR_INVALID_PARAMETER && pk[7].len == CAP + 1,
+              "bad packet of a batch");
         for (int i = 0; i < N; i++) {
+            if (i == 7)
+                continue;
             CHECK(pk[i].result == PROSE_OK, "batch result %d", i);
             int len = (int)pk[i].len;
             CHECK(srtp_unprotect(lib_rx, bufs[i], &len) == srtp_err_status_ok && len == 172,
