@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project: lints, the Rust suites on the run-time-detected and the forced
-# portable backends, the fuzz targets' build, and (once they exist) the C and Python suites.
+# portable backends, the C and Python suites, and a short run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -27,7 +27,5 @@ VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin develop --release --quiet -m python/Cargo.toml
 .venv/bin/python -m pytest -q python/tests
 
-if [ -d fuzz/fuzz_targets ] && ls fuzz/fuzz_targets/*.rs >/dev/null 2>&1; then
-  echo "== fuzz targets build"
-  (cd fuzz && cargo build --release --bins)
-fi
+echo "== fuzzing (every target, time-boxed, coverage-guided)"
+bash scripts/fuzz.sh "${PROSE_FUZZ_SECS:-15}"
