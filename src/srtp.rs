@@ -40,6 +40,13 @@ pub use keys::{
 pub use profile::Profile;
 pub use replay::{MAX_WINDOW as MAX_REPLAY_WINDOW, MIN_WINDOW as MIN_REPLAY_WINDOW};
 pub use session::Session;
+pub use stream::RETIRED_PER_STREAM as RETIRED_STREAMS_PER_SLOT;
+
+/// The longest SRTP or SRTCP packet a session protects or accepts, trailer included: 65,535
+/// octets, the most a UDP datagram or an RFC 4571 frame can carry. Longer input is refused
+/// with `InvalidParameter` (past 2^16 AES blocks the AES-CM keystream of one index would run
+/// into the counter space of the next).
+pub const MAX_PACKET_LEN: usize = 65_535;
 
 /// The raw AES-CM transform of RFC 3711 §4.1.1: XORs `data` with the AES counter-mode
 /// keystream under `key` (16 or 32 octets) starting at counter block `iv`. For test vectors and

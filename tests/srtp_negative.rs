@@ -387,7 +387,7 @@ fn stream_capacity() {
         Err(Error::CapacityExceeded)
     );
     assert_eq!(buf, c3);
-    assert!(rx.remove_stream(1));
+    assert_eq!(rx.remove_stream(1), Ok(true));
     unprotect(&mut rx, &c3).unwrap();
     assert_eq!(rx.stream_count(), 2);
 }

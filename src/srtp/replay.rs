@@ -36,6 +36,37 @@ impl ReplayWindow {
         self.bits.fill(0);
     }
 
+    /// Restarts the window as if every index up to `top` had been recorded (`None`: empty).
+    /// Used when a removed stream comes back: nothing it sent or received before may repeat.
+    pub(crate) fn restore(&mut self, top: Option<u64>) {
+        match top {
+            Some(t) => {
+                self.started = true;
+                self.top = t;
+                self.bits.fill(u64::MAX);
+            }
+            None => self.reset(),
+        }
+    }
+
+    /// The highest index recorded, if any.
+    pub(crate) fn top_if_started(&self) -> Option<u64> {
+        self.started.then_some(self.top)
+    }
+
+    /// Checks `index` against a window that was restored with [`Self::restore`] from `top`,
+    /// without building one: everything up to `top` counts as recorded.
+    pub(crate) fn check_restored(top: Option<u64>, size: usize, index: u64) -> Result<()> {
+        match top {
+            Some(t) if index <= t => Err(if t - index >= size as u64 {
+                Error::ReplayTooOld
+            } else {
+                Error::ReplayDuplicate
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether any index was recorded.
     pub(crate) fn started(&self) -> bool {
         self.started

@@ -173,8 +173,16 @@ impl Session {
         self.streams.len()
     }
 
-    /// Forgets an SSRC (e.g. on RTCP BYE). Returns whether it was known.
-    pub fn remove_stream(&mut self, ssrc: u32) -> bool {
+    /// Frees the stream slot of an SSRC (e.g. on RTCP BYE). Returns whether it was live.
+    ///
+    /// The session keeps the SSRC's highest sent and received indexes and its next SRTCP index
+    /// for the rest of its life (under these keys an SSRC must never start again from zero: a
+    /// sender would reuse keystream and GCM nonces, a receiver would accept old packets again),
+    /// so an SSRC that comes back resumes where it was. It remembers up to
+    /// [`super::RETIRED_STREAMS_PER_SLOT`] removed SSRCs per stream slot; past that
+    /// `CapacityExceeded`, and the stream stays: a group that churns through more members than
+    /// that needs a new key, which starts a new session.
+    pub fn remove_stream(&mut self, ssrc: u32) -> Result<bool> {
         self.streams.remove(ssrc)
     }
 
@@ -190,24 +198,42 @@ impl Session {
     }
 
     /// Sets the ROC of `ssrc` for a late joiner (RFC 3711 §3.3.1; e.g. from the MIKEY CS map),
-    /// creating the stream if absent. The receive state restarts: the next packet's index is
-    /// `roc * 2^16 + seq`. The send state takes the ROC if it has sent nothing yet or if the ROC
-    /// moves forward; moving a sender backwards would reuse keystream and is refused
-    /// (`InvalidParameter`).
+    /// creating the stream if absent.
+    ///
+    /// Receiving: a stream that has received nothing takes the ROC (its first packet's index is
+    /// `roc * 2^16 + seq`); a started one is left alone when the ROC equals its own (a re-sent
+    /// offer must not reopen the replay window), restarts on a forward move, and refuses a
+    /// smaller ROC (`InvalidParameter`: a stale offer must not move a wrapped stream back).
+    /// Sending: the state takes the ROC if it has sent nothing yet or if the ROC moves forward;
+    /// moving a sender backwards would reuse keystream and is refused (`InvalidParameter`).
+    /// On error nothing changes.
     pub fn set_roc(&mut self, ssrc: u32, roc: u32) -> Result<()> {
-        if let Some(slot) = self.streams.find(ssrc) {
-            let st = self.streams.get(slot);
-            if st.tx.window.started() && roc < st.tx.roc() {
-                return Err(Error::InvalidParameter);
+        let (tx, rx) = match self.streams.find(ssrc) {
+            Some(slot) => {
+                let st = self.streams.get(slot);
+                (
+                    st.tx.window.started().then(|| st.tx.roc()),
+                    st.rx.window.started().then(|| st.rx.roc()),
+                )
             }
+            None => match self.streams.retired(ssrc) {
+                Some(r) => (
+                    r.tx.top.map(|t| (t >> 16) as u32),
+                    r.rx.top.map(|t| (t >> 16) as u32),
+                ),
+                None => (None, None),
+            },
+        };
+        if tx.is_some_and(|t| roc < t) || rx.is_some_and(|r| roc < r) {
+            return Err(Error::InvalidParameter);
         }
         let slot = self.streams.find_or_insert(ssrc)?;
         let st = self.streams.get_mut(slot);
-        st.rx.window.reset();
-        st.rx.initial_roc = roc;
-        if !st.tx.window.started() || roc > st.tx.roc() {
-            st.tx.window.reset();
-            st.tx.initial_roc = roc;
+        if rx.is_none_or(|r| roc > r) {
+            st.rx.restart(roc);
+        }
+        if tx.is_none_or(|t| roc > t) {
+            st.tx.restart(roc);
         }
         Ok(())
     }
@@ -221,6 +247,10 @@ impl Session {
         }
         if let Some(slot) = self.streams.find(ssrc) {
             if next_index < self.streams.get(slot).rtcp_tx_next {
+                return Err(Error::InvalidParameter);
+            }
+        } else if let Some(r) = self.streams.retired(ssrc) {
+            if next_index < r.rtcp_tx_next {
                 return Err(Error::InvalidParameter);
             }
         }
@@ -304,6 +334,9 @@ impl Session {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
         let h = rtp_header_len(pkt)?;
         let out_len = len + self.rtp_overhead();
+        if out_len > super::MAX_PACKET_LEN {
+            return Err(Error::InvalidParameter);
+        }
         if buf.len() < out_len {
             return Err(Error::BufferTooSmall);
         }
@@ -317,15 +350,16 @@ impl Session {
         let index = match slot {
             Some(s) => {
                 let st = &self.streams.get(s).tx;
-                let i = st.estimate(seq)?;
-                st.window.check(i)?;
-                i
+                st.check(seq)?
             }
             None => {
                 if self.streams.is_full() {
                     return Err(Error::CapacityExceeded);
                 }
-                seq as u64
+                match self.streams.retired(ssrc) {
+                    Some(r) => r.tx.check(seq, self.streams.window())?,
+                    None => seq as u64,
+                }
             }
         };
         let slot = match slot {
@@ -400,6 +434,9 @@ impl Session {
     #[inline]
     fn unprotect_rtp_check(&self, buf: &[u8], len: usize) -> Result<Check> {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
+        if len > super::MAX_PACKET_LEN {
+            return Err(Error::InvalidParameter);
+        }
         let tag_len = self.profile.rtp_tag_len();
         let mki_len = self.mki_len;
         let body_len = len.checked_sub(tag_len + mki_len).ok_or(Error::Parse)?;
@@ -425,15 +462,16 @@ impl Session {
         let index = match slot {
             Some(s) => {
                 let st = &self.streams.get(s).rx;
-                let i = st.estimate(seq)?;
-                st.window.check(i)?;
-                i
+                st.check(seq)?
             }
             None => {
                 if self.streams.is_full() {
                     return Err(Error::CapacityExceeded);
                 }
-                seq as u64
+                match self.streams.retired(ssrc) {
+                    Some(r) => r.rx.check(seq, self.streams.window())?,
+                    None => seq as u64,
+                }
             }
         };
         Ok(Check {
@@ -650,6 +688,9 @@ impl Session {
             return Err(Error::Parse);
         }
         let out_len = len + self.rtcp_overhead();
+        if out_len > super::MAX_PACKET_LEN {
+            return Err(Error::InvalidParameter);
+        }
         if buf.len() < out_len {
             return Err(Error::BufferTooSmall);
         }
@@ -665,7 +706,7 @@ impl Session {
                 if self.streams.is_full() {
                     return Err(Error::CapacityExceeded);
                 }
-                0
+                self.streams.retired(ssrc).map_or(0, |r| r.rtcp_tx_next)
             }
         };
         if index > MAX_SRTCP_INDEX {
@@ -746,6 +787,9 @@ impl Session {
     #[inline]
     fn unprotect_rtcp_check(&self, buf: &[u8], len: usize) -> Result<RtcpCheck> {
         let pkt = buf.get(..len).ok_or(Error::InvalidParameter)?;
+        if len > super::MAX_PACKET_LEN {
+            return Err(Error::InvalidParameter);
+        }
         let tag_len = self.profile.rtcp_tag_len();
         let mki_len = self.mki_len;
         let body_len = len
@@ -779,6 +823,9 @@ impl Session {
             None => {
                 if self.streams.is_full() {
                     return Err(Error::CapacityExceeded);
+                }
+                if let Some(r) = self.streams.retired(ssrc) {
+                    r.check_rtcp_rx(index as u64, self.streams.window())?;
                 }
             }
         }
