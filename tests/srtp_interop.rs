@@ -371,3 +371,49 @@ fn random_walks_of_sequence_numbers_match_libsrtp() {
         index_estimation_agrees(profile, &seqs);
     }
 }
+
+/// libsrtp with auth-only RTCP sends SRTCP with E = 0 (RFC 3711 §3.4; under GCM RFC 7714
+/// §9.3, the whole packet as AAD). We accept it by default and refuse it, changing nothing,
+/// when the policy requires encrypted SRTCP.
+#[test]
+fn unencrypted_srtcp_from_libsrtp() {
+    for profile in profiles() {
+        let (policy, peer_keys) = setup(profile, &[]);
+        let mut peer_tx = LibSrtp::with_rtcp_auth_only(profile, &peer_keys, true, 128, true);
+        let mut ours_rx = Session::new(&policy).unwrap();
+        let mut strict = Session::new(&policy.clone().with_require_encrypted_srtcp(true)).unwrap();
+        for n in 0..5u32 {
+            let plain = rtcp_packet(0x5151_0000 + n % 2, 40 + 4 * n as usize, n);
+            let mut buf = plain.clone();
+            buf.resize(plain.len() + MAX_TRAILER, 0);
+            let len = peer_tx.protect_rtcp(&mut buf, plain.len(), None).unwrap();
+            let wire = buf[..len].to_vec();
+            assert_eq!(
+                &wire[8..plain.len()],
+                &plain[8..],
+                "{profile}: sent in clear"
+            );
+            let mut copy = wire.clone();
+            assert_eq!(
+                strict.unprotect_rtcp(&mut copy, len),
+                Err(prose_sec::Error::Unsupported),
+                "{profile}"
+            );
+            assert_eq!(copy, wire, "{profile}: a refused packet is left as it was");
+            assert_eq!(strict.stream_count(), 0);
+            let m = ours_rx
+                .unprotect_rtcp(&mut buf, len)
+                .unwrap_or_else(|e| panic!("{profile} packet {n}: {e:?}"));
+            assert_eq!(&buf[..m], &plain[..], "{profile}");
+            // Tampering with the clear payload is caught (it is authenticated).
+            let mut bad = wire.clone();
+            bad[12] ^= 1;
+            let mut again = Session::new(&policy).unwrap();
+            assert_eq!(
+                again.unprotect_rtcp(&mut bad, len),
+                Err(prose_sec::Error::AuthFailed),
+                "{profile}"
+            );
+        }
+    }
+}

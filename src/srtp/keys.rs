@@ -119,6 +119,11 @@ pub struct Policy {
     /// AVX-512 kernels (default false). For tests and side-by-side comparisons; the output is
     /// the same either way.
     pub force_portable: bool,
+    /// Refuse SRTCP packets sent without encryption (E = 0), for every profile (default false:
+    /// RFC 3711 §3.4 and RFC 7714 §9.3 let a sender leave SRTCP authenticated only, and libsrtp
+    /// does so when RTCP is auth-only). Refused packets give `Unsupported` and change nothing.
+    /// This library always encrypts the SRTCP it sends under an encrypting profile.
+    pub require_encrypted_srtcp: bool,
 }
 
 /// Default replay window (RFC 3711 recommends at least 64; libsrtp uses 128).
@@ -142,6 +147,7 @@ impl Policy {
             max_rtp_packets_per_key: MAX_RTP_PACKETS_PER_KEY,
             max_rtcp_packets_per_key: MAX_RTCP_PACKETS_PER_KEY,
             force_portable: false,
+            require_encrypted_srtcp: false,
         }
     }
 
@@ -154,6 +160,13 @@ impl Policy {
     /// Sets the replay window (builder style).
     pub fn with_replay_window(mut self, packets: usize) -> Self {
         self.replay_window = packets;
+        self
+    }
+
+    /// Requires every received SRTCP packet to be encrypted (builder style); see
+    /// [`Policy::require_encrypted_srtcp`].
+    pub fn with_require_encrypted_srtcp(mut self, required: bool) -> Self {
+        self.require_encrypted_srtcp = required;
         self
     }
 

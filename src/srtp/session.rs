@@ -98,6 +98,8 @@ pub struct Session {
     max_rtcp_packets: u64,
     /// Portable code only (see [`Policy::force_portable`]).
     portable: bool,
+    /// See [`Policy::require_encrypted_srtcp`].
+    require_encrypted_srtcp: bool,
 }
 
 impl Session {
@@ -119,6 +121,7 @@ impl Session {
             max_rtp_packets: policy.max_rtp_packets_per_key,
             max_rtcp_packets: policy.max_rtcp_packets_per_key,
             portable: policy.force_portable,
+            require_encrypted_srtcp: policy.require_encrypted_srtcp,
         })
     }
 
@@ -142,6 +145,7 @@ impl Session {
             max_rtp_packets: super::MAX_RTP_PACKETS_PER_KEY,
             max_rtcp_packets: super::MAX_RTCP_PACKETS_PER_KEY,
             portable: false,
+            require_encrypted_srtcp: false,
         })
     }
 
@@ -759,9 +763,18 @@ impl Session {
                 let mut tag = [0u8; 16];
                 tag.copy_from_slice(&buf[c.tag_at..c.tag_at + 16]);
                 if !c.encrypted() {
-                    // RFC 7714 §9.3 lets a sender leave SRTCP unencrypted under GCM; this
-                    // library never does, and does not accept it.
-                    return Err(Error::Unsupported);
+                    // RFC 7714 §9.3 (libsrtp's auth-only RTCP): nothing is encrypted and the
+                    // AAD is the whole packet followed by the E||index word, which the wire
+                    // format puts after the tag. Move the word next to the packet for the
+                    // check and put the tag back after it, so the buffer ends as it began.
+                    let b = c.body_len;
+                    buf[b..b + 4].copy_from_slice(&c.word.to_be_bytes());
+                    let ok = g.open(&iv, &buf[..b + 4], &mut [], &tag);
+                    buf[b..b + 16].copy_from_slice(&tag);
+                    if !ok {
+                        return Err(Error::AuthFailed);
+                    }
+                    return self.unprotect_rtcp_commit(&c);
                 }
                 let mut aad = [0u8; 12];
                 aad[..8].copy_from_slice(&buf[..8]);
@@ -818,6 +831,9 @@ impl Session {
         let ssrc = be32(pkt, 4)?;
         let word = be32(pkt, word_at)?;
         let index = word & MAX_SRTCP_INDEX;
+        if self.require_encrypted_srtcp && word & E_FLAG == 0 {
+            return Err(Error::Unsupported);
+        }
         match self.streams.find(ssrc) {
             Some(s) => self.streams.get(s).rtcp_rx.check(index as u64)?,
             None => {

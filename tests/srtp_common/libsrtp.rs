@@ -71,6 +71,18 @@ impl LibSrtp {
         outbound: bool,
         window: usize,
     ) -> Self {
+        Self::with_rtcp_auth_only(profile, keys, outbound, window, false)
+    }
+
+    /// As [`LibSrtp::new`]; with `rtcp_auth_only` SRTCP is authenticated but not encrypted
+    /// (E = 0), as libsrtp's `sec_serv_auth` gives.
+    pub fn with_rtcp_auth_only(
+        profile: Profile,
+        keys: &[(Vec<u8>, Vec<u8>)],
+        outbound: bool,
+        window: usize,
+        rtcp_auth_only: bool,
+    ) -> Self {
         init();
         let mut policy = ffi::srtp_policy_t::default();
         policy.ssrc.type_ = if outbound {
@@ -80,6 +92,9 @@ impl LibSrtp {
         };
         policy.rtp = crypto_policy(profile, false);
         policy.rtcp = crypto_policy(profile, true);
+        if rtcp_auth_only {
+            policy.rtcp.sec_serv = ffi::srtp_sec_serv_t_sec_serv_auth;
+        }
         policy.window_size = window as _;
         policy.allow_repeat_tx = 0;
         // libsrtp reads the key buffers during srtp_create only; keep them alive until then.
