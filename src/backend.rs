@@ -7,8 +7,10 @@
 //! - `x86_64/…`: AES-NI/VAES/PCLMULQDQ/SHA-NI paths for SRTP, MULX/ADX and AVX-512 IFMA
 //!   paths for the 1024-bit field.
 //! - `soft`: portable code shared by every architecture.
+//! - `wipe`: zeroing other crates' values that hold keys but do not wipe themselves.
 
 pub mod soft;
+pub(crate) mod wipe;
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 #[allow(unsafe_code)]

@@ -35,9 +35,10 @@ impl core::fmt::Debug for HmacSha1 {
 
 impl Drop for HmacSha1 {
     fn drop(&mut self) {
-        // Sha1Core offers no zeroize; overwrite it with a fresh state.
-        self.inner = Sha1Core::default();
-        self.outer = Sha1Core::default();
+        // Sha1Core offers no zeroize; overwrite it with a fresh state by volatile writes (a
+        // plain assignment before the free is a dead store the optimiser may remove).
+        crate::backend::wipe::overwrite(&mut self.inner, Sha1Core::default());
+        crate::backend::wipe::overwrite(&mut self.outer, Sha1Core::default());
         self.raw_inner.zeroize();
         self.raw_outer.zeroize();
     }

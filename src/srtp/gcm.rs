@@ -1,21 +1,28 @@
 //! AES-GCM for the AEAD profiles (RFC 7714): 12-octet IV, 16-octet tag.
 //!
 //! The portable path is RustCrypto `aes-gcm` (AES-NI and PCLMULQDQ detected at run time by
-//! those crates). It checks the tag before it decrypts, so a packet that fails is left as it
-//! was.
+//! those crates). It checks the tag before it decrypts.
+//!
+//! The VAES kernel instead decrypts and hashes in one fused pass (each block is loaded once,
+//! AES and carry-less multiplies interleaved), then compares the tag; on a mismatch it runs
+//! the CTR keystream over the data once more, which restores the ciphertext. Either way a
+//! packet that fails is left as it was when `open` returns. The unauthenticated plaintext
+//! exists only inside the caller's buffer, which `open` borrows exclusively, so nothing can
+//! read it before it is restored; both passes are constant-time in the data and the tag.
 
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm};
 
+use crate::backend::wipe::WipedBox;
 use crate::{Error, Result};
 
 /// An AES-GCM key, 128 or 256 bits.
 pub(crate) enum Gcm {
-    /// AES-128-GCM.
-    A128(Box<Aes128Gcm>),
+    /// AES-128-GCM (wiped on drop: `aes-gcm` does not wipe its GHASH key H).
+    A128(WipedBox<Aes128Gcm>),
     /// AES-256-GCM.
-    A256(Box<Aes256Gcm>),
+    A256(WipedBox<Aes256Gcm>),
     /// VAES/VPCLMULQDQ kernel, 128 or 256 bits.
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     Vaes(Box<crate::backend::x86_64::gcm::GcmVaes>),
@@ -45,10 +52,10 @@ impl Gcm {
     pub(crate) fn new(key: &[u8]) -> Result<Self> {
         match key.len() {
             16 => Aes128Gcm::new_from_slice(key)
-                .map(|g| Gcm::A128(Box::new(g)))
+                .map(|g| Gcm::A128(WipedBox::new(g)))
                 .map_err(|_| Error::InvalidKey),
             32 => Aes256Gcm::new_from_slice(key)
-                .map(|g| Gcm::A256(Box::new(g)))
+                .map(|g| Gcm::A256(WipedBox::new(g)))
                 .map_err(|_| Error::InvalidKey),
             _ => Err(Error::InvalidKey),
         }
@@ -70,7 +77,9 @@ impl Gcm {
         Ok(out)
     }
 
-    /// Verifies `tag` and decrypts `data` in place; on failure `data` is unchanged.
+    /// Verifies `tag` and decrypts `data` in place; on failure `data` is as it was when this
+    /// returns (the portable path never decrypts it, the VAES kernel decrypts and restores it;
+    /// see the module notes).
     #[inline]
     pub(crate) fn open(
         &self,

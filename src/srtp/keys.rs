@@ -265,11 +265,13 @@ impl SessionKeys {
         let mut salt = [0u8; 14];
         derive_with(prf, master_salt, ls, &mut salt[..profile.salt_len()]);
         let cipher = match profile.cipher() {
-            CipherKind::Null => CipherState::Null,
-            CipherKind::AesCm => CipherState::AesCm(AesCm::new_best(key, portable)?),
-            CipherKind::AesGcm => CipherState::Gcm(Gcm::new_best(key, portable)?),
+            CipherKind::Null => Ok(CipherState::Null),
+            CipherKind::AesCm => AesCm::new_best(key, portable).map(CipherState::AesCm),
+            CipherKind::AesGcm => Gcm::new_best(key, portable).map(CipherState::Gcm),
         };
+        // Wiped on every path, before an error returns.
         key.zeroize();
+        let cipher = cipher?;
         let auth = if profile.auth_key_len() > 0 {
             let mut ak = [0u8; 20];
             derive_with(prf, master_salt, la, &mut ak);

@@ -466,7 +466,9 @@ impl GcmVaes {
     }
 
     /// Verifies `tag` over `aad` and the ciphertext `data` and decrypts it in place. Returns
-    /// false, with `data` unchanged, if the tag does not match (compared in constant time).
+    /// false if the tag does not match (compared in constant time); `data` then holds the
+    /// ciphertext again: the fused pass decrypts while it hashes, and a failed check runs the
+    /// keystream over it once more.
     pub fn open_in_place(
         &self,
         nonce: &[u8; 12],
