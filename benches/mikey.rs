@@ -113,7 +113,7 @@ fn bench(c: &mut Criterion) {
     };
     let psk = build_gsk_offer(&offer, &GMK, &[1; 16], &[2; 14], None).unwrap();
     let mut rx = GskReceiver::new(PskPolicy::default());
-    let lookup = |id: u32| (id == GMK_ID).then_some(&GMK[..]);
+    let lookup = |_: &[u8], id: u32| (id == GMK_ID).then_some(&GMK[..]);
     c.bench_function("psk/process", |b| {
         b.iter(|| {
             let k = rx.process(black_box(&psk), t_secs, lookup, None).unwrap();

@@ -399,13 +399,17 @@ prose_result prose_gmk_store_process(prose_gmk_store *store,
                                      uint32_t *gmk_id_out);
 
 /*
- The current GMK (from the newest message, usable at `now_ntp_seconds`): its GMK-ID and its
- 16 octets. `PROSE_ERR_UNKNOWN_KEY` if there is none.
+ The current GMK of the group `group` (its URI, `group_len` octets): the one from that
+ group's newest message, usable at `now_ntp_seconds`; its GMK-ID and its 16 octets.
+ `PROSE_ERR_UNKNOWN_KEY` if there is none.
 
  # Safety
- `store` live; `gmk_id_out` writable; `gmk_out` valid for `gmk_out_len` octets.
+ `store` live; `group` valid for `group_len` octets; `gmk_id_out` writable; `gmk_out` valid
+ for `gmk_out_len` octets.
  */
 prose_result prose_gmk_store_current(const prose_gmk_store *store,
+                                     const uint8_t *group,
+                                     size_t group_len,
                                      uint64_t now_ntp_seconds,
                                      uint32_t *gmk_id_out,
                                      uint8_t *gmk_out,

@@ -1,6 +1,6 @@
 //! Group key life cycle for each role. For now: the member's [`GmkStore`], which keeps every
-//! valid GMK by GMK-ID until it expires and names as *current* the one carried by the newest
-//! message (largest MIKEY timestamp T), as PROFILE §3 requires.
+//! valid GMK by (group identity, GMK-ID) until it expires and names as *current*, per group,
+//! the one carried by the newest message (largest MIKEY timestamp T), as PROFILE §3 requires.
 
 use crate::mikey::ReceivedGmk;
 use crate::{Error, Result};
@@ -8,7 +8,11 @@ use crate::{Error, Result};
 /// Default number of GMKs a member keeps at once.
 pub const DEFAULT_GMK_CAPACITY: usize = 16;
 
-/// The GMKs a member holds, by GMK-ID. GMKs zeroize when dropped or replaced.
+/// The GMKs a member holds, by (group identity, GMK-ID): the group is the identity that signed
+/// the GMK message ([`ReceivedGmk::group`]). GMK-IDs are public (every GSK offer names one),
+/// so a GMK only ever stands for the group that sent it: a message signed by one group cannot
+/// replace or shadow another group's GMK, and a GSK offer for a group is only opened with that
+/// group's GMKs. GMKs zeroize when dropped or replaced.
 #[derive(Clone)]
 pub struct GmkStore {
     entries: Vec<ReceivedGmk>,
@@ -20,7 +24,11 @@ impl core::fmt::Debug for GmkStore {
         f.debug_struct("GmkStore")
             .field(
                 "gmk_ids",
-                &self.entries.iter().map(|e| e.gmk_id()).collect::<Vec<_>>(),
+                &self
+                    .entries
+                    .iter()
+                    .map(|e| (String::from_utf8_lossy(e.group()), e.gmk_id()))
+                    .collect::<Vec<_>>(),
             )
             .field("capacity", &self.capacity)
             .finish()
@@ -52,12 +60,18 @@ impl GmkStore {
         self.entries.is_empty()
     }
 
-    /// Adds a GMK accepted by [`crate::mikey::process_gmk_message`]. A message for a GMK-ID
-    /// already held replaces it only if its timestamp is newer (new parameters, e.g. revoked);
-    /// an older or equal one is refused with [`Error::Freshness`]. When full, expired entries
-    /// (at `now_ntp_secs`) are dropped first, then [`Error::CapacityExceeded`].
+    /// Adds a GMK accepted by [`crate::mikey::process_gmk_message`]. A message for a
+    /// (group, GMK-ID) already held replaces it only if its timestamp is newer (new
+    /// parameters, e.g. revoked); an older or equal one is refused with [`Error::Freshness`].
+    /// A GMK-ID that another group's GMK already holds is refused with
+    /// [`Error::InvalidParameter`] (GMK-IDs are public: a group must not be able to plant a
+    /// key under another group's ID). When full, expired entries (at `now_ntp_secs`) make
+    /// room; if none has expired, [`Error::CapacityExceeded`]. On error nothing changes.
     pub fn insert(&mut self, gmk: ReceivedGmk, now_ntp_secs: u64) -> Result<()> {
         if let Some(old) = self.entries.iter_mut().find(|e| e.gmk_id() == gmk.gmk_id()) {
+            if old.group() != gmk.group() {
+                return Err(Error::InvalidParameter);
+            }
             if gmk.timestamp() <= old.timestamp() {
                 return Err(Error::Freshness);
             }
@@ -65,21 +79,28 @@ impl GmkStore {
             return Ok(());
         }
         if self.entries.len() >= self.capacity {
+            let live = self
+                .entries
+                .iter()
+                .filter(|e| !Self::expired(e, now_ntp_secs))
+                .count();
+            if live >= self.capacity {
+                return Err(Error::CapacityExceeded);
+            }
             self.expire(now_ntp_secs);
-        }
-        if self.entries.len() >= self.capacity {
-            return Err(Error::CapacityExceeded);
         }
         self.entries.push(gmk);
         Ok(())
     }
 
+    fn expired(e: &ReceivedGmk, now_ntp_secs: u64) -> bool {
+        let (_, expiry) = e.period();
+        expiry != 0 && expiry < now_ntp_secs
+    }
+
     /// Drops every GMK whose expiry time has passed at `now_ntp_secs`.
     pub fn expire(&mut self, now_ntp_secs: u64) {
-        self.entries.retain(|e| {
-            let (_, expiry) = e.period();
-            expiry == 0 || expiry >= now_ntp_secs
-        });
+        self.entries.retain(|e| !Self::expired(e, now_ntp_secs));
     }
 
     /// Whether a GMK may be used at `now_ntp_secs`: not revoked (status 0), active, unexpired.
@@ -90,24 +111,24 @@ impl GmkStore {
             && (expiry == 0 || expiry >= now_ntp_secs)
     }
 
-    /// The GMK with this GMK-ID, if held and usable at `now_ntp_secs`.
-    pub fn get(&self, gmk_id: u32, now_ntp_secs: u64) -> Option<&ReceivedGmk> {
+    /// The GMK of `group` with this GMK-ID, if held and usable at `now_ntp_secs`.
+    pub fn get(&self, group: &[u8], gmk_id: u32, now_ntp_secs: u64) -> Option<&ReceivedGmk> {
         self.entries
             .iter()
-            .find(|e| e.gmk_id() == gmk_id && Self::usable(e, now_ntp_secs))
+            .find(|e| e.gmk_id() == gmk_id && e.group() == group && Self::usable(e, now_ntp_secs))
     }
 
-    /// The current GMK: the usable one from the newest message (largest T).
-    pub fn current(&self, now_ntp_secs: u64) -> Option<&ReceivedGmk> {
+    /// The current GMK of `group`: its usable one from the newest message (largest T).
+    pub fn current(&self, group: &[u8], now_ntp_secs: u64) -> Option<&ReceivedGmk> {
         self.entries
             .iter()
-            .filter(|e| Self::usable(e, now_ntp_secs))
+            .filter(|e| e.group() == group && Self::usable(e, now_ntp_secs))
             .max_by_key(|e| e.timestamp())
     }
 
-    /// A lookup for [`crate::mikey::GskReceiver::process`]: GMK octets by GMK-ID.
-    pub fn lookup<'a>(&'a self, now_ntp_secs: u64) -> impl Fn(u32) -> Option<&'a [u8]> + 'a {
-        move |id| self.get(id, now_ntp_secs).map(|e| &e.gmk()[..])
+    /// A lookup for [`crate::mikey::GskReceiver::process`]: GMK octets by (group, GMK-ID).
+    pub fn lookup<'a>(&'a self, now_ntp_secs: u64) -> impl Fn(&[u8], u32) -> Option<&'a [u8]> + 'a {
+        move |group, id| self.get(group, id, now_ntp_secs).map(|e| &e.gmk()[..])
     }
 }
 
@@ -158,6 +179,11 @@ pub fn srtp_policy(keying: &crate::mikey::SrtpKeying) -> Result<crate::srtp::Pol
 }
 
 /// An SRTP session for a received GSK offer, with the initiator's ROCs set (late entry).
+///
+/// Build it once per offer: for an offer the receiver reports as a re-send
+/// ([`crate::mikey::SrtpKeying::is_resend`]) keep the session built from the first copy. A
+/// new session starts with empty replay windows, so packets recorded under the old one
+/// would be accepted again.
 pub fn srtp_session(keying: &crate::mikey::SrtpKeying) -> Result<crate::srtp::Session> {
     let mut s = crate::srtp::Session::new(&srtp_policy(keying)?)?;
     for id in keying.senders() {
@@ -218,7 +244,9 @@ pub fn build_prose_gsk_offer(
     signer: Option<&crate::eccsi::SigningKey>,
 ) -> Result<Vec<u8>> {
     use crate::mikey::{self, GskOffer, SrtpId};
-    let gmk = store.get(gmk_id, ntp_seconds).ok_or(Error::UnknownKey)?;
+    let gmk = store
+        .get(group_uri, gmk_id, ntp_seconds)
+        .ok_or(Error::UnknownKey)?;
     if senders.len() > 255 {
         return Err(Error::InvalidParameter);
     }

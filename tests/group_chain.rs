@@ -90,7 +90,7 @@ fn gmk_then_gsk_then_srtp() {
     // The same message again is not newer: refused, store unchanged.
     assert_eq!(store.insert(received, NOW), Err(Error::Freshness));
     assert_eq!(store.len(), 1);
-    assert_eq!(store.current(NOW).unwrap().gmk_id(), gmk_id);
+    assert_eq!(store.current(GROUP, NOW).unwrap().gmk_id(), gmk_id);
 
     // A newer GMK becomes current; the older stays available by id.
     let mut gmk2 = [0u8; 16];
@@ -99,8 +99,8 @@ fn gmk_then_gsk_then_srtp() {
     let msg2 = gmk_message(&w, BOB, &gmk2, gmk2_id, NOW + 1);
     let r2 = process_gmk_message(&msg2, &policy, &me, &in_group, &kpak, NOW).unwrap();
     store.insert(r2, NOW).unwrap();
-    assert_eq!(store.current(NOW).unwrap().gmk_id(), gmk2_id);
-    assert_eq!(store.get(gmk_id, NOW).unwrap().gmk(), &gmk);
+    assert_eq!(store.current(GROUP, NOW).unwrap().gmk_id(), gmk2_id);
+    assert_eq!(store.get(GROUP, gmk_id, NOW).unwrap().gmk(), &gmk);
 
     // Alice (initiator, who holds the same current GMK) offers a GSK, signed.
     let mut gsk = [0u8; 16];
@@ -149,6 +149,7 @@ fn gmk_then_gsk_then_srtp() {
     assert_eq!(keying.master_salt(), &salt);
     assert_eq!(keying.mki(), &gsk_id.to_be_bytes());
     assert!(keying.signed());
+    assert!(!keying.is_resend());
     let mut bob = group::srtp_session(&keying).unwrap();
     assert_eq!(bob.roc(ssrc), Some(3));
 
@@ -174,8 +175,11 @@ fn gmk_then_gsk_then_srtp() {
     assert_eq!(bob.roc(ssrc), Some(4));
 
     // A re-sent identical offer is accepted again (late entry); a GSK under an unknown GMK is not.
-    rx.process(&wire, NOW, store.lookup(NOW), Some(&kpak))
+    let again = rx
+        .process(&wire, NOW, store.lookup(NOW), Some(&kpak))
         .unwrap();
+    assert!(again.is_resend(), "the receiver reports the re-send");
+    assert_eq!(again.master_key(), &gsk);
     let unknown = GskOffer {
         gmk_id: 0x0123_4567,
         ..offer.clone()

@@ -20,7 +20,7 @@ const VENDOR_NOW: u64 = 0xec898da8;
 const GMK: [u8; 16] = [0x33; 16];
 const GMK_ID: u32 = 0x0765_4321;
 
-fn lookup(id: u32) -> Option<&'static [u8]> {
+fn lookup(_group: &[u8], id: u32) -> Option<&'static [u8]> {
     (id == GMK_ID).then_some(&GMK[..])
 }
 

@@ -68,7 +68,7 @@ fn offer(prf: u8, profile: SrtpProfile, t_secs: u64, rand: [u8; 16]) -> GskOffer
     }
 }
 
-fn lookup(id: u32) -> Option<&'static [u8]> {
+fn lookup(_group: &[u8], id: u32) -> Option<&'static [u8]> {
     (id == GMK_ID).then_some(&GMK[..])
 }
 
@@ -138,13 +138,13 @@ fn receiver_refusals() {
     // Unknown GMK-ID.
     let mut rx = GskReceiver::new(pol.clone());
     assert_eq!(
-        rx.process(&bytes, FEB_2011, |_| None, None).unwrap_err(),
+        rx.process(&bytes, FEB_2011, |_, _| None, None).unwrap_err(),
         Error::UnknownKey
     );
     // Wrong GMK under the right id: MAC fails.
     let other = [0x44u8; 16];
     assert_eq!(
-        rx.process(&bytes, FEB_2011, |_| Some(&other[..]), None)
+        rx.process(&bytes, FEB_2011, |_, _| Some(&other[..]), None)
             .unwrap_err(),
         Error::AuthFailed
     );
@@ -332,7 +332,20 @@ fn aes_kw_and_null_kemac_on_receive() {
         b.sp(0, 0, &[(sp_param::ENCR_ALG, &[1])]).unwrap();
         b.kemac_hmac_sha1(alg, &data, &keys.auth).unwrap();
         let bytes = b.finish();
-        let mut rx = GskReceiver::new(PskPolicy::default());
+        // PROFILE §4 fixes AES-CM-128: by default neither is accepted, and nothing changes.
+        let mut strict = GskReceiver::new(PskPolicy::default());
+        assert_eq!(
+            strict.process(&bytes, FEB_2011, lookup, None).unwrap_err(),
+            Error::Unsupported
+        );
+        // Debug of the message shows no octets (a NULL KEMAC carries the GSK in clear).
+        let shown = format!("{:?}", Message::parse(&bytes).unwrap());
+        assert!(!shown.contains("171, 171"), "{shown}");
+        assert!(!shown.to_lowercase().contains("abab"), "{shown}");
+        let mut rx = GskReceiver::new(PskPolicy {
+            allowed_encr_algs: vec![0, 1, 2],
+            ..PskPolicy::default()
+        });
         let k = rx.process(&bytes, FEB_2011, lookup, None).unwrap();
         assert_eq!(k.master_key(), &[0xab; 16]);
         assert_eq!(k.master_salt(), &[0xcd; 14]);

@@ -186,31 +186,36 @@ pub unsafe extern "C" fn prose_gmk_store_process(
     })
 }
 
-/// The current GMK (from the newest message, usable at `now_ntp_seconds`): its GMK-ID and its
-/// 16 octets. `PROSE_ERR_UNKNOWN_KEY` if there is none.
+/// The current GMK of the group `group` (its URI, `group_len` octets): the one from that
+/// group's newest message, usable at `now_ntp_seconds`; its GMK-ID and its 16 octets.
+/// `PROSE_ERR_UNKNOWN_KEY` if there is none.
 ///
 /// # Safety
-/// `store` live; `gmk_id_out` writable; `gmk_out` valid for `gmk_out_len` octets.
+/// `store` live; `group` valid for `group_len` octets; `gmk_id_out` writable; `gmk_out` valid
+/// for `gmk_out_len` octets.
 #[no_mangle]
 pub unsafe extern "C" fn prose_gmk_store_current(
     store: *const prose_gmk_store,
+    group: *const u8,
+    group_len: usize,
     now_ntp_seconds: u64,
     gmk_id_out: *mut u32,
     gmk_out: *mut u8,
     gmk_out_len: usize,
 ) -> prose_result {
     guard(|| {
-        // SAFETY: the caller guarantees a live object and valid outputs.
-        let (store, id_out, out) = unsafe {
+        // SAFETY: the caller guarantees a live object and valid inputs and outputs.
+        let (store, group, id_out, out) = unsafe {
             (
                 ptr::obj(store)?,
+                ptr::slice(group, group_len)?,
                 ptr::out(gmk_id_out)?,
                 ptr::slice_mut(gmk_out, gmk_out_len)?,
             )
         };
         let cur = store
             .inner
-            .current(now_ntp_seconds)
+            .current(group, now_ntp_seconds)
             .ok_or(prose_result::PROSE_ERR_UNKNOWN_KEY)?;
         put(out, cur.gmk())?;
         *id_out = cur.gmk_id();

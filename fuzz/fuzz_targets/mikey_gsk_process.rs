@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         max_skew_secs: u64::MAX,
         ..PskPolicy::default()
     });
-    let lookup = |id: u32| (id == GMK_ID).then_some(&GMK[..]);
+    let lookup = |_: &[u8], id: u32| (id == GMK_ID).then_some(&GMK[..]);
     if let Ok(k) = rx.process(data, 0, lookup, None) {
         assert_eq!(k.gmk_id(), GMK_ID);
     }

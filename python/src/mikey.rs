@@ -55,14 +55,15 @@ impl GmkStore {
         Ok(id)
     }
 
-    /// The current GMK as (GMK-ID, 16 octets), or None.
+    /// The current GMK of `group` (its URI) as (GMK-ID, 16 octets), or None.
     fn current<'py>(
         &self,
         py: Python<'py>,
+        group: &[u8],
         now_ntp_seconds: u64,
     ) -> Option<(u32, Bound<'py, PyBytes>)> {
         self.inner
-            .current(now_ntp_seconds)
+            .current(group, now_ntp_seconds)
             .map(|g| (g.gmk_id(), PyBytes::new(py, g.gmk())))
     }
 

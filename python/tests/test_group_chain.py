@@ -40,7 +40,8 @@ def test_gmk_gsk_srtp_chain():
             store.process(kpak, dk, uri, b"sip:other@example.org", now, msg)
         assert len(store) == 0
         assert store.process(kpak, dk, uri, GROUP, now, msg) == gmk_id
-        assert store.current(now) == (gmk_id, gmk)
+        assert store.current(GROUP, now) == (gmk_id, gmk)
+        assert store.current(b"sip:other@example.org", now) is None
         stores[uri] = store
 
     gsk, salt, gsk_id, ssrc = os.urandom(16), os.urandom(14), 0x5151_0001, 0x0C0FFEE0

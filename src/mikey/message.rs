@@ -13,8 +13,9 @@ use crate::{Error, Result};
 /// Length of the fixed part of HDR (before the CS ID map).
 const HDR_FIXED: usize = 10;
 
-/// A parsed MIKEY message.
-#[derive(Clone, Copy, Debug)]
+/// A parsed MIKEY message. `Debug` shows its length, header fields and which payloads it has,
+/// never the octets (a NULL-encrypted KEMAC carries keys in clear).
+#[derive(Clone, Copy)]
 pub struct Message<'a> {
     bytes: &'a [u8],
     hdr: Hdr<'a>,
@@ -27,6 +28,24 @@ pub struct Message<'a> {
     sign: Option<Sign<'a>>,
     v: Option<V<'a>>,
     err_count: usize,
+}
+
+impl core::fmt::Debug for Message<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Message")
+            .field("len", &self.bytes.len())
+            .field("data_type", &self.hdr.data_type)
+            .field("prf", &self.hdr.prf)
+            .field("csb_id", &self.hdr.csb_id)
+            .field("cs_count", &self.hdr.cs_count)
+            .field("t", &self.t)
+            .field("rand_len", &self.rand.map(<[u8]>::len))
+            .field("kemac", &self.kemac)
+            .field("sakke", &self.sakke.is_some())
+            .field("sign", &self.sign.is_some())
+            .field("verification", &self.v.is_some())
+            .finish()
+    }
 }
 
 fn parse_hdr<'a>(r: &mut Reader<'a>) -> Result<(Hdr<'a>, u8)> {

@@ -239,6 +239,8 @@ pub struct SrtpKeying {
     t: u64,
     #[zeroize(skip)]
     signed: bool,
+    #[zeroize(skip)]
+    resent: bool,
 }
 
 impl core::fmt::Debug for SrtpKeying {
@@ -298,6 +300,13 @@ impl SrtpKeying {
     pub fn signed(&self) -> bool {
         self.signed
     }
+
+    /// Whether the receiver had already accepted this offer (a re-send for late entry, or a
+    /// copy with different signature octets). A re-send must not rebuild the SRTP session of
+    /// the first one: keep that session (and its replay state) and ignore this keying.
+    pub fn is_resend(&self) -> bool {
+        self.resent
+    }
 }
 
 /// Receiver policy for GSK offers.
@@ -315,6 +324,10 @@ pub struct PskPolicy {
     pub group_uri: Option<Vec<u8>>,
     /// Replay-cache capacity (entries live for the freshness window).
     pub replay_capacity: usize,
+    /// KEMAC encryption algorithms accepted (see [`super::encr_alg`]). PROFILE §4 fixes
+    /// AES-CM-128, the default; a NULL KEMAC would carry the GSK in clear. Others are
+    /// refused with [`Error::Unsupported`].
+    pub allowed_encr_algs: Vec<u8>,
 }
 
 impl Default for PskPolicy {
@@ -326,6 +339,7 @@ impl Default for PskPolicy {
             identity_scheme: IdentityScheme::Monthly,
             group_uri: None,
             replay_capacity: 1024,
+            allowed_encr_algs: vec![encr_alg::AES_CM_128],
         }
     }
 }
@@ -362,21 +376,28 @@ impl GskReceiver {
         &self.policy
     }
 
-    /// Processes a GSK offer at `now_ntp_secs`. `gmk` looks a GMK up by GMK-ID; `verifier`
-    /// checks signatures (required if the policy requires or the message carries one).
+    /// Processes a GSK offer at `now_ntp_secs`. `gmk` looks a GMK up by the offer's group
+    /// (IDRr) and GMK-ID (IDRpsk), and must give only a GMK distributed by that group (as
+    /// [`crate::group::GmkStore::lookup`] does); `verifier` checks signatures (required if the
+    /// policy requires or the message carries one).
     ///
     /// Errors, in check order: [`Error::Parse`]/[`Error::Unsupported`] (structure),
     /// [`Error::UnknownKey`] (no GMK for IDRpsk), [`Error::AuthFailed`] (MAC),
     /// [`Error::InvalidSignature`] (missing-but-required, bad, or unverifiable signature),
     /// [`Error::InvalidParameter`] (wrong group), [`Error::Freshness`] (timestamp outside
     /// the window, or a different message re-using a seen (CSB ID, T, RAND)),
-    /// [`Error::CapacityExceeded`] (replay cache full). On error nothing changes. An
-    /// identical re-sent message is accepted again and gives the same keying.
+    /// [`Error::CapacityExceeded`] (replay cache full). On error nothing changes.
+    ///
+    /// A re-sent offer (PROFILE §4: initiators repeat it for late entry), i.e. one whose
+    /// MAC'd part equals an offer already accepted (whatever its signature octets), is
+    /// accepted again, gives the same keying and is marked [`SrtpKeying::is_resend`]. A
+    /// member that already runs a session for it must keep that session: rebuilding it would
+    /// reset the replay windows (recorded packets would play again).
     pub fn process<'k>(
         &mut self,
         msg: &[u8],
         now_ntp_secs: u64,
-        gmk: impl Fn(u32) -> Option<&'k [u8]>,
+        gmk: impl Fn(&[u8], u32) -> Option<&'k [u8]>,
         verifier: Option<&dyn SignatureVerifier>,
     ) -> Result<SrtpKeying> {
         let m = Message::parse(msg)?;
@@ -409,10 +430,14 @@ impl GskReceiver {
         let gmk_id = u32::from_be_bytes(gmk_id);
         let initiator = initiator.ok_or(Error::Parse)?;
         let responder = responder.ok_or(Error::Parse)?;
-        let key = gmk(gmk_id).ok_or(Error::UnknownKey)?;
+        // The GMK of the group the offer names: a GMK of another group never opens it.
+        let key = gmk(responder.data, gmk_id).ok_or(Error::UnknownKey)?;
 
         // MAC.
         let k = m.kemac().ok_or(Error::Parse)?;
+        if !self.policy.allowed_encr_algs.contains(&k.encr_alg) {
+            return Err(Error::Unsupported);
+        }
         let keys = TransportKeys::derive(h.prf, key, h.csb_id, rand)?;
         let mac_input = m.mac_input().ok_or(Error::Parse)?;
         kemac::verify_mac(&k, &keys, mac_input, false)?;
@@ -450,7 +475,10 @@ impl GskReceiver {
         hk.update(t.value.to_be_bytes());
         hk.update(rand);
         let rkey: [u8; 32] = hk.finalize().into();
-        let digest: [u8; 32] = Sha256::digest(msg).into();
+        // The digest covers what the MAC covers, not the signature after it: ECCSI signatures
+        // are malleable ((r, q - s) verifies too), so a copy with another valid signature is
+        // the same offer, a re-send, not a different message.
+        let digest: [u8; 32] = Sha256::digest(mac_input).into();
         let mut known = false;
         for e in &self.seen {
             if e.key == rkey {
@@ -477,6 +505,7 @@ impl GskReceiver {
             initiator: initiator.data.to_vec(),
             t: t.value,
             signed,
+            resent: known,
         };
         let mut count = 0;
         let max_pad = if k.encr_alg == encr_alg::AES_KW_128 {
@@ -506,11 +535,13 @@ impl GskReceiver {
         }
 
         if !known {
-            self.seen
-                .retain(|e| now_ntp_secs.saturating_sub(e.t_secs) <= self.policy.max_skew_secs);
-            if self.seen.len() >= self.policy.replay_capacity {
+            let skew = self.policy.max_skew_secs;
+            let live = |e: &ReplayEntry| now_ntp_secs.saturating_sub(e.t_secs) <= skew;
+            // Refuse before dropping stale entries, so that an error changes nothing.
+            if self.seen.iter().filter(|e| live(e)).count() >= self.policy.replay_capacity {
                 return Err(Error::CapacityExceeded);
             }
+            self.seen.retain(live);
             self.seen.push(ReplayEntry {
                 key: rkey,
                 digest,

@@ -93,7 +93,11 @@ int main(void) {
                                    now, msg, msg_len, &got));
         CHECK(got == gmk_id, "gmk id %08x", got);
         uint8_t cur[16];
-        OK(prose_gmk_store_current(members[i]->store, now, &got, cur, sizeof cur));
+        OK(prose_gmk_store_current(members[i]->store, (const uint8_t *)GROUP, strlen(GROUP), now,
+                                   &got, cur, sizeof cur));
+        CHECK(prose_gmk_store_current(members[i]->store, (const uint8_t *)ALICE, strlen(ALICE), now,
+                                      &got, cur, sizeof cur) == PROSE_ERR_UNKNOWN_KEY,
+              "no current gmk for another group");
         CHECK(memcmp(cur, gmk, 16) == 0 && got == gmk_id, "current gmk");
     }
     /* Bob cannot open Alice's message. */
