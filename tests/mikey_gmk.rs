@@ -721,6 +721,69 @@ mod crate_crypto {
         }
     }
 
+    /// A validly signed GMK message with two key-parameter GEN EXTs is refused by both
+    /// readers (the member's processor and `open_sakke_message`), not read as the last one.
+    #[test]
+    fn duplicate_key_params_refused_by_every_reader() {
+        use prose_sec::mikey::{sig_type, Builder, MessageSigner, Payload, SIGNATURE_LEN};
+        let v = vendor();
+        let kpak = Kpak::from_sec1(&v.kpak).unwrap();
+        let gms = v.user("gms");
+        let a = v.user("alice");
+        let sk = SigningKey::new(
+            &kpak,
+            &gms.uid,
+            &Ssk::from_bytes(&gms.ssk).unwrap(),
+            &gms.pvt,
+        )
+        .unwrap();
+        let msgs = messages();
+        let msg = msgs.iter().find(|m| m.name == "gmk").unwrap();
+        let m = Message::parse(&msg.bytes).unwrap();
+        let mut b = Builder::from_hdr(m.hdr()).unwrap();
+        let mut gen_exts = 0;
+        for p in m.payloads() {
+            match p {
+                Payload::Sign(_) => {}
+                Payload::GenExt(_) => {
+                    b.payload(&p).unwrap();
+                    b.payload(&p).unwrap();
+                    gen_exts += 2;
+                }
+                _ => {
+                    b.payload(&p).unwrap();
+                }
+            }
+        }
+        assert_eq!(gen_exts, 2);
+        let dup = b
+            .finish_signed(sig_type::ECCSI, SIGNATURE_LEN, |tbs| {
+                Ok(MessageSigner::sign(&sk, tbs)?.to_vec())
+            })
+            .unwrap();
+        let key = dk(&v.z, &a.uid, &a.rsk);
+        assert!(open_sakke_message(&msg.bytes, &key, &kpak, &gms.uid, false).is_ok());
+        assert_eq!(
+            open_sakke_message(&dup, &key, &kpak, &gms.uid, false).unwrap_err(),
+            Error::Parse
+        );
+        let me = MemberContext {
+            uri: a.uri.as_bytes(),
+            uid: &a.uid,
+            key: &key,
+        };
+        let is_group = |id: &[u8]| id == gms.uid.as_slice();
+        let r = process_gmk_message(
+            &dup,
+            &GmkPolicy::new(Profile::Mcptt),
+            &me,
+            &is_group,
+            &kpak,
+            VENDOR_NOW,
+        );
+        assert_eq!(r.unwrap_err(), Error::Parse);
+    }
+
     #[test]
     fn round_trips_crate_and_wolfssl_both_ways() {
         let v = vendor();

@@ -426,10 +426,7 @@ pub fn process_gmk_message(
     // Key parameters.
     let mut params = None;
     let mut legacy = false;
-    for g in m.gen_exts().filter(|g| g.ext_type == GEN_EXT_KEY_PARAMS) {
-        if params.is_some() {
-            return Err(Error::Parse);
-        }
+    if let Some(g) = key_params_ext(&m)? {
         let is_legacy = g.data.len() == genext::LEGACY_PLAIN_LEN;
         if is_legacy && !policy.accept_legacy_key_params {
             return Err(Error::Unsupported);
@@ -481,9 +478,20 @@ pub fn open_sakke_message(
     verify_message_signature(&m, verifier, signer, accept_unheadered_signature)?;
     let sakke = m.sakke().ok_or(Error::Parse)?;
     let ssv = key.decapsulate(sakke.sed)?;
-    let mut params = None;
-    for g in m.gen_exts().filter(|g| g.ext_type == GEN_EXT_KEY_PARAMS) {
-        params = Some(genext::open(g.data, &ssv[..], m.hdr().csb_id)?);
-    }
+    let params = match key_params_ext(&m)? {
+        Some(g) => Some(genext::open(g.data, &ssv[..], m.hdr().csb_id)?),
+        None => None,
+    };
     Ok((ssv, params))
+}
+
+/// The message's key-parameters GEN EXT, if any; more than one is refused ([`Error::Parse`])
+/// by every reader of GMK messages alike, so none of them can be made to pick another one.
+fn key_params_ext<'a>(m: &Message<'a>) -> Result<Option<super::payload::GenExt<'a>>> {
+    let mut it = m.gen_exts().filter(|g| g.ext_type == GEN_EXT_KEY_PARAMS);
+    let first = it.next();
+    if it.next().is_some() {
+        return Err(Error::Parse);
+    }
+    Ok(first)
 }
