@@ -26,8 +26,9 @@
 //!   Jacobian form with cached `Z²`, `Z³`, so no inversion at all), and `Jx = r` is checked as
 //!   `X = r·Z²`. A [`Verifier`] replaces the chain by
 //!   two comb walks (G's and one built for its signer's `Y`).
-//! - The signing inversion `(HE + r·SSK)^-1` is blinded by a secret factor derived from SSK, j and
-//!   HE, so the fast variable-time inversion sees only a uniformly distributed value.
+//! - The signing inversion `(HE + r·SSK)^-1` is constant time: Bernstein–Yang safegcd divsteps
+//!   with a fixed iteration count for 256-bit moduli (`sakke::safegcd`), no branch or index on
+//!   the value; its copies of the input are wiped.
 //! - `r` is the affine x-coordinate of `J` as an integer. RFC 6507 lets `Jx` lie in `[q, p)`;
 //!   some verifiers (wolfSSL) require `r < q`, so the signer draws a fresh `j` in that case
 //!   (probability about 2^-32) and the verifier requires `1 <= r, s < q` and `Jx == r`.

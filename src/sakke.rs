@@ -19,7 +19,7 @@
 use std::sync::{Arc, OnceLock};
 
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::{Error, Result};
 
@@ -91,10 +91,22 @@ impl Ssv {
         Ok(Ssv(arr))
     }
     /// A fresh random SSV.
+    ///
+    /// # Panics
+    /// If the random source fails (as `RngCore::fill_bytes` does); use [`Ssv::try_generate`]
+    /// to get [`Error::Rng`] instead.
     pub fn generate(rng: &mut impl rand_core::CryptoRngCore) -> Self {
+        match Self::try_generate(rng) {
+            Ok(s) => s,
+            Err(_) => panic!("random number generator failure"),
+        }
+    }
+
+    /// A fresh random SSV, reporting a failing random source as [`Error::Rng`].
+    pub fn try_generate(rng: &mut impl rand_core::CryptoRngCore) -> Result<Self> {
         let mut b = [0u8; SSV_LEN];
-        rng.fill_bytes(&mut b);
-        Ssv(b)
+        rng.try_fill_bytes(&mut b).map_err(|_| Error::Rng)?;
+        Ok(Ssv(b))
     }
     /// The 16 octets.
     pub fn as_bytes(&self) -> &[u8; SSV_LEN] {
@@ -129,16 +141,29 @@ impl core::fmt::Debug for KmsSecret {
 
 impl KmsSecret {
     /// A fresh random z, uniform in [1, q) up to a 2^-64 bias.
+    ///
+    /// # Panics
+    /// If the random source fails (as `RngCore::fill_bytes` does); use
+    /// [`KmsSecret::try_generate`] to get [`Error::Rng`] instead.
     pub fn generate(rng: &mut impl rand_core::CryptoRngCore) -> Self {
-        loop {
-            let mut buf = [0u8; 136];
-            rng.fill_bytes(&mut buf);
-            let z = Scalar::reduce_be(&buf);
-            buf.zeroize();
+        match Self::try_generate(rng) {
+            Ok(k) => k,
+            Err(_) => panic!("random number generator failure"),
+        }
+    }
+
+    /// A fresh random z, reporting a failing random source (or one that keeps giving zero)
+    /// as [`Error::Rng`].
+    pub fn try_generate(rng: &mut impl rand_core::CryptoRngCore) -> Result<Self> {
+        for _ in 0..8 {
+            let mut buf = Zeroizing::new([0u8; 136]);
+            rng.try_fill_bytes(&mut buf[..]).map_err(|_| Error::Rng)?;
+            let z = Scalar::reduce_be(&buf[..]);
             if !bool::from(z.is_zero()) {
-                return KmsSecret { z };
+                return Ok(KmsSecret { z });
             }
         }
+        Err(Error::Rng)
     }
 
     /// From big-endian octets (at most 128) with 1 ≤ z < q; `InvalidKey` otherwise.

@@ -163,3 +163,35 @@ fn reports_selected_kernel() {
     let a = limbs(&(p() - 5u32));
     assert_eq!(t::fp_mont_mul(&a, &a), t::fp_mont_mul_portable(&a, &a));
 }
+
+/// The MULX/ADX kernels, reached through their detection token (the only way to call them),
+/// equal the portable loop even on CPUs where the IFMA kernel is the one selected.
+#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+#[test]
+fn mulx_kernels_through_their_token() {
+    use prose_sec::backend::x86_64::fp_mulx::MulxAdx;
+    let Some(k) = MulxAdx::get() else {
+        eprintln!("no BMI2/ADX on this CPU: nothing to check");
+        return;
+    };
+    let pl = p_limbs();
+    let mut a = pl;
+    a[0] -= 1; // p - 1
+    let mut b = pl;
+    b[15] >>= 1;
+    let mut x = 0x243f_6a88_85a3_08d3u64;
+    for _ in 0..64 {
+        let mut r = [0u64; 16];
+        for l in r.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *l = x;
+        }
+        r[15] %= pl[15];
+        for (u, v) in [(a, b), (r, a), (r, r), (b, r)] {
+            assert_eq!(k.mont_mul(&u, &v), t::fp_mont_mul_portable(&u, &v));
+            assert_eq!(k.mont_sqr(&u), t::fp_mont_mul_portable(&u, &u));
+        }
+    }
+}

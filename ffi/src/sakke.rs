@@ -46,7 +46,7 @@ pub unsafe extern "C" fn prose_sakke_kms_secret_generate(
         // SAFETY: the caller guarantees a writable output.
         let out = unsafe { ptr::out(secret_out)? };
         *out = ptr::into_raw(prose_sakke_kms_secret {
-            inner: KmsSecret::generate(&mut OsRng),
+            inner: KmsSecret::try_generate(&mut OsRng)?,
         });
         Ok(())
     })

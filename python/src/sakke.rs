@@ -36,10 +36,10 @@ pub struct SakkeDecapsulationKey {
 impl SakkeKmsSecret {
     /// A new random master secret.
     #[staticmethod]
-    fn generate() -> Self {
-        SakkeKmsSecret {
-            inner: KmsSecret::generate(&mut OsRng),
-        }
+    fn generate(py: Python<'_>) -> PyResult<Self> {
+        Ok(SakkeKmsSecret {
+            inner: KmsSecret::try_generate(&mut OsRng).map_err(|e| to_py(py, e))?,
+        })
     }
 
     /// From big-endian octets (1 <= z < q).

@@ -22,9 +22,6 @@ impl core::fmt::Debug for Fp {
 }
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-cpufeatures::new!(mulx_adx, "bmi2", "adx");
-
-#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 const MULX_ENABLED: bool = true;
 
 /// Whether an x86-64 kernel (AVX-512 IFMA or MULX/ADX) serves the product on this CPU
@@ -32,7 +29,8 @@ const MULX_ENABLED: bool = true;
 pub(crate) fn mulx_available() -> bool {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     {
-        mulx_adx::get() || crate::backend::x86_64::fp_mulx::Ifma52::get().is_some()
+        use crate::backend::x86_64::fp_mulx;
+        fp_mulx::MulxAdx::get().is_some() || fp_mulx::Ifma52::get().is_some()
     }
     #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
     {
@@ -50,8 +48,8 @@ pub(crate) fn mont_mul_p(a: &Limbs, b: &Limbs) -> Limbs {
         if let (Some(k), true) = (fp_mulx::Ifma52::get(), super::pairing::lanes_allowed()) {
             return k.mont_mul(a, b);
         }
-        if MULX_ENABLED && mulx_adx::get() {
-            return fp_mulx::mont_mul(a, b);
+        if let (true, Some(k)) = (MULX_ENABLED, fp_mulx::MulxAdx::get()) {
+            return k.mont_mul(a, b);
         }
     }
     mont::mont_mul(a, b, &P, P_INV)
@@ -66,8 +64,8 @@ pub(crate) fn mont_sqr_p(a: &Limbs) -> Limbs {
         if let (Some(k), true) = (fp_mulx::Ifma52::get(), super::pairing::lanes_allowed()) {
             return k.mont_sqr(a);
         }
-        if MULX_ENABLED && mulx_adx::get() {
-            return fp_mulx::mont_sqr(a);
+        if let (true, Some(k)) = (MULX_ENABLED, fp_mulx::MulxAdx::get()) {
+            return k.mont_sqr(a);
         }
     }
     mont::mont_mul(a, a, &P, P_INV)

@@ -23,15 +23,50 @@ pub use ifma52::Ifma52;
 /// Number of limbs.
 const N: usize = 16;
 
+cpufeatures::new!(mulx_adx_cpuid, "bmi2", "adx");
+
+/// Proof that the CPU has BMI2 (MULX) and ADX (ADCX/ADOX); the only way to reach the kernels
+/// of this file, which would raise #UD on a CPU without them. The kernels themselves are
+/// private:
+///
+/// ```compile_fail
+/// let a = [0u64; 16];
+/// let _ = prose_sec::backend::x86_64::fp_mulx::mont_mul(&a, &a);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct MulxAdx {
+    _private: (),
+}
+
+impl MulxAdx {
+    /// Detects the features at run time (cached by `cpufeatures`); `None` without them.
+    #[inline]
+    pub fn get() -> Option<Self> {
+        mulx_adx_cpuid::get().then_some(MulxAdx { _private: () })
+    }
+
+    /// Montgomery product `a·b·2^-1024 mod p` for `a, b < p`, fully reduced.
+    #[inline]
+    pub fn mont_mul(self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        mont_mul(a, b)
+    }
+
+    /// Montgomery square `a²·2^-1024 mod p` for `a < p`, fully reduced.
+    #[inline]
+    pub fn mont_sqr(self, a: &[u64; N]) -> [u64; N] {
+        mont_sqr(a)
+    }
+}
+
 /// Montgomery product `a·b·2^-1024 mod p` for `a, b < p`, fully reduced.
-/// Callers must have checked BMI2 and ADX with `cpufeatures` (otherwise the CPU raises #UD).
+/// Reached only through a [`MulxAdx`] token (otherwise the CPU raises #UD).
 #[inline]
-pub fn mont_mul(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+fn mont_mul(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
     let mut t = [0u64; N + 2];
     // SAFETY: the asm reads 16 limbs through `a`, `b` and `P` and reads/writes 17 limbs of `t`,
     // all valid for those sizes; it touches no other memory, keeps the stack untouched
-    // (`nostack`), and every register it modifies is declared. The caller detected BMI2 and
-    // ADX at run time (see sakke/fp.rs).
+    // (`nostack`), and every register it modifies is declared. BMI2 and ADX were detected at
+    // run time: this function is private and only called through a `MulxAdx` token.
     unsafe {
         core::arch::asm!(
             "mov rdx, [rsi + 0]",
@@ -2297,13 +2332,13 @@ pub fn mont_mul(a: &[u64; N], b: &[u64; N]) -> [u64; N] {
 /// beyond each row is kept in a register and added at the next row's top limb: 392 MULX
 /// against 512 for the product. Fixed instruction sequence: constant time.
 #[inline]
-pub fn mont_sqr(a: &[u64; N]) -> [u64; N] {
+fn mont_sqr(a: &[u64; N]) -> [u64; N] {
     let mut t = [0u64; 2 * N];
     let top: u64;
     // SAFETY: the asm reads 16 limbs through `a` and `P` and reads/writes the 32 limbs of `t`,
     // all valid for those sizes; it touches no other memory, keeps the stack untouched
-    // (`nostack`), and every register it modifies is declared. The caller detected BMI2 and
-    // ADX at run time (see sakke/fp.rs).
+    // (`nostack`), and every register it modifies is declared. BMI2 and ADX were detected at
+    // run time: this function is private and only called through a `MulxAdx` token.
     unsafe {
         core::arch::asm!(
             "mov rdx, [rdi + 0]",
