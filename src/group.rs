@@ -212,7 +212,7 @@ pub fn build_prose_gmk_message(
     let spec = GmkMessageSpec {
         profile: Profile::Prose,
         gmk_id,
-        t: ntp_seconds << 32,
+        t: mikey::ntp_timestamp(ntp_seconds)?,
         rand,
         initiator: group_uri,
         responder: member_uri,
@@ -266,7 +266,7 @@ pub fn build_prose_gsk_offer(
         group_uri,
         gmk_id,
         profile: mikey_profile(profile)?,
-        t: ntp_seconds << 32,
+        t: mikey::ntp_timestamp(ntp_seconds)?,
         rand: fresh_rand()?,
         mki: &[],
     };

@@ -35,8 +35,9 @@ pub mod uid;
 
 pub use builder::{build_error, rebuild, Builder, MapSpec};
 pub use crypto::{
-    ntp_now, prose_identifier, IdentityScheme, MessageSigner, SakkeDecapsulator, SakkeEncapsulator,
-    SignatureVerifier, NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
+    ntp_era_extend, ntp_now, ntp_now_secs, ntp_timestamp, prose_identifier, IdentityScheme,
+    MessageSigner, SakkeDecapsulator, SakkeEncapsulator, SignatureVerifier, NTP_MAX_SECS,
+    NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
 };
 pub use message::{Message, Payloads};
 pub use payload::{

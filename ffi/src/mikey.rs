@@ -563,7 +563,7 @@ pub unsafe extern "C" fn prose_mikey_decode_text(
 /// The current time as NTP seconds (for the `ntp_seconds` / `now_ntp_seconds` arguments).
 #[no_mangle]
 pub extern "C" fn prose_ntp_now() -> u64 {
-    guard_or(0, || mikey::ntp_now().map_or(0, |t| t >> 32))
+    guard_or(0, || mikey::ntp_now_secs().unwrap_or(0))
 }
 
 /// The `prose` identifier of `uri` for the month of `ntp_seconds` (RFC 6509 §3.2:

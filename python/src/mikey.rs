@@ -279,7 +279,7 @@ fn prose_identifier<'py>(
 /// The current time in NTP seconds.
 #[pyfunction]
 fn ntp_now() -> u64 {
-    mikey::ntp_now().map_or(0, |t| t >> 32)
+    mikey::ntp_now_secs().unwrap_or(0)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

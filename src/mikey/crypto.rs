@@ -60,15 +60,56 @@ fn civil_year_month(days: i64) -> (i64, u32) {
 /// Seconds between the NTP epoch (1900) and the Unix epoch (1970).
 pub const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
-/// The current time as a 64-bit NTP timestamp (seconds since 1900 ‖ 32-bit fraction), for
-/// the T payload; `None` if the system clock is before 1970.
+/// The latest time the library converts, in NTP seconds: the end of NTP era 1 (2^33 − 1, in
+/// the year 2172).
+///
+/// Throughout the library "NTP seconds" count from 1900-01-01 without wrapping: NTP era 0 ends
+/// on 2036-02-07 at 2^32 and era 1 continues from there. The T payload carries only the low 32
+/// bits; [`ntp_timestamp`] drops the era when building and receivers restore it with
+/// [`ntp_era_extend`], taking the value nearest their own clock.
+pub const NTP_MAX_SECS: u64 = (1 << 33) - 1;
+
+/// The current time in NTP seconds (era-extended, see [`NTP_MAX_SECS`]); `None` if the system
+/// clock is before 1970 or past the end of era 1.
+pub fn ntp_now_secs() -> Option<u64> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let secs = d.as_secs().checked_add(NTP_UNIX_OFFSET)?;
+    (secs <= NTP_MAX_SECS).then_some(secs)
+}
+
+/// The current time as a 64-bit NTP timestamp (seconds mod 2^32 ‖ 32-bit fraction), for the T
+/// payload; `None` if the system clock is before 1970 or past the end of era 1.
 pub fn ntp_now() -> Option<u64> {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
     let secs = d.as_secs().checked_add(NTP_UNIX_OFFSET)?;
     let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
-    Some((secs << 32) | frac)
+    Some(ntp_timestamp(secs).ok()? | frac)
+}
+
+/// The 64-bit NTP timestamp (fraction 0) of `ntp_seconds`: the seconds modulo 2^32, as NTP
+/// carries them in every era. `InvalidParameter` past [`NTP_MAX_SECS`].
+pub fn ntp_timestamp(ntp_seconds: u64) -> Result<u64> {
+    if ntp_seconds > NTP_MAX_SECS {
+        return Err(Error::InvalidParameter);
+    }
+    Ok((ntp_seconds & 0xffff_ffff) << 32)
+}
+
+/// The NTP seconds (era-extended) of the 32-bit seconds `wire_secs` of a timestamp: of the
+/// values `wire_secs + k·2^32`, the one nearest `near_ntp_secs` (a receiver's clock), so that a
+/// timestamp from just before 2036-02-07 read just after it (or the reverse) stays seconds away.
+pub fn ntp_era_extend(wire_secs: u32, near_ntp_secs: u64) -> u64 {
+    const ERA: u64 = 1 << 32;
+    let here = (near_ntp_secs & !(ERA - 1)) | u64::from(wire_secs);
+    [here.checked_sub(ERA), Some(here), here.checked_add(ERA)]
+        .into_iter()
+        .flatten()
+        .min_by_key(|c| c.abs_diff(near_ntp_secs))
+        .unwrap_or(here)
 }
 
 /// The RFC 6509 §3.2 identifier of the `prose` profile: `"YYYY-MM" 0x00 URI 0x00`, the month

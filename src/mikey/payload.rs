@@ -377,6 +377,16 @@ impl Timestamp {
             _ => self.value >> 32,
         }
     }
+
+    /// Whole NTP seconds, era-extended to the value nearest `now_ntp_secs` (see
+    /// [`super::ntp_era_extend`]), or the counter. Use this, not [`Timestamp::seconds`], to
+    /// compare with a clock or to derive an identifier's key period.
+    pub fn seconds_near(&self, now_ntp_secs: u64) -> u64 {
+        match self.ts_type {
+            ts_type::COUNTER => self.value,
+            _ => super::crypto::ntp_era_extend((self.value >> 32) as u32, now_ntp_secs),
+        }
+    }
     pub(crate) fn value_len(ts_type: u8) -> Result<usize> {
         match ts_type {
             ts_type::NTP_UTC | ts_type::NTP => Ok(8),

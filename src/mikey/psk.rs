@@ -449,7 +449,7 @@ impl GskReceiver {
                 let signer = self
                     .policy
                     .identity_scheme
-                    .identifier(initiator.data, t.seconds())
+                    .identifier(initiator.data, t.seconds_near(now_ntp_secs))
                     .map_err(|_| Error::InvalidSignature)?;
                 verify_message_signature(&m, v, &signer, self.policy.accept_unheadered_signature)?;
                 true
@@ -464,7 +464,7 @@ impl GskReceiver {
         }
 
         // Freshness.
-        let t_secs = t.seconds();
+        let t_secs = t.seconds_near(now_ntp_secs);
         if ntp_secs_abs_diff(now_ntp_secs, t_secs) > self.policy.max_skew_secs {
             return Err(Error::Freshness);
         }

@@ -374,18 +374,18 @@ pub fn process_gmk_message(
     let signer = match policy.profile {
         Profile::Prose => policy
             .identity_scheme
-            .identifier(idri.data, t.seconds())
+            .identifier(idri.data, t.seconds_near(now_ntp_secs))
             .map_err(|_| Error::InvalidSignature)?,
         Profile::Mcptt => idri.data.to_vec(),
     };
     verify_message_signature(&m, verifier, &signer, policy.accept_unheadered_signature)?;
-    if now_ntp_secs.abs_diff(t.seconds()) > policy.max_skew_secs {
+    if now_ntp_secs.abs_diff(t.seconds_near(now_ntp_secs)) > policy.max_skew_secs {
         return Err(Error::Freshness);
     }
     // In `prose` the member's SAKKE identity depends on the month of T: the caller's key must
     // be the one for that identity.
     if policy.profile == Profile::Prose {
-        let want = super::crypto::prose_identifier(me.uri, t.seconds())?;
+        let want = super::crypto::prose_identifier(me.uri, t.seconds_near(now_ntp_secs))?;
         if me.key.identity() != want.as_slice() {
             return Err(Error::UnknownKey);
         }
