@@ -440,3 +440,61 @@ fn crate_eccsi_signs_and_verifies_offers() {
         Error::InvalidSignature
     );
 }
+
+/// SP parameters a session cannot honour are refused when the offer is read, not ignored:
+/// a mismatch would otherwise show only as failing media.
+#[test]
+fn sp_parameters_the_session_cannot_honour() {
+    use prose_sec::mikey::Sp;
+    let base = SrtpProfile::Aes128CmHmacSha1_80.sp_params();
+    let tlv = |extra: &[(u8, &[u8])]| {
+        let mut out = Vec::new();
+        for (t, v) in &base {
+            out.extend_from_slice(&[*t, v.len() as u8]);
+            out.extend_from_slice(v);
+        }
+        for (t, v) in extra {
+            out.extend_from_slice(&[*t, v.len() as u8]);
+            out.extend_from_slice(v);
+        }
+        out
+    };
+    let read = |params: &[u8]| {
+        SrtpProfile::from_sp(&Sp {
+            policy_no: 0,
+            prot_type: 0,
+            params,
+        })
+    };
+    // What the session does, said explicitly, is accepted.
+    let honoured = tlv(&[
+        (sp_param::SRTP_PRF, &[0]),
+        (sp_param::KDR, &[0]),
+        (sp_param::SRTP_ENCR, &[1]),
+        (sp_param::SRTCP_ENCR, &[1]),
+        (sp_param::SRTP_AUTH, &[1]),
+        (sp_param::PREFIX_LEN, &[0]),
+    ]);
+    assert_eq!(read(&honoured), Ok(SrtpProfile::Aes128CmHmacSha1_80));
+    for (t, v) in [
+        (sp_param::SRTP_PRF, &[1u8][..]),
+        (sp_param::KDR, &[24][..]),
+        (sp_param::SRTP_ENCR, &[0][..]),
+        (sp_param::SRTCP_ENCR, &[0][..]),
+        (sp_param::SRTP_AUTH, &[0][..]),
+        (sp_param::PREFIX_LEN, &[4][..]),
+        (sp_param::KDR, &[][..]),
+        (sp_param::KDR, &[0, 0, 0, 0, 0][..]),
+    ] {
+        assert_eq!(
+            read(&tlv(&[(t, v)])),
+            Err(Error::Unsupported),
+            "param {t} = {v:?}"
+        );
+    }
+    // A second, contradicting occurrence does not slip past the first one.
+    assert_eq!(
+        read(&tlv(&[(sp_param::KDR, &[0]), (sp_param::KDR, &[24])])),
+        Err(Error::Unsupported)
+    );
+}

@@ -90,10 +90,32 @@ impl SrtpProfile {
 
     /// Reads the profile from an SRTP SP payload. Absent parameters take RFC 3830 defaults
     /// (AES-CM, 16-octet key, HMAC-SHA-1, 80-bit tag); inconsistent or unsupported ones are
-    /// [`Error::Unsupported`].
+    /// [`Error::Unsupported`]. So are parameters a session of this library cannot honour,
+    /// wherever they appear in the payload: an SRTP PRF other than AES-CM (0), a key
+    /// derivation rate other than 0, SRTP or SRTCP encryption or SRTP authentication turned
+    /// off, and a keystream prefix — rather than a silent mismatch at media time.
     pub fn from_sp(sp: &Sp<'_>) -> Result<Self> {
         if sp.prot_type != 0 {
             return Err(Error::Unsupported);
+        }
+        const HONOURED: [(u8, u32); 6] = [
+            (sp_param::SRTP_PRF, 0),
+            (sp_param::KDR, 0),
+            (sp_param::SRTP_ENCR, 1),
+            (sp_param::SRTCP_ENCR, 1),
+            (sp_param::SRTP_AUTH, 1),
+            (sp_param::PREFIX_LEN, 0),
+        ];
+        for (t, v) in sp.params() {
+            if let Some(&(_, want)) = HONOURED.iter().find(|(p, _)| *p == t) {
+                if v.is_empty() || v.len() > 4 {
+                    return Err(Error::Unsupported);
+                }
+                let got = v.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b));
+                if got != want {
+                    return Err(Error::Unsupported);
+                }
+            }
         }
         let encr = sp.get(sp_param::ENCR_ALG).unwrap_or(1);
         let kl = sp.get(sp_param::ENCR_KEY_LEN).unwrap_or(16);
