@@ -569,6 +569,35 @@ prose_result prose_mikey_decode_text(const uint8_t *msg,
                                      size_t *out_len);
 
 /*
+ A fresh GMK from the OS random source: writes 16 octets to `gmk_out` (`gmk_out_len` ≥ 16)
+ and, unless `gmk_id_out` is NULL, a fresh GMK-ID (purpose tag 0 in the top 4 bits, 28
+ random bits). `PROSE_ERR_RNG` if the random source fails.
+
+ # Safety
+ `gmk_out` valid for `gmk_out_len` octets; `gmk_id_out` NULL or writable.
+ */
+prose_result prose_generate_gmk(uint8_t *gmk_out, size_t gmk_out_len, uint32_t *gmk_id_out);
+
+/*
+ A fresh GSK and master salt for SRTP profile `srtp_profile` (a `prose_srtp_session_new`
+ profile id) from the OS random source: the key to `key_out` (capacity `key_cap`) and the
+ salt to `salt_out` (capacity `salt_cap`), their lengths to `*key_len` and `*salt_len`;
+ unless `gsk_id_out` is NULL, a fresh 32-bit GSK-ID.
+
+ # Safety
+ Buffers valid for their capacities; `key_len`, `salt_len` writable; `gsk_id_out` NULL or
+ writable.
+ */
+prose_result prose_generate_gsk(uint16_t srtp_profile,
+                                uint8_t *key_out,
+                                size_t key_cap,
+                                size_t *key_len,
+                                uint8_t *salt_out,
+                                size_t salt_cap,
+                                size_t *salt_len,
+                                uint32_t *gsk_id_out);
+
+/*
  The current time as NTP seconds (for the `ntp_seconds` / `now_ntp_seconds` arguments).
  */
 uint64_t prose_ntp_now(void);

@@ -309,6 +309,46 @@ impl GmkStore {
     }
 }
 
+/// Fills `out` from the OS random source ([`Error::Rng`] if it fails).
+fn os_random(out: &mut [u8]) -> Result<()> {
+    use rand_core::RngCore;
+    rand_core::OsRng.try_fill_bytes(out).map_err(|_| Error::Rng)
+}
+
+/// A fresh GMK (16 octets, PROFILE §3) from the OS random source.
+pub fn generate_gmk() -> Result<zeroize::Zeroizing<[u8; 16]>> {
+    let mut k = zeroize::Zeroizing::new([0u8; 16]);
+    os_random(&mut k[..])?;
+    Ok(k)
+}
+
+/// A fresh GMK-ID: 28 random bits under the purpose tag 0 (GMK) in the 4 most significant bits
+/// (PROFILE §3).
+pub fn generate_gmk_id() -> Result<u32> {
+    let mut b = [0u8; 4];
+    os_random(&mut b)?;
+    Ok(u32::from_be_bytes(b) & !crate::mikey::PURPOSE_TAG_MASK)
+}
+
+/// A fresh GSK and SRTP master salt for `profile` (its key and salt lengths) from the OS random
+/// source.
+pub fn generate_gsk(
+    profile: crate::srtp::Profile,
+) -> Result<(zeroize::Zeroizing<Vec<u8>>, zeroize::Zeroizing<Vec<u8>>)> {
+    let mut key = zeroize::Zeroizing::new(vec![0u8; profile.key_len()]);
+    let mut salt = zeroize::Zeroizing::new(vec![0u8; profile.salt_len()]);
+    os_random(&mut key)?;
+    os_random(&mut salt)?;
+    Ok((key, salt))
+}
+
+/// A fresh GSK-ID (32 random bits, PROFILE §4; also the SRTP MKI).
+pub fn generate_gsk_id() -> Result<u32> {
+    let mut b = [0u8; 4];
+    os_random(&mut b)?;
+    Ok(u32::from_be_bytes(b))
+}
+
 fn fresh_rand() -> Result<[u8; 16]> {
     use rand_core::RngCore;
     let mut rand = [0u8; 16];

@@ -274,3 +274,24 @@ fn malleated_signature_copy_does_not_lock_out_the_offer() {
         assert_eq!(k.master_key(), first.master_key());
     }
 }
+
+#[test]
+fn generated_keys_and_ids() {
+    let a = group::generate_gmk().unwrap();
+    let b = group::generate_gmk().unwrap();
+    assert_ne!(*a, *b);
+    for _ in 0..64 {
+        assert_eq!(
+            group::generate_gmk_id().unwrap() & mikey::PURPOSE_TAG_MASK,
+            0
+        );
+    }
+    let ids: std::collections::HashSet<u32> =
+        (0..64).map(|_| group::generate_gsk_id().unwrap()).collect();
+    assert!(ids.len() > 60);
+    for p in Profile::ALL {
+        let (k, s) = group::generate_gsk(p).unwrap();
+        assert_eq!((k.len(), s.len()), (p.key_len(), p.salt_len()));
+        assert!(k.iter().any(|&x| x != 0));
+    }
+}

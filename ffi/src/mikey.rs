@@ -560,6 +560,89 @@ pub unsafe extern "C" fn prose_mikey_decode_text(
     })
 }
 
+/// A fresh GMK from the OS random source: writes 16 octets to `gmk_out` (`gmk_out_len` ≥ 16)
+/// and, unless `gmk_id_out` is NULL, a fresh GMK-ID (purpose tag 0 in the top 4 bits, 28
+/// random bits). `PROSE_ERR_RNG` if the random source fails.
+///
+/// # Safety
+/// `gmk_out` valid for `gmk_out_len` octets; `gmk_id_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn prose_generate_gmk(
+    gmk_out: *mut u8,
+    gmk_out_len: usize,
+    gmk_id_out: *mut u32,
+) -> prose_result {
+    guard(|| {
+        // SAFETY: the caller guarantees a valid output buffer.
+        let out = unsafe { ptr::slice_mut(gmk_out, gmk_out_len)? };
+        let id_out = if gmk_id_out.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, and the caller guarantees it is writable.
+            Some(unsafe { ptr::out(gmk_id_out)? })
+        };
+        let k = group::generate_gmk()?;
+        let id = group::generate_gmk_id()?;
+        put(out, &k[..])?;
+        if let Some(o) = id_out {
+            *o = id;
+        }
+        Ok(())
+    })
+}
+
+/// A fresh GSK and master salt for SRTP profile `srtp_profile` (a `prose_srtp_session_new`
+/// profile id) from the OS random source: the key to `key_out` (capacity `key_cap`) and the
+/// salt to `salt_out` (capacity `salt_cap`), their lengths to `*key_len` and `*salt_len`;
+/// unless `gsk_id_out` is NULL, a fresh 32-bit GSK-ID.
+///
+/// # Safety
+/// Buffers valid for their capacities; `key_len`, `salt_len` writable; `gsk_id_out` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn prose_generate_gsk(
+    srtp_profile: u16,
+    key_out: *mut u8,
+    key_cap: usize,
+    key_len: *mut usize,
+    salt_out: *mut u8,
+    salt_cap: usize,
+    salt_len: *mut usize,
+    gsk_id_out: *mut u32,
+) -> prose_result {
+    guard(|| {
+        // SAFETY: the caller guarantees valid, non-overlapping outputs.
+        let (k_out, k_len, s_out, s_len) = unsafe {
+            (
+                ptr::slice_mut(key_out, key_cap)?,
+                ptr::out(key_len)?,
+                ptr::slice_mut(salt_out, salt_cap)?,
+                ptr::out(salt_len)?,
+            )
+        };
+        let id_out = if gsk_id_out.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, and the caller guarantees it is writable.
+            Some(unsafe { ptr::out(gsk_id_out)? })
+        };
+        let p = SrtpProfile::from_id(srtp_profile)?;
+        let (k, s) = group::generate_gsk(p)?;
+        let id = group::generate_gsk_id()?;
+        if k_out.len() < k.len() || s_out.len() < s.len() {
+            return Err(prose_result::PROSE_ERR_BUFFER_TOO_SMALL);
+        }
+        put(k_out, &k)?;
+        put(s_out, &s)?;
+        *k_len = k.len();
+        *s_len = s.len();
+        if let Some(o) = id_out {
+            *o = id;
+        }
+        Ok(())
+    })
+}
+
 /// The current time as NTP seconds (for the `ntp_seconds` / `now_ntp_seconds` arguments).
 #[no_mangle]
 pub extern "C" fn prose_ntp_now() -> u64 {

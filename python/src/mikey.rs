@@ -276,6 +276,36 @@ fn prose_identifier<'py>(
     Ok(PyBytes::new(py, &id))
 }
 
+/// A fresh 16-octet GMK from the OS random source.
+#[pyfunction]
+fn generate_gmk(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+    let k = group::generate_gmk().map_err(|e| to_py(py, e))?;
+    Ok(PyBytes::new(py, &k[..]))
+}
+
+/// A fresh GMK-ID (purpose tag 0 in the top 4 bits, 28 random bits).
+#[pyfunction]
+fn generate_gmk_id(py: Python<'_>) -> PyResult<u32> {
+    group::generate_gmk_id().map_err(|e| to_py(py, e))
+}
+
+/// A fresh (GSK, master salt) for the SRTP profile id `profile`.
+#[pyfunction]
+fn generate_gsk(
+    py: Python<'_>,
+    profile: u16,
+) -> PyResult<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)> {
+    let p = SrtpProfile::from_id(profile).map_err(|e| to_py(py, e))?;
+    let (k, s) = group::generate_gsk(p).map_err(|e| to_py(py, e))?;
+    Ok((PyBytes::new(py, &k), PyBytes::new(py, &s)))
+}
+
+/// A fresh 32-bit GSK-ID.
+#[pyfunction]
+fn generate_gsk_id(py: Python<'_>) -> PyResult<u32> {
+    group::generate_gsk_id().map_err(|e| to_py(py, e))
+}
+
 /// The current time in NTP seconds.
 #[pyfunction]
 fn ntp_now() -> u64 {
@@ -293,5 +323,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mikey_decode, m)?)?;
     m.add_function(wrap_pyfunction!(prose_identifier, m)?)?;
     m.add_function(wrap_pyfunction!(ntp_now, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_gmk, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_gmk_id, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_gsk, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_gsk_id, m)?)?;
     Ok(())
 }

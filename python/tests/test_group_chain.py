@@ -73,3 +73,14 @@ def test_gmk_gsk_srtp_chain():
         pkt = struct.pack("!BBHII", 0x80, 96, seq, seq * 160, ssrc) + os.urandom(160)
         assert bob.unprotect_rtp(alice.protect_rtp(pkt)) == pkt
     assert bob.roc(ssrc) == 6
+
+
+def test_generated_keys_and_ids():
+    a, b = prose_sec.generate_gmk(), prose_sec.generate_gmk()
+    assert len(a) == 16 and a != b
+    assert all(prose_sec.generate_gmk_id() & 0xF0000000 == 0 for _ in range(32))
+    key, salt = prose_sec.generate_gsk(1)
+    assert (len(key), len(salt)) == (16, 14)
+    assert 0 <= prose_sec.generate_gsk_id() < 2**32
+    with pytest.raises(prose_sec.ProseError):
+        prose_sec.generate_gsk(0xFFFF)

@@ -59,6 +59,23 @@ int main(void) {
     uint64_t now = prose_ntp_now();
     CHECK(now > 3900000000u, "ntp now %llu", (unsigned long long)now);
 
+    /* Fresh keys and identifiers from the library's OS random source. */
+    {
+        uint8_t g1[16], g2[16], key[32], salt[14];
+        uint32_t id1 = 0xffffffffu, id2 = 0, gsk_id = 0;
+        size_t kl = 0, sl = 0;
+        OK(prose_generate_gmk(g1, sizeof g1, &id1));
+        OK(prose_generate_gmk(g2, sizeof g2, NULL));
+        CHECK(memcmp(g1, g2, 16) != 0, "two fresh GMKs differ");
+        CHECK((id1 & 0xf0000000u) == 0, "GMK-ID purpose tag 0: %08x", id1);
+        CHECK(prose_generate_gmk(g1, 15, &id2) == PROSE_ERR_BUFFER_TOO_SMALL, "short GMK buffer");
+        OK(prose_generate_gsk(1, key, sizeof key, &kl, salt, sizeof salt, &sl, &gsk_id));
+        CHECK(kl == 16 && sl == 14, "AES-CM-128 GSK and salt lengths %zu %zu", kl, sl);
+        CHECK(prose_generate_gsk(0xffff, key, sizeof key, &kl, salt, sizeof salt, &sl, NULL) !=
+                  PROSE_OK,
+              "unknown profile refused");
+    }
+
     /* KMS. */
     prose_sakke_kms_secret *z = NULL;
     prose_sakke_kms_public *zpub = NULL;
