@@ -330,11 +330,12 @@ pub fn generate_gmk_id() -> Result<u32> {
     Ok(u32::from_be_bytes(b) & !crate::mikey::PURPOSE_TAG_MASK)
 }
 
+/// Secret octets that are wiped when dropped.
+pub type SecretBytes = zeroize::Zeroizing<Vec<u8>>;
+
 /// A fresh GSK and SRTP master salt for `profile` (its key and salt lengths) from the OS random
 /// source.
-pub fn generate_gsk(
-    profile: crate::srtp::Profile,
-) -> Result<(zeroize::Zeroizing<Vec<u8>>, zeroize::Zeroizing<Vec<u8>>)> {
+pub fn generate_gsk(profile: crate::srtp::Profile) -> Result<(SecretBytes, SecretBytes)> {
     let mut key = zeroize::Zeroizing::new(vec![0u8; profile.key_len()]);
     let mut salt = zeroize::Zeroizing::new(vec![0u8; profile.salt_len()]);
     os_random(&mut key)?;
