@@ -194,14 +194,20 @@ impl KmsSecret {
 
     /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
     fn issue_rsk_on(&self, id: &[u8], lanes: bool) -> Result<Rsk> {
-        let s = identity_scalar(id).add(&self.z);
-        if bool::from(s.is_zero()) {
+        // s = b + z reveals z to whoever knows b (public): wipe it and every value after it.
+        let mut s = identity_scalar(id).add(&self.z);
+        let zero = bool::from(s.is_zero());
+        let mut inv = s.invert();
+        s.zeroize();
+        if zero {
+            inv.zeroize();
             return Err(Error::InvalidParameter);
         }
-        let mut inv = s.invert();
-        let k = mul_p(&inv, lanes);
+        let mut kp = mul_p(&inv, lanes);
         inv.zeroize();
-        let k = Option::<Affine>::from(k.to_affine()).ok_or(Error::InvalidParameter)?;
+        let k = Option::<Affine>::from(kp.to_affine());
+        kp.zeroize();
+        let k = k.ok_or(Error::InvalidParameter)?;
         Ok(Rsk { k })
     }
 
@@ -218,9 +224,11 @@ impl KmsSecret {
             .collect();
         let zero: Vec<bool> = s.iter().map(|x| bool::from(x.is_zero())).collect();
         scalar::batch_invert(&mut s);
-        let pts = mul_p_many(&s);
+        let mut pts = mul_p_many(&s);
         s.zeroize();
         let aff = curve::batch_to_affine(&pts);
+        // The projective RSKs (batch_to_affine wipes its inverted Z coordinates itself).
+        pts.zeroize();
         aff.into_iter()
             .zip(zero)
             .map(|(k, z)| {

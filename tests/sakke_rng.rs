@@ -54,3 +54,35 @@ fn failing_rng_is_a_typed_error() {
     assert!(KmsSecret::try_generate(&mut rand_core::OsRng).is_ok());
     assert!(Ssv::try_generate(&mut rand_core::OsRng).is_ok());
 }
+
+/// Secret-holding types have owners that are not `Copy` (a copy would escape the wipe on drop)
+/// and whose `zeroize` clears them.
+#[test]
+fn secret_owners_are_not_copy_and_wipe() {
+    use prose_sec::eccsi::Ssk;
+    use prose_sec::sakke::{DecapsulationKey, Rsk};
+    use zeroize::Zeroize;
+
+    // `check` resolves only if exactly one impl applies: a `Copy` type would match both.
+    trait NotCopy<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> NotCopy<()> for T {}
+    struct IfCopy;
+    impl<T: Copy> NotCopy<IfCopy> for T {}
+    <KmsSecret as NotCopy<_>>::check();
+    <Rsk as NotCopy<_>>::check();
+    <Ssv as NotCopy<_>>::check();
+    <DecapsulationKey as NotCopy<_>>::check();
+    <Ksak as NotCopy<_>>::check();
+    <Ssk as NotCopy<_>>::check();
+
+    let z = KmsSecret::generate(&mut rand_core::OsRng);
+    let mut rsk = z.issue_rsk(b"2011-02\0tel:+447700900123\0").unwrap();
+    assert!(rsk.to_bytes()[1..].iter().any(|&b| b != 0));
+    rsk.zeroize();
+    assert!(rsk.to_bytes()[1..].iter().all(|&b| b == 0));
+    let mut z2 = z.clone();
+    z2.zeroize();
+    assert!(z2.to_bytes().iter().all(|&b| b == 0));
+}

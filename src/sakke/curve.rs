@@ -225,14 +225,13 @@ impl Proj {
 
     /// To affine (one inversion); `None` for the identity.
     pub(crate) fn to_affine(&self) -> subtle::CtOption<Affine> {
-        let zi = self.z.invert();
-        subtle::CtOption::new(
-            Affine {
-                x: self.x.mul(&zi),
-                y: self.y.mul(&zi),
-            },
-            !self.z.is_zero(),
-        )
+        let mut zi = self.z.invert();
+        let a = Affine {
+            x: self.x.mul(&zi),
+            y: self.y.mul(&zi),
+        };
+        zi.zeroize();
+        subtle::CtOption::new(a, !self.z.is_zero())
     }
 
     /// Whether `self` represents the finite point `a`: X = x·Z, Y = y·Z, Z ≠ 0. No inversion.
@@ -255,11 +254,15 @@ impl ConditionallySelectable for Proj {
 pub(crate) fn batch_to_affine(pts: &[Proj]) -> Vec<Affine> {
     let mut zs: Vec<Fp> = pts.iter().map(|p| p.z).collect();
     super::fp::batch_invert(&mut zs);
-    pts.iter()
+    let out = pts
+        .iter()
         .zip(zs.iter())
         .map(|(p, zi)| Affine {
             x: p.x.mul(zi),
             y: p.y.mul(zi),
         })
-        .collect()
+        .collect();
+    // The points may be secret (RSKs): so are the inverses of their Z coordinates.
+    zs.zeroize();
+    out
 }

@@ -42,7 +42,7 @@ fn q_minus_1() -> [u64; LIMBS] {
     e
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Zeroize)]
 struct Jac {
     x: Fp,
     y: Fp,
@@ -50,6 +50,7 @@ struct Jac {
 }
 
 /// One line: real part = A·x_Q + B, imaginary part = C·y_Q.
+#[derive(Zeroize)]
 struct Line {
     a: Fp,
     b: Fp,
@@ -172,6 +173,10 @@ fn miller_lines(r: &Affine, mut sink: impl FnMut(Line, bool)) {
             sink(l, false);
         }
     }
+    // For an RSK, the running multiple of K and its negation are secret.
+    c.zeroize();
+    let mut neg_r = neg_r;
+    neg_r.zeroize();
 }
 
 /// Final step: f ↦ f⁴ and the representative b/a.
@@ -273,6 +278,10 @@ impl LineTable {
             .zip(kinds.iter())
             .map(|((l, ci), &d)| (l.a.mul(ci), l.b.mul(ci), d))
             .collect();
+        // The raw lines of a secret K give K away (the first tangent's coefficients are
+        // functions of K alone), and so do their C inverses: wipe both.
+        raw.zeroize();
+        cs.zeroize();
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         let lanes = Ifma::new().and_then(|t| lane_groups(t, &lines));
         LineTable {
