@@ -514,12 +514,21 @@ fn comb_select(
 /// complete addition (see [`CombX8`]).
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn comb_kernel(o: &mut PointX8, table: &[[u64; 2 * N]], digits: &[[i8; COMB_WINDOWS]; LANES]) {
-    let mut acc = infinity_v();
+    // Idle lanes start at a dense finite point, flagged infinite (see `idle_start`).
+    let mut acc = match table.first() {
+        Some(e) => VP {
+            x: core::array::from_fn(|j| _mm512_set1_epi64(e[j] as i64)),
+            y: core::array::from_fn(|j| _mm512_set1_epi64(e[N + j] as i64)),
+            z: splat_const(&R_MOD_P),
+        },
+        None => infinity_v(),
+    };
     let mut acc_inf: u8 = 0xff;
     for w in 0..COMB_WINDOWS - 1 {
         let (x2, y2, nz) = comb_select(table, digits, w);
         comb_step(&mut acc, &mut acc_inf, nz, &x2, &y2);
     }
+    let acc = blend_p(acc_inf, &acc, &infinity_v());
     let (x2, y2, nz) = comb_select(table, digits, COMB_WINDOWS - 1);
     let top = VP {
         x: x2,
@@ -726,7 +735,7 @@ pub(super) fn split_digits(d: &[i8; SPLIT_WINDOWS], k: usize) -> (__m512i, u8) {
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn split4_acc(table: &[SplitEntry], d: &[i8; SPLIT_WINDOWS]) -> VP {
     let zero = _mm512_setzero_si512();
-    let mut acc = infinity_v();
+    let mut acc = idle_start(table.first().map(split_entry_v));
     let mut acc_inf: u8 = 0xff;
     for (k, block) in table
         .chunks_exact(SPLIT_STORED)
@@ -748,7 +757,26 @@ fn split4_acc(table: &[SplitEntry], d: &[i8; SPLIT_WINDOWS]) -> VP {
         let nz = !_mm512_cmpeq_epi64_mask(idx, zero);
         comb_step(&mut acc, &mut acc_inf, nz, &x2, &y2);
     }
-    acc
+    blend_p(acc_inf, &acc, &infinity_v())
+}
+
+/// The value an accumulator holds until its lane's first nonzero digit: a finite point with
+/// dense coordinates (the first table entry, lane by lane), not the infinity (1, 1, 0). The
+/// lane is flagged as infinite meanwhile, so what the discarded mixed additions compute
+/// from it never reaches the result; but they run on full-width operands instead of
+/// mostly-zero ones, so a lane idle for a sparse secret does the same work, on data of the
+/// same kind, as a busy one. The caller turns still-idle lanes into infinity at the end.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn idle_start(entry: Option<&[__m512i; 2 * N]>) -> VP {
+    match entry {
+        Some(e) => VP {
+            x: core::array::from_fn(|j| e[j]),
+            y: core::array::from_fn(|j| e[N + j]),
+            z: splat_const(&R_MOD_P),
+        },
+        None => infinity_v(),
+    }
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]
