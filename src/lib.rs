@@ -13,6 +13,7 @@ pub mod backend;
 pub mod eccsi;
 mod error;
 pub mod group;
+pub mod kms;
 pub mod mikey;
 pub mod sakke;
 pub mod sdp;
