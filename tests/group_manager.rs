@@ -145,7 +145,7 @@ fn manager_lifecycle_both_profiles() {
         );
         assert_eq!(m.unconfirmed(g1).unwrap(), vec![names[2].clone()]);
         let again = m
-            .notify_some(g1, &[names[2].clone()], NOW + 1, &mut OsRng)
+            .notify_some(g1, std::slice::from_ref(&names[2]), NOW + 1, &mut OsRng)
             .unwrap();
         assert_eq!(again.len(), 1);
 
@@ -188,7 +188,7 @@ fn manager_lifecycle_both_profiles() {
         let dave_keys = s.keys(&dave);
         m.add_member(&dave).unwrap();
         let only = m
-            .notify_some(g2, &[dave.clone()], NOW + 30, &mut OsRng)
+            .notify_some(g2, std::slice::from_ref(&dave), NOW + 30, &mut OsRng)
             .unwrap();
         let mut dave_store = GmkStore::default();
         assert_eq!(
@@ -202,7 +202,7 @@ fn manager_lifecycle_both_profiles() {
             Ok(g2)
         );
         assert_eq!(
-            m.notify_some(g2, &[names[2].clone()], NOW + 31, &mut OsRng)
+            m.notify_some(g2, std::slice::from_ref(&names[2]), NOW + 31, &mut OsRng)
                 .unwrap_err(),
             Error::InvalidParameter,
             "not a member"
