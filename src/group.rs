@@ -2,6 +2,7 @@
 //! valid GMK by (group identity, GMK-ID) until it expires and names as *current*, per group,
 //! the one carried by the newest message (largest MIKEY timestamp T), as PROFILE §3 requires.
 
+pub mod initiator;
 pub mod manager;
 
 use crate::mikey::ReceivedGmk;
