@@ -4,6 +4,7 @@
 
 pub mod initiator;
 pub mod manager;
+pub mod member;
 
 use crate::mikey::ReceivedGmk;
 use crate::{Error, Result};
