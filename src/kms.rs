@@ -56,6 +56,11 @@ fn days_from_civil(year: i64, month: u32) -> i64 {
 
 /// NTP seconds of 00:00 UTC on the first day of month `no` (months since January 1900).
 fn month_start(no: u64) -> Result<u64> {
+    // Past the end of NTP era 1 (year 2172) nothing is valid; refusing early also keeps the
+    // calendar arithmetic below far from overflow for any KeyPeriodNo read from outside.
+    if no > 12 * 300 {
+        return Err(Error::InvalidParameter);
+    }
     let year = 1900 + (no / 12) as i64;
     let month = (no % 12) as u32 + 1;
     let days = days_from_civil(year, month) + (mikey::NTP_UNIX_OFFSET / 86_400) as i64;
@@ -121,7 +126,10 @@ impl KeyPeriods {
     /// The validity of period `no`: `[valid_from, valid_to)` in NTP seconds.
     pub fn validity(&self, no: u64) -> Result<(u64, u64)> {
         match self.format {
-            IdFormat::Prose => Ok((month_start(no)?, month_start(no + 1)?)),
+            IdFormat::Prose => Ok((
+                month_start(no)?,
+                month_start(no.checked_add(1).ok_or(Error::InvalidParameter)?)?,
+            )),
             IdFormat::Mcptt {
                 period_secs,
                 offset_secs,

@@ -169,3 +169,22 @@ fn bulk_issue_matches_single_issue_rules() {
         cert.accept(uri, ks, now).unwrap();
     }
 }
+
+/// KeyPeriodNo values read from outside cannot overflow the calendar arithmetic.
+#[test]
+fn absurd_period_numbers_are_refused() {
+    let p = KeyPeriods::new(KMS_URI, IdFormat::Prose).unwrap();
+    for no in [12 * 300 + 1, u64::MAX / 12, u64::MAX - 1, u64::MAX] {
+        assert_eq!(p.validity(no).unwrap_err(), Error::InvalidParameter);
+        assert_eq!(
+            p.identifier(ALICE, no).unwrap_err(),
+            Error::InvalidParameter
+        );
+    }
+    let m = KeyPeriods::new(KMS_URI, mcptt()).unwrap();
+    assert_eq!(m.validity(u64::MAX).unwrap_err(), Error::InvalidParameter);
+    assert!(
+        m.identifier(ALICE, u64::MAX).is_ok(),
+        "a UID exists for any number"
+    );
+}
