@@ -342,6 +342,8 @@ fn aes_kw_and_null_kemac_on_receive() {
         let shown = format!("{:?}", Message::parse(&bytes).unwrap());
         assert!(!shown.contains("171, 171"), "{shown}");
         assert!(!shown.to_lowercase().contains("abab"), "{shown}");
+        let it = format!("{:?}", Message::parse(&bytes).unwrap().payloads());
+        assert!(!it.contains("171, 171"), "{it}");
         let mut rx = GskReceiver::new(PskPolicy {
             allowed_encr_algs: vec![0, 1, 2],
             ..PskPolicy::default()

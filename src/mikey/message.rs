@@ -261,11 +261,19 @@ fn set_once<T>(slot: &mut Option<T>, v: T) -> Result<()> {
     Ok(())
 }
 
-/// Iterator over the payloads of a validated message.
-#[derive(Clone, Debug)]
+/// Iterator over the payloads of a validated message. `Debug` shows no octets.
+#[derive(Clone)]
 pub struct Payloads<'a> {
     r: Reader<'a>,
     next: u8,
+}
+
+impl core::fmt::Debug for Payloads<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Payloads")
+            .field("next_kind", &self.next)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Iterator for Payloads<'a> {
