@@ -14,6 +14,8 @@
 //! Nothing here reads a clock, a file or a socket: the caller passes the time in and stores
 //! what comes out.
 
+pub mod provision;
+
 use rand_core::CryptoRngCore;
 
 use crate::eccsi::{Kpak, Ksak, SigningKey, Ssk};

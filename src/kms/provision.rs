@@ -1,0 +1,1 @@
+//! TS 33.180 Annex D provisioning documents (being written).
