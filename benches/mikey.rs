@@ -17,10 +17,12 @@ mod wolf;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use prose_sec::group::GskReceiver;
 use prose_sec::mikey::{
-    self, build_gsk_offer, process_gmk_message, GmkPolicy, GskOffer, GskReceiver, MemberContext,
-    Message, Profile, PskPolicy, SakkeDecapsulator, SignatureVerifier, SrtpId, SrtpProfile,
+    self, build_gsk_offer, process_gmk_message, GmkPolicy, GskOffer, MemberContext, Message,
+    Profile, PskPolicy, SakkeDecapsulator, SignatureVerifier, SrtpId,
 };
+use prose_sec::srtp::Profile as SrtpProfile;
 
 const FILE: &str = "mikey_ts33180.txt";
 const VENDOR_NOW: u64 = 0xec898da8;

@@ -5,6 +5,9 @@
 pub mod initiator;
 pub mod manager;
 pub mod member;
+mod receiver;
+
+pub use receiver::GskReceiver;
 
 use crate::mikey::ReceivedGmk;
 use crate::{Error, Result};
@@ -130,40 +133,10 @@ impl GmkStore {
             .max_by_key(|e| e.timestamp())
     }
 
-    /// A lookup for [`crate::mikey::GskReceiver::process`]: GMK octets by (group, GMK-ID).
+    /// A lookup for [`crate::group::GskReceiver::process`]: GMK octets by (group, GMK-ID).
     pub fn lookup<'a>(&'a self, now_ntp_secs: u64) -> impl Fn(&[u8], u32) -> Option<&'a [u8]> + 'a {
         move |group, id| self.get(group, id, now_ntp_secs).map(|e| &e.gmk()[..])
     }
-}
-
-/// The SRTP profile named by a MIKEY SP payload.
-pub fn srtp_profile(p: crate::mikey::SrtpProfile) -> crate::srtp::Profile {
-    use crate::mikey::SrtpProfile as M;
-    use crate::srtp::Profile as S;
-    match p {
-        M::Aes128CmHmacSha1_80 => S::Aes128CmHmacSha1_80,
-        M::Aes128CmHmacSha1_32 => S::Aes128CmHmacSha1_32,
-        M::Aes256CmHmacSha1_80 => S::Aes256CmHmacSha1_80,
-        M::Aes256CmHmacSha1_32 => S::Aes256CmHmacSha1_32,
-        M::AeadAes128Gcm => S::AeadAes128Gcm,
-        M::AeadAes256Gcm => S::AeadAes256Gcm,
-    }
-}
-
-/// The MIKEY SP profile of an SRTP profile (`Unsupported` for the NULL-cipher test profiles,
-/// which the wire profile never carries).
-pub fn mikey_profile(p: crate::srtp::Profile) -> Result<crate::mikey::SrtpProfile> {
-    use crate::mikey::SrtpProfile as M;
-    use crate::srtp::Profile as S;
-    Ok(match p {
-        S::Aes128CmHmacSha1_80 => M::Aes128CmHmacSha1_80,
-        S::Aes128CmHmacSha1_32 => M::Aes128CmHmacSha1_32,
-        S::Aes256CmHmacSha1_80 => M::Aes256CmHmacSha1_80,
-        S::Aes256CmHmacSha1_32 => M::Aes256CmHmacSha1_32,
-        S::AeadAes128Gcm => M::AeadAes128Gcm,
-        S::AeadAes256Gcm => M::AeadAes256Gcm,
-        _ => return Err(Error::Unsupported),
-    })
 }
 
 /// The SRTP policy a received GSK offer gives: its profile, the GSK and salt as the master
@@ -176,10 +149,7 @@ pub fn srtp_policy(keying: &crate::mikey::SrtpKeying) -> Result<crate::srtp::Pol
     } else {
         key.with_mki(keying.mki())?
     };
-    Ok(crate::srtp::Policy::new(
-        srtp_profile(keying.profile()),
-        key,
-    ))
+    Ok(crate::srtp::Policy::new(keying.profile(), key))
 }
 
 /// An SRTP session for a received GSK offer, with the initiator's ROCs set (late entry).
@@ -269,7 +239,7 @@ pub fn build_prose_gsk_offer(
         initiator_uri,
         group_uri,
         gmk_id,
-        profile: mikey_profile(profile)?,
+        profile,
         t: mikey::ntp_timestamp(ntp_seconds)?,
         rand: fresh_rand()?,
         mki: &[],

@@ -3,8 +3,8 @@
 //!
 //! - Codec: [`Message`] parses and validates a whole message without copying (typed payload
 //!   views, [`Message::payloads`]); [`Builder`] writes one; [`rebuild`] turns a parsed message
-//!   back into the same octets. SDP `a=key-mgmt:mikey` with strict base64:
-//!   [`format_key_mgmt`] / [`parse_key_mgmt`].
+//!   back into the same octets. SDP `a=key-mgmt:mikey` with strict
+//!   base64 is in [`crate::sdp`].
 //! - Key derivation: [`prf`] (MIKEY-1 and PRF-HMAC-SHA-256, TEK/salt from a TGK,
 //!   [`TransportKeys`] from a pre-shared key), [`kemac`] (AES-CM-128, NULL, AES-KW-128 unwrap,
 //!   HMAC-SHA-1-160), [`uid`] (TS 33.180 UID, GUK-ID), [`genext`] (key-parameters GEN EXT).
@@ -23,13 +23,12 @@
 mod builder;
 mod crypto;
 pub mod genext;
+mod gmk;
+mod gsk;
 pub mod kemac;
 mod message;
 mod payload;
 pub mod prf;
-mod psk;
-mod sakke_msg;
-mod sdp;
 mod text;
 pub mod uid;
 
@@ -39,6 +38,15 @@ pub use crypto::{
     MessageSigner, SakkeDecapsulator, SakkeEncapsulator, SignatureVerifier, NTP_MAX_SECS,
     NTP_UNIX_OFFSET, SED_LEN, SIGNATURE_LEN, SSV_LEN,
 };
+pub use gmk::{
+    build_gmk_message, key_params_header, open_sakke_message, process_gmk_message, GmkMessageSpec,
+    GmkPolicy, MemberContext, Profile, ReceivedGmk, ID_SCHEME_MONTHLY, ID_SCHEME_UID, MCPTT_CS_ID,
+    PURPOSE_TAG_MASK, SAKKE_PARAMS_1,
+};
+pub use gsk::{
+    build_gsk_offer, open_gsk_offer, profile_from_sp, sp_params, GskOffer, OfferReplayId,
+    PskPolicy, SrtpKeying,
+};
 pub use message::{Message, Payloads};
 pub use payload::{
     data_type, encr_alg, id_type, key_type, kind, kv_type, mac_alg, map_type, prf as prf_id, role,
@@ -46,11 +54,4 @@ pub use payload::{
     KeyData, Payload, Sakke, Sign, Sp, SrtpId, Timestamp, V,
 };
 pub use prf::TransportKeys;
-pub use psk::{build_gsk_offer, GskOffer, GskReceiver, PskPolicy, SrtpKeying, SrtpProfile};
-pub use sakke_msg::{
-    build_gmk_message, key_params_header, open_sakke_message, process_gmk_message, GmkMessageSpec,
-    GmkPolicy, MemberContext, Profile, ReceivedGmk, ID_SCHEME_MONTHLY, ID_SCHEME_UID, MCPTT_CS_ID,
-    PURPOSE_TAG_MASK, SAKKE_PARAMS_1,
-};
-pub use sdp::{base64_decode, base64_encode, format_key_mgmt, parse_key_mgmt};
 pub use text::describe;

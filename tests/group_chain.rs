@@ -2,13 +2,14 @@
 //! SSK/PVT) → Group Manager's GMK I_MESSAGE → member's GmkStore → initiator's signed GSK offer
 //! in SDP → receiver's SRTP keying → SRTP both ways, including a late joiner's ROC.
 use prose_sec::eccsi::{Ksak, SigningKey};
+use prose_sec::group::GskReceiver;
 use prose_sec::group::{self, GmkStore};
 use prose_sec::mikey::{
     self, build_gmk_message, build_gsk_offer, key_params_header, process_gmk_message,
-    GmkMessageSpec, GmkPolicy, GskOffer, GskReceiver, MemberContext, Profile, PskPolicy, SrtpId,
-    SrtpProfile,
+    GmkMessageSpec, GmkPolicy, GskOffer, MemberContext, Profile, PskPolicy, SrtpId,
 };
 use prose_sec::sakke::{DecapsulationKey, KmsSecret};
+use prose_sec::srtp::Profile as SrtpProfile;
 use prose_sec::srtp::{MasterKey, Policy, Session};
 use prose_sec::Error;
 use rand_core::{OsRng, RngCore};
@@ -132,11 +133,11 @@ fn gmk_then_gsk_then_srtp() {
     let bytes = build_gsk_offer(&offer, &gmk2, &gsk, &salt, Some(&alice)).unwrap();
     let sdp = format!(
         "v=0\r\n{}\r\nm=audio 5004 RTP/SAVP 96\r\n",
-        mikey::format_key_mgmt(&bytes)
+        prose_sec::sdp::format_key_mgmt(&bytes)
     );
 
     // Bob: SDP → keying → SRTP session with Alice's ROC.
-    let wire = mikey::parse_key_mgmt(&sdp, false).unwrap();
+    let wire = prose_sec::sdp::parse_key_mgmt(&sdp, false).unwrap();
     let mut rx = GskReceiver::new(PskPolicy {
         require_signature: true,
         group_uri: Some(GROUP.to_vec()),
@@ -158,7 +159,7 @@ fn gmk_then_gsk_then_srtp() {
         .unwrap()
         .with_mki(&gsk_id.to_be_bytes())
         .unwrap();
-    let mut alice_tx = Session::new(&Policy::new(group::srtp_profile(offer.profile), key)).unwrap();
+    let mut alice_tx = Session::new(&Policy::new(offer.profile, key)).unwrap();
     alice_tx.set_roc(ssrc, 3).unwrap();
     for seq in [65534u16, 65535, 0, 1] {
         let mut buf = vec![0u8; 12 + 160 + alice_tx.max_overhead()];

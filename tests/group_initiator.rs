@@ -3,9 +3,10 @@
 //! from a re-send after the sender's ROC moved.
 use prose_sec::group::initiator::Initiator;
 use prose_sec::group::manager::Manager;
+use prose_sec::group::GskReceiver;
 use prose_sec::group::{self, GmkStore};
 use prose_sec::kms::{IdFormat, KeyPeriods, Kms, ProvisionedKeys};
-use prose_sec::mikey::{self, GskReceiver, PskPolicy};
+use prose_sec::mikey::PskPolicy;
 use prose_sec::srtp::Profile;
 use rand_core::OsRng;
 
@@ -75,7 +76,7 @@ fn offer_media_resend_and_late_entry() {
     .unwrap();
     assert_eq!(call.gmk_id(), gmk_id);
     let sdp = call.sdp_offer("192.0.2.1", 5004);
-    let wire = mikey::parse_key_mgmt(&sdp, false).unwrap();
+    let wire = prose_sec::sdp::parse_key_mgmt(&sdp, false).unwrap();
     assert_eq!(wire, call.first_offer());
     let policy = PskPolicy {
         require_signature: true,

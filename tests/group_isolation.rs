@@ -5,11 +5,11 @@
 //! - a copy of a signed offer with the ECCSI signature's s negated (it verifies too) is the same
 //!   offer: it does not lock the genuine offer and its re-sends out.
 use prose_sec::eccsi::{Ksak, SigningKey};
+use prose_sec::group::GskReceiver;
 use prose_sec::group::{self, GmkStore};
-use prose_sec::mikey::{
-    self, build_gsk_offer, GskOffer, GskReceiver, PskPolicy, SrtpId, SrtpProfile,
-};
+use prose_sec::mikey::{self, build_gsk_offer, GskOffer, PskPolicy, SrtpId};
 use prose_sec::sakke::{DecapsulationKey, KmsSecret};
+use prose_sec::srtp::Profile as SrtpProfile;
 use prose_sec::srtp::Profile;
 use prose_sec::Error;
 use rand_core::OsRng;

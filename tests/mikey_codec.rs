@@ -109,9 +109,9 @@ fn vendor_messages_parse_and_rebuild() {
 fn sdp_b64_vectors_match_hex() {
     for b in vectors::load(FILE, "sdp_b64") {
         let bytes = b.hex("message");
-        let from_b64 = mikey::base64_decode(b.get("message_b64")).unwrap();
+        let from_b64 = prose_sec::sdp::base64_decode(b.get("message_b64")).unwrap();
         assert_eq!(from_b64, bytes);
-        assert_eq!(mikey::base64_encode(&bytes), b.get("message_b64"));
+        assert_eq!(prose_sec::sdp::base64_encode(&bytes), b.get("message_b64"));
         let m = Message::parse(&bytes).unwrap();
         assert_eq!(mikey::rebuild(&m).unwrap(), bytes);
     }

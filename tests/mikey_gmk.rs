@@ -9,8 +9,9 @@ mod wolf;
 use prose_sec::mikey::{
     self, genext::KeyParams, key_params_header, open_sakke_message, process_gmk_message, role, uid,
     GmkMessageSpec, GmkPolicy, MemberContext, Message, Profile, SakkeDecapsulator,
-    SignatureVerifier, SrtpProfile,
+    SignatureVerifier,
 };
+use prose_sec::srtp::Profile as SrtpProfile;
 use prose_sec::Error;
 
 const FILE: &str = "mikey_ts33180.txt";

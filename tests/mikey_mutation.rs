@@ -9,10 +9,12 @@ mod vectors;
 mod wolf;
 
 use proptest::prelude::*;
+use prose_sec::group::GskReceiver;
 use prose_sec::mikey::{
-    self, build_gsk_offer, genext, process_gmk_message, GmkPolicy, GskOffer, GskReceiver,
-    MemberContext, Message, Profile, PskPolicy, SrtpId, SrtpProfile,
+    self, build_gsk_offer, genext, process_gmk_message, GmkPolicy, GskOffer, MemberContext,
+    Message, Profile, PskPolicy, SrtpId,
 };
+use prose_sec::srtp::Profile as SrtpProfile;
 
 const FILE: &str = "mikey_ts33180.txt";
 const FEB_2011: u64 = 1_297_728_000 + mikey::NTP_UNIX_OFFSET;
@@ -271,11 +273,11 @@ proptest! {
 
     #[test]
     fn arbitrary_sdp_never_panics(s in "\\PC{0,200}", b in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let _ = mikey::parse_key_mgmt(&s, false);
-        let _ = mikey::parse_key_mgmt(&format!("a=key-mgmt:mikey {s}\r\n"), true);
-        let enc = mikey::base64_encode(&b);
-        prop_assert_eq!(mikey::base64_decode(&enc).unwrap(), b);
-        let _ = mikey::base64_decode(&s);
+        let _ = prose_sec::sdp::parse_key_mgmt(&s, false);
+        let _ = prose_sec::sdp::parse_key_mgmt(&format!("a=key-mgmt:mikey {s}\r\n"), true);
+        let enc = prose_sec::sdp::base64_encode(&b);
+        prop_assert_eq!(prose_sec::sdp::base64_decode(&enc).unwrap(), b);
+        let _ = prose_sec::sdp::base64_decode(&s);
     }
 }
 

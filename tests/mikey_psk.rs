@@ -7,10 +7,12 @@ mod vectors;
 mod wolf;
 
 use aes::cipher::{BlockEncrypt, KeyInit};
+use prose_sec::group::GskReceiver;
 use prose_sec::mikey::{
-    self, build_gsk_offer, data_type, id_type, role, sp_param, Builder, GskOffer, GskReceiver,
-    MapSpec, Message, MessageSigner, PskPolicy, SrtpId, SrtpProfile, Timestamp, TransportKeys,
+    self, build_gsk_offer, data_type, id_type, role, sp_param, Builder, GskOffer, MapSpec, Message,
+    MessageSigner, PskPolicy, SrtpId, Timestamp, TransportKeys,
 };
+use prose_sec::srtp::Profile as SrtpProfile;
 use prose_sec::Error;
 
 const FILE: &str = "mikey_ts33180.txt";
@@ -360,35 +362,38 @@ fn aes_kw_and_null_kemac_on_receive() {
 fn sdp_carries_the_offer() {
     let o = offer(0, SrtpProfile::Aes128CmHmacSha1_80, FEB_2011, [5; 16]);
     let bytes = build_gsk_offer(&o, &GMK, &[9; 16], &[8; 14], None).unwrap();
-    let line = mikey::format_key_mgmt(&bytes);
+    let line = prose_sec::sdp::format_key_mgmt(&bytes);
     assert!(line.starts_with("a=key-mgmt:mikey "));
     let sdp = format!(
         "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n{line}\r\nt=0 0\r\nm=audio 5004 RTP/SAVP 0\r\n"
     );
-    assert_eq!(mikey::parse_key_mgmt(&sdp, false).unwrap(), bytes);
+    assert_eq!(prose_sec::sdp::parse_key_mgmt(&sdp, false).unwrap(), bytes);
     // Media level is accepted too.
     let sdp_m = format!("v=0\ns=-\nt=0 0\nm=audio 5004 RTP/SAVP 0\n{line}\n");
-    assert_eq!(mikey::parse_key_mgmt(&sdp_m, false).unwrap(), bytes);
+    assert_eq!(
+        prose_sec::sdp::parse_key_mgmt(&sdp_m, false).unwrap(),
+        bytes
+    );
     // Trailing junk after the message: error unless lenient.
     let mut junk = bytes.clone();
     junk.extend_from_slice(&[1, 2, 3]);
-    let sdp_j = format!("{}\n", mikey::format_key_mgmt(&junk));
+    let sdp_j = format!("{}\n", prose_sec::sdp::format_key_mgmt(&junk));
     assert_eq!(
-        mikey::parse_key_mgmt(&sdp_j, false).unwrap_err(),
+        prose_sec::sdp::parse_key_mgmt(&sdp_j, false).unwrap_err(),
         Error::Parse
     );
-    assert_eq!(mikey::parse_key_mgmt(&sdp_j, true).unwrap(), bytes);
+    assert_eq!(prose_sec::sdp::parse_key_mgmt(&sdp_j, true).unwrap(), bytes);
     // Non-canonical or broken base64, missing attribute.
-    assert!(mikey::base64_decode("AB==").is_err());
-    assert!(mikey::base64_decode("AQ=").is_err());
-    assert!(mikey::base64_decode("A Q==").is_err());
-    assert!(mikey::base64_decode("AQ==AQ==").is_err());
-    assert_eq!(mikey::base64_decode("AQ==").unwrap(), vec![1]);
+    assert!(prose_sec::sdp::base64_decode("AB==").is_err());
+    assert!(prose_sec::sdp::base64_decode("AQ=").is_err());
+    assert!(prose_sec::sdp::base64_decode("A Q==").is_err());
+    assert!(prose_sec::sdp::base64_decode("AQ==AQ==").is_err());
+    assert_eq!(prose_sec::sdp::base64_decode("AQ==").unwrap(), vec![1]);
     assert_eq!(
-        mikey::parse_key_mgmt("v=0\r\n", false).unwrap_err(),
+        prose_sec::sdp::parse_key_mgmt("v=0\r\n", false).unwrap_err(),
         Error::Parse
     );
-    assert!(mikey::parse_key_mgmt("a=key-mgmt:mikey AAAA\r\n", false).is_err());
+    assert!(prose_sec::sdp::parse_key_mgmt("a=key-mgmt:mikey AAAA\r\n", false).is_err());
 }
 
 #[test]
@@ -448,7 +453,7 @@ fn crate_eccsi_signs_and_verifies_offers() {
 #[test]
 fn sp_parameters_the_session_cannot_honour() {
     use prose_sec::mikey::Sp;
-    let base = SrtpProfile::Aes128CmHmacSha1_80.sp_params();
+    let base = prose_sec::mikey::sp_params(SrtpProfile::Aes128CmHmacSha1_80).unwrap();
     let tlv = |extra: &[(u8, &[u8])]| {
         let mut out = Vec::new();
         for (t, v) in &base {
@@ -462,7 +467,7 @@ fn sp_parameters_the_session_cannot_honour() {
         out
     };
     let read = |params: &[u8]| {
-        SrtpProfile::from_sp(&Sp {
+        prose_sec::mikey::profile_from_sp(&Sp {
             policy_no: 0,
             prot_type: 0,
             params,

@@ -10,8 +10,9 @@ use std::process::Command;
 
 use prose_sec::mikey::{
     self, build_gsk_offer, data_type, id_type, key_params_header, role, sp_param, Builder,
-    GmkMessageSpec, GskOffer, MapSpec, Profile, SrtpId, SrtpProfile, Timestamp,
+    GmkMessageSpec, GskOffer, MapSpec, Profile, SrtpId, Timestamp,
 };
+use prose_sec::srtp::Profile as SrtpProfile;
 
 const FILE: &str = "mikey_ts33180.txt";
 const FEB_2011: u64 = 1_297_728_000 + mikey::NTP_UNIX_OFFSET;

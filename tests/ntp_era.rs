@@ -2,8 +2,9 @@
 //! receivers restore it from their clock, identifiers name the right month, and times past
 //! the end of era 1 are refused instead of being truncated.
 use prose_sec::eccsi::{Ksak, SigningKey};
+use prose_sec::group::GskReceiver;
 use prose_sec::group::{self, GmkStore};
-use prose_sec::mikey::{self, GskReceiver, PskPolicy, NTP_MAX_SECS};
+use prose_sec::mikey::{self, PskPolicy, NTP_MAX_SECS};
 use prose_sec::sakke::{DecapsulationKey, KmsSecret};
 use prose_sec::srtp::Profile;
 use prose_sec::Error;

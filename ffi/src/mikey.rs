@@ -11,8 +11,9 @@ use crate::panic::{guard, guard_or};
 use crate::ptr;
 use crate::sakke::{prose_sakke_decapsulation_key, prose_sakke_kms_public};
 use crate::srtp::prose_srtp_session;
+use prose_sec::group::GskReceiver;
 use prose_sec::group::{self, GmkStore};
-use prose_sec::mikey::{self, GskReceiver, PskPolicy, SrtpKeying};
+use prose_sec::mikey::{self, PskPolicy, SrtpKeying};
 use prose_sec::srtp::Profile as SrtpProfile;
 
 /// The GMKs a member holds (newest message's GMK is current).
@@ -409,7 +410,7 @@ pub unsafe extern "C" fn prose_srtp_keying_free(keying: *mut prose_srtp_keying) 
 pub unsafe extern "C" fn prose_srtp_keying_profile(keying: *const prose_srtp_keying) -> u16 {
     guard_or(0, || {
         // SAFETY: the caller guarantees NULL or a live object.
-        unsafe { ptr::obj(keying) }.map_or(0, |k| group::srtp_profile(k.inner.profile()).id())
+        unsafe { ptr::obj(keying) }.map_or(0, |k| k.inner.profile().id())
     })
 }
 
@@ -502,7 +503,7 @@ pub unsafe extern "C" fn prose_sdp_key_mgmt_format(
                 ptr::out(out_len)?,
             )
         };
-        output_text(out, len_out, &mikey::format_key_mgmt(msg))
+        output_text(out, len_out, &prose_sec::sdp::format_key_mgmt(msg))
     })
 }
 
@@ -529,7 +530,7 @@ pub unsafe extern "C" fn prose_sdp_key_mgmt_parse(
             )
         };
         let sdp = core::str::from_utf8(sdp).map_err(|_| prose_result::PROSE_ERR_PARSE)?;
-        let msg = mikey::parse_key_mgmt(sdp, false)?;
+        let msg = prose_sec::sdp::parse_key_mgmt(sdp, false)?;
         output(out, len_out, &msg)
     })
 }

@@ -2,7 +2,8 @@
 //! accepted carries the GMK-ID it was looked up by.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use prose_sec::mikey::{GskReceiver, PskPolicy};
+use prose_sec::mikey::{PskPolicy};
+use prose_sec::group::GskReceiver;
 
 const GMK: [u8; 16] = [7; 16];
 const GMK_ID: u32 = 0x0123_4567;

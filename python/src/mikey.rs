@@ -5,8 +5,9 @@ use crate::eccsi::{EccsiKpak, EccsiSigningKey};
 use crate::sakke::{SakkeDecapsulationKey, SakkeKmsPublic};
 use crate::srtp::SrtpSession;
 use crate::to_py;
+use prose_sec::group::GskReceiver as CoreReceiver;
 use prose_sec::group::{self, GmkStore as CoreStore};
-use prose_sec::mikey::{self, GskReceiver as CoreReceiver, PskPolicy, SrtpKeying as CoreKeying};
+use prose_sec::mikey::{self, PskPolicy, SrtpKeying as CoreKeying};
 use prose_sec::srtp::Profile as SrtpProfile;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -83,7 +84,7 @@ impl SrtpKeying {
     /// SRTP profile id (as SrtpSession takes).
     #[getter]
     fn profile(&self) -> u16 {
-        group::srtp_profile(self.inner.profile()).id()
+        self.inner.profile().id()
     }
     /// The master key (the GSK).
     #[getter]
@@ -249,13 +250,13 @@ fn mikey_gsk_offer_build<'py>(
 /// `a=key-mgmt:mikey <base64>` for a MIKEY message.
 #[pyfunction]
 fn sdp_key_mgmt_format(msg: &[u8]) -> String {
-    mikey::format_key_mgmt(msg)
+    prose_sec::sdp::format_key_mgmt(msg)
 }
 
 /// The MIKEY message of the `a=key-mgmt:mikey` line in an SDP body.
 #[pyfunction]
 fn sdp_key_mgmt_parse<'py>(py: Python<'py>, sdp: &str) -> PyResult<Bound<'py, PyBytes>> {
-    let m = mikey::parse_key_mgmt(sdp, false).map_err(|e| to_py(py, e))?;
+    let m = prose_sec::sdp::parse_key_mgmt(sdp, false).map_err(|e| to_py(py, e))?;
     Ok(PyBytes::new(py, &m))
 }
 

@@ -6,7 +6,6 @@
 
 use crate::eccsi::SigningKey;
 use crate::group::{self, GmkStore};
-use crate::mikey;
 use crate::srtp::{MasterKey, Policy, Profile, Session};
 use crate::{Error, Result};
 
@@ -130,7 +129,7 @@ impl Initiator {
         format!(
             "v=0\r\no=- {id} 1 IN IP4 {origin_addr}\r\ns=-\r\nc=IN IP4 {origin_addr}\r\nt=0 0\r\n{km}\r\nm=audio {port} RTP/SAVP 0\r\na=sendonly\r\n",
             id = self.gsk_id,
-            km = mikey::format_key_mgmt(&self.offer),
+            km = crate::sdp::format_key_mgmt(&self.offer),
         )
     }
 

@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::GskReceiver;
 use crate::group::GmkStore;
 use crate::kms::{KeySet, KmsCertificate, ProvisionedKeys};
-use crate::mikey::{role, GskReceiver, Message, PskPolicy, SrtpKeying};
+use crate::mikey::{role, Message, PskPolicy, SrtpKeying};
 use crate::srtp::{MasterKey, Session};
 use crate::{Error, Result};
 
@@ -156,7 +157,7 @@ impl Member {
             move_rocs_forward(session, &keying);
             return Ok(Event::Resent { group, gsk_id });
         }
-        if super::srtp_profile(keying.profile()) != session.profile() {
+        if keying.profile() != session.profile() {
             return Err(Error::Unsupported);
         }
         let key =

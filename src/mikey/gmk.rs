@@ -13,10 +13,11 @@ use super::crypto::{
     SignatureVerifier, SIGNATURE_LEN, SSV_LEN,
 };
 use super::genext::{self, KeyParams, ProtectedHeader, GEN_EXT_KEY_PARAMS};
+use super::gsk::profile_from_sp;
 use super::message::Message;
 use super::payload::{data_type, id_type, prf, role, sig_type, GenericId};
-use super::psk::SrtpProfile;
 use super::uid;
+use crate::srtp::Profile as SrtpProfile;
 use crate::{Error, Result};
 
 /// SAKKE parameter set 1 of RFC 6509.
@@ -135,7 +136,7 @@ pub fn build_gmk_message(
     b.idr(role::INITIATOR_KMS, id_type::URI, spec.kms_uri)?;
     b.idr(role::RESPONDER_KMS, id_type::URI, spec.kms_uri)?;
     if let Some(p) = spec.sp {
-        let params = p.sp_params();
+        let params = super::gsk::sp_params(p)?;
         let pr: Vec<(u8, &[u8])> = params.iter().map(|(t, v)| (*t, &v[..])).collect();
         b.sp(0, 0, &pr)?;
     }
@@ -457,7 +458,7 @@ pub fn process_gmk_message(
         rand: rand.to_vec(),
         params,
         legacy,
-        srtp_profile: m.sps().find_map(|sp| SrtpProfile::from_sp(&sp).ok()),
+        srtp_profile: m.sps().find_map(|sp| profile_from_sp(&sp).ok()),
     })
 }
 
