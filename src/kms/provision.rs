@@ -144,8 +144,8 @@ pub enum KmsMessage {
 /// `KmsInit`: the response to an initialize request.
 #[derive(Clone, Debug)]
 pub struct KmsInit {
-    /// The `KmsCertificate`.
-    pub certificate: KmsCertificateDoc,
+    /// The `KmsCertificate` (boxed: it is by far the largest message).
+    pub certificate: Box<KmsCertificateDoc>,
 }
 
 /// `KmsKeyProv`: zero or more key sets (at most [`MAX_KEY_SETS`]).
@@ -433,8 +433,10 @@ fn xml_char(c: char) -> bool {
         || c >= '\u{10000}'
 }
 
+/// A string the writer can carry verbatim: XML 1.0 characters, without `\r` (which a reader
+/// turns into `\n`).
 fn check_str(s: &str) -> Result<()> {
-    if s.chars().all(xml_char) {
+    if s.chars().all(|c| xml_char(c) && c != '\r') {
         Ok(())
     } else {
         Err(Error::InvalidParameter)
@@ -725,7 +727,7 @@ impl KmsResponse {
 
     /// The document as UTF-8 XML, in schema order (see the module documentation). The buffer
     /// zeroizes on drop (a key set's RSK and SSK are in it). `InvalidParameter` for a string
-    /// holding a character XML 1.0 cannot carry, a time past NTP era 1, an empty UserID or
+    /// holding a character XML 1.0 cannot carry (or a carriage return), a time past NTP era 1, an empty UserID or
     /// KmsDomainList, or more than [`MAX_KEY_SETS`] / [`MAX_CERTIFICATES`] /
     /// [`MAX_DOMAINS`] entries.
     pub fn to_xml(&self) -> Result<Zeroizing<Vec<u8>>> {
@@ -902,7 +904,7 @@ fn decode_hex<'a>(parts: impl Iterator<Item = &'a str> + Clone) -> Result<Zeroiz
             n += 1;
         }
     }
-    if n == 0 || n % 2 != 0 {
+    if n == 0 || !n.is_multiple_of(2) {
         return Err(Error::Parse);
     }
     let mut out = Zeroizing::new(Vec::with_capacity(n / 2));
@@ -939,7 +941,7 @@ fn decode_base64(s: &str) -> Result<Vec<u8>> {
     if body.is_empty()
         || pad.len() > 2
         || body.len() % 4 == 1
-        || (!pad.is_empty() && (body.len() + pad.len()) % 4 != 0)
+        || (!pad.is_empty() && !(body.len() + pad.len()).is_multiple_of(4))
     {
         return Err(Error::Parse);
     }
@@ -961,7 +963,8 @@ fn decode_base64(s: &str) -> Result<Vec<u8>> {
 /// UserID: hex when the text is an even number of hex digits, else base64.
 fn decode_user_id(s: &str) -> Result<Vec<u8>> {
     let compact = s.bytes().filter(|c| !is_xml_ws(*c));
-    let hexlike = compact.clone().all(|c| hex_val(c).is_some()) && compact.count() % 2 == 0;
+    let hexlike =
+        compact.clone().all(|c| hex_val(c).is_some()) && compact.count().is_multiple_of(2);
     if hexlike {
         Ok(decode_hex(core::iter::once(s))?.to_vec())
     } else {
@@ -1201,8 +1204,10 @@ fn tree(bytes: &[u8]) -> Result<Elem> {
     let mut stack: Vec<Elem> = Vec::new();
     let mut root: Option<Elem> = None;
     let mut elements = 0usize;
+    let mut first = true;
     loop {
         let (res, ev) = reader.read_resolved_event().map_err(|_| Error::Parse)?;
+        let first = core::mem::replace(&mut first, false);
         let ns = classify(&res);
         match ev {
             Event::Start(e) => {
@@ -1242,6 +1247,8 @@ fn tree(bytes: &[u8]) -> Result<Elem> {
                 buf.zeroize();
             }
             Event::DocType(_) => return Err(Error::Unsupported),
+            // The XML declaration only as the very first thing.
+            Event::Decl(_) if !first => return Err(Error::Parse),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
@@ -1363,7 +1370,7 @@ fn read_message(e: &Elem) -> Result<KmsMessage> {
     let mut s = e.elements()?;
     let m = if let Some(init) = s.opt(&["KmsInit"]) {
         let mut c = init.elements()?;
-        let certificate = read_certificate(c.req(&["KmsCertificate"])?)?;
+        let certificate = Box::new(read_certificate(c.req(&["KmsCertificate"])?)?);
         c.finish(false)?;
         KmsMessage::Init(KmsInit { certificate })
     } else if let Some(prov) = s.opt(&["KmsKeyProv"]) {
