@@ -103,7 +103,8 @@ pub enum StoreError {
     TooLarge {
         /// The target file.
         path: PathBuf,
-        /// The envelope size the payload would need.
+        /// The envelope size the payload would need (for JSON, a lower
+        /// bound: counting stops at the bound).
         size: u64,
         /// The bound ([`crate::MAX_FILE_SIZE`]).
         max: u64,

@@ -90,6 +90,8 @@
 //!
 //! # Limits
 //!
+//! Unix only (modes, owners, `O_NOFOLLOW`, `flock`).
+//!
 //! The directory path is used by name for each operation; the store relies on
 //! the directory being owned by the user and `0700` (checked at open and before
 //! every save and load) so that nobody else can swap entries in it. A symbolic
@@ -476,6 +478,7 @@ impl Store {
     pub fn quarantine(&self, name: &str) -> Result<Option<PathBuf>> {
         check_name(name)?;
         let path = self.dir.join(name);
+        self.check_dir()?;
         match fs::symlink_metadata(&path) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

@@ -713,3 +713,15 @@ fn serialization_that_changes_length_is_refused() {
     ));
     assert!(store.load("g", "k", 1).unwrap().is_none());
 }
+
+#[test]
+fn json_too_large_is_refused_without_buffering() {
+    let dir = fresh_dir("jsonbig");
+    let store = Store::open(&dir).unwrap();
+    let big = "a".repeat(MAX_FILE_SIZE as usize);
+    match store.save_json("j", "k", 1, &big) {
+        Err(StoreError::TooLarge { size, max, .. }) => assert!(size > max),
+        other => panic!("{other:?}"),
+    }
+    assert!(entries(&dir).is_empty());
+}
