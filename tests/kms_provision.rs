@@ -581,6 +581,36 @@ fn reads_error() {
 }
 
 #[test]
+fn normalises_line_ends_of_raw_text_only() {
+    let s = fixture("error.xml", mcptt_fx(), None);
+    let raw = s.replace(
+        "no certificate for",
+        "line one\r\nline two\rthree&#13;&#10;four",
+    );
+    let doc = provision::parse(raw.as_bytes()).unwrap();
+    let ResponseBody::Error(e) = &doc.body else {
+        panic!("not an error");
+    };
+    assert!(e
+        .message
+        .starts_with("line one\nline two\nthree\r\nfour kms.unknown.example"));
+    // A carriage return cannot be written back verbatim.
+    assert_eq!(doc.to_xml().unwrap_err(), Error::InvalidParameter);
+    // Keys wrapped over CRLF lines read as well.
+    let f = mcptt_fx();
+    let x = xml(&keyprov(f));
+    let rsk = hex_upper(&f.ks.rsk.to_bytes());
+    let crlf = rsk
+        .as_bytes()
+        .chunks(64)
+        .map(|c| core::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let x = x.replace(&rsk, &crlf);
+    accept_first(&provision::parse(x.as_bytes()).unwrap(), &f.cert);
+}
+
+#[test]
 fn reads_bom_comments_and_processing_instructions() {
     let s = xml(&keyprov(mcptt_fx()));
     let s = s.replacen("?>", "?>\n<!-- before -->\n<?note x?>", 1);

@@ -1115,7 +1115,10 @@ impl<'a> Seq<'a> {
 
 /// Appends `s` to the text of the innermost open element without leaving an unzeroized copy
 /// behind (each growth moves into a fresh buffer of the exact size and wipes the old one).
-fn push_text(stack: &mut [Elem], s: &str) -> Result<()> {
+/// `eol` applies the XML 1.0 end-of-line normalisation (`\r\n` and `\r` to `\n`) to raw text
+/// while copying it, so that no intermediate copy of key text is made; text from character
+/// references is taken as it is.
+fn push_text(stack: &mut [Elem], s: &str, eol: bool) -> Result<()> {
     let Some(top) = stack.last_mut() else {
         // Outside the root only whitespace may appear.
         return if s.bytes().all(is_xml_ws) {
@@ -1127,15 +1130,33 @@ fn push_text(stack: &mut [Elem], s: &str) -> Result<()> {
     if s.is_empty() {
         return Ok(());
     }
-    if let Some(Node::Text(t)) = top.children.last_mut() {
-        let mut grown = Zeroizing::new(String::with_capacity(t.len() + s.len()));
-        grown.push_str(t);
-        grown.push_str(s);
-        *t = grown;
+    let add = if eol {
+        s.len() - s.matches("\r\n").count()
     } else {
-        let mut t = Zeroizing::new(String::with_capacity(s.len()));
-        t.push_str(s);
-        top.children.push(Node::Text(t));
+        s.len()
+    };
+    let old = match top.children.last() {
+        Some(Node::Text(t)) => t.as_str(),
+        _ => "",
+    };
+    let mut grown = Zeroizing::new(String::with_capacity(old.len() + add));
+    grown.push_str(old);
+    if eol {
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\r' {
+                chars.next_if_eq(&'\n');
+                grown.push('\n');
+            } else {
+                grown.push(c);
+            }
+        }
+    } else {
+        grown.push_str(s);
+    }
+    match top.children.last_mut() {
+        Some(Node::Text(t)) => *t = grown,
+        _ => top.children.push(Node::Text(grown)),
     }
     Ok(())
 }
@@ -1226,8 +1247,8 @@ fn tree(bytes: &[u8]) -> Result<Elem> {
                 }
             }
             Event::Empty(_) => return Err(Error::Parse),
-            Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
-            Event::CData(t) => push_text(&mut stack, &t.xml10_content())?,
+            Event::Text(t) => push_text(&mut stack, &t.into_inner(), true)?,
+            Event::CData(t) => push_text(&mut stack, &t.into_inner(), true)?,
             Event::GeneralRef(r) => {
                 let mut buf = [0u8; 4];
                 let s: &str = match r.resolve_char_ref().map_err(|_| Error::Parse)? {
@@ -1243,7 +1264,7 @@ fn tree(bytes: &[u8]) -> Result<Elem> {
                 if stack.is_empty() {
                     return Err(Error::Parse);
                 }
-                push_text(&mut stack, s)?;
+                push_text(&mut stack, s, false)?;
                 buf.zeroize();
             }
             Event::DocType(_) => return Err(Error::Unsupported),
