@@ -133,6 +133,23 @@ impl GmkStore {
             .max_by_key(|e| e.timestamp())
     }
 
+    /// The usable GMK with this GMK-ID whatever group name it is stored under (for a store
+    /// that holds one group's GMKs only, as each group of a [`member::Member`] has; in
+    /// `mcptt` that name is the group's UID of the message's period).
+    pub(crate) fn get_id(&self, gmk_id: u32, now_ntp_secs: u64) -> Option<&ReceivedGmk> {
+        self.entries
+            .iter()
+            .find(|e| e.gmk_id() == gmk_id && Self::usable(e, now_ntp_secs))
+    }
+
+    /// The current GMK of a store that holds one group's GMKs only (see `get_id`).
+    pub(crate) fn current_any(&self, now_ntp_secs: u64) -> Option<&ReceivedGmk> {
+        self.entries
+            .iter()
+            .filter(|e| Self::usable(e, now_ntp_secs))
+            .max_by_key(|e| e.timestamp())
+    }
+
     /// A lookup for [`crate::group::GskReceiver::process`]: GMK octets by (group, GMK-ID).
     pub fn lookup<'a>(&'a self, now_ntp_secs: u64) -> impl Fn(&[u8], u32) -> Option<&'a [u8]> + 'a {
         move |group, id| self.get(group, id, now_ntp_secs).map(|e| &e.gmk()[..])
@@ -217,10 +234,69 @@ pub fn build_prose_gsk_offer(
     ntp_seconds: u64,
     signer: Option<&crate::eccsi::SigningKey>,
 ) -> Result<Vec<u8>> {
-    use crate::mikey::{self, GskOffer, SrtpId};
     let gmk = store
         .get(group_uri, gmk_id, ntp_seconds)
         .ok_or(Error::UnknownKey)?;
+    let keys = GskKeys {
+        prf: crate::mikey::prf_id::MIKEY_1,
+        gmk: gmk.gmk(),
+        gmk_id,
+        profile,
+        gsk,
+        salt,
+        gsk_id,
+    };
+    build_gsk_offer_under(
+        &keys,
+        initiator_uri,
+        group_uri,
+        senders,
+        ntp_seconds,
+        signer,
+    )
+}
+
+impl core::fmt::Debug for GskKeys<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GskKeys")
+            .field("prf", &self.prf)
+            .field("gmk_id", &self.gmk_id)
+            .field("profile", &self.profile)
+            .field("gsk_id", &self.gsk_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys of a GSK offer: the PRF of the profile (`prose` MIKEY-1, `mcptt`
+/// PRF-HMAC-SHA-256), the GMK and its ID, and the GSK, salt and GSK-ID it carries.
+pub struct GskKeys<'a> {
+    /// HDR PRF ([`crate::mikey::prf_id`]).
+    pub prf: u8,
+    /// The GMK the transport keys come from.
+    pub gmk: &'a [u8],
+    /// Its GMK-ID (IDRpsk).
+    pub gmk_id: u32,
+    /// SRTP profile.
+    pub profile: crate::srtp::Profile,
+    /// The GSK (SRTP master key).
+    pub gsk: &'a [u8],
+    /// The SRTP master salt.
+    pub salt: &'a [u8],
+    /// GSK-ID (CSB ID, and the MKI).
+    pub gsk_id: u32,
+}
+
+/// The initiator's GSK offer under `keys`, in either profile: the GSK-ID as MKI, the
+/// initiator's `(ssrc, roc)` senders, a fresh RAND; signed with `signer` if given.
+pub fn build_gsk_offer_under(
+    keys: &GskKeys<'_>,
+    initiator_uri: &[u8],
+    group_uri: &[u8],
+    senders: &[(u32, u32)],
+    ntp_seconds: u64,
+    signer: Option<&crate::eccsi::SigningKey>,
+) -> Result<Vec<u8>> {
+    use crate::mikey::{self, GskOffer, SrtpId};
     if senders.len() > 255 {
         return Err(Error::InvalidParameter);
     }
@@ -233,19 +309,19 @@ pub fn build_prose_gsk_offer(
         })
         .collect();
     let offer = GskOffer {
-        prf: mikey::prf_id::MIKEY_1,
-        gsk_id,
+        prf: keys.prf,
+        gsk_id: keys.gsk_id,
         senders: &senders,
         initiator_uri,
         group_uri,
-        gmk_id,
-        profile,
+        gmk_id: keys.gmk_id,
+        profile: keys.profile,
         t: mikey::ntp_timestamp(ntp_seconds)?,
         rand: fresh_rand()?,
         mki: &[],
     };
     let signer = signer.map(|s| s as &dyn mikey::MessageSigner);
-    mikey::build_gsk_offer(&offer, gmk.gmk(), gsk, salt, signer)
+    mikey::build_gsk_offer(&offer, keys.gmk, keys.gsk, keys.salt, signer)
 }
 
 impl GmkStore {

@@ -5,19 +5,38 @@
 //! ROCs of its SSRCs.
 
 use crate::eccsi::SigningKey;
-use crate::group::{self, GmkStore};
+use crate::group::{self, GmkStore, GskKeys};
+use crate::mikey::ReceivedGmk;
 use crate::srtp::{MasterKey, Policy, Profile, Session};
 use crate::{Error, Result};
 
 /// Seconds between re-sent offers by default (the seed suggests a few seconds).
 pub const DEFAULT_RESEND_SECS: u64 = 5;
 
+/// What a call is: the HDR PRF of the profile (`prose` [`crate::mikey::prf_id::MIKEY_1`],
+/// `mcptt` [`crate::mikey::prf_id::HMAC_SHA256`]), the group and the initiator, the SRTP
+/// profile and the SSRCs the initiator sends from.
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    /// HDR PRF.
+    pub prf: u8,
+    /// Group URI (IDRr of the offers).
+    pub group_uri: &'a [u8],
+    /// Initiator URI (IDRi; its identifier signs the offers).
+    pub initiator_uri: &'a [u8],
+    /// SRTP profile.
+    pub profile: Profile,
+    /// Sending SSRCs (1 to 255).
+    pub ssrcs: &'a [u32],
+}
+
 /// An initiator's call: the GSK, its send session and the offer schedule. `Debug` shows no key.
 pub struct Initiator {
     group_uri: Vec<u8>,
     initiator_uri: Vec<u8>,
     gmk_id: u32,
-    gmk_store: GmkStore,
+    gmk: ReceivedGmk,
+    prf: u8,
     profile: Profile,
     gsk: group::SecretBytes,
     salt: group::SecretBytes,
@@ -54,30 +73,46 @@ impl Initiator {
         now_ntp_secs: u64,
         signer: Option<&SigningKey>,
     ) -> Result<Self> {
-        if ssrcs.is_empty() || ssrcs.len() > 255 {
-            return Err(Error::InvalidParameter);
-        }
         let gmk = store
             .current(group_uri, now_ntp_secs)
             .ok_or(Error::UnknownKey)?;
-        let gmk_id = gmk.gmk_id();
-        // Keep only this GMK: the offer is rebuilt from it for every re-send.
-        let mut own = GmkStore::new(1);
-        own.insert(gmk.clone(), now_ntp_secs)?;
-        let (gsk, salt) = group::generate_gsk(profile)?;
+        let call = Call {
+            prf: crate::mikey::prf_id::MIKEY_1,
+            group_uri,
+            initiator_uri,
+            profile,
+            ssrcs,
+        };
+        Self::under(gmk, &call, now_ntp_secs, signer)
+    }
+
+    /// Starts `call` at `now_ntp_secs` under `gmk` (in either profile; the offers use the
+    /// call's PRF): a fresh GSK, salt and GSK-ID, the send session, and the first offer.
+    pub fn under(
+        gmk: &ReceivedGmk,
+        call: &Call<'_>,
+        now_ntp_secs: u64,
+        signer: Option<&SigningKey>,
+    ) -> Result<Self> {
+        if call.ssrcs.is_empty() || call.ssrcs.len() > 255 || call.group_uri.is_empty() {
+            return Err(Error::InvalidParameter);
+        }
+        let (gsk, salt) = group::generate_gsk(call.profile)?;
         let gsk_id = group::generate_gsk_id()?;
         let key = MasterKey::new(&gsk, &salt)?.with_mki(&gsk_id.to_be_bytes())?;
-        let session = Session::new(&Policy::new(profile, key))?;
+        let session = Session::new(&Policy::new(call.profile, key))?;
         let mut me = Initiator {
-            group_uri: group_uri.to_vec(),
-            initiator_uri: initiator_uri.to_vec(),
-            gmk_id,
-            gmk_store: own,
-            profile,
+            group_uri: call.group_uri.to_vec(),
+            initiator_uri: call.initiator_uri.to_vec(),
+            gmk_id: gmk.gmk_id(),
+            // Keep only this GMK: the offer is rebuilt from it for every re-send.
+            gmk: gmk.clone(),
+            prf: call.prf,
+            profile: call.profile,
             gsk,
             salt,
             gsk_id,
-            ssrcs: ssrcs.to_vec(),
+            ssrcs: call.ssrcs.to_vec(),
             session,
             resend_secs: DEFAULT_RESEND_SECS,
             next_due: now_ntp_secs,
@@ -103,15 +138,19 @@ impl Initiator {
             .iter()
             .map(|&s| (s, self.session.roc(s).unwrap_or(0)))
             .collect();
-        group::build_prose_gsk_offer(
-            &self.gmk_store,
-            self.gmk_id,
+        let keys = GskKeys {
+            prf: self.prf,
+            gmk: self.gmk.gmk(),
+            gmk_id: self.gmk_id,
+            profile: self.profile,
+            gsk: &self.gsk,
+            salt: &self.salt,
+            gsk_id: self.gsk_id,
+        };
+        group::build_gsk_offer_under(
+            &keys,
             &self.initiator_uri,
             &self.group_uri,
-            self.profile,
-            &self.gsk,
-            &self.salt,
-            self.gsk_id,
             &senders,
             now_ntp_secs,
             signer,

@@ -1,4 +1,5 @@
-//! The receiving member (seed 6.Z.4.4–6.Z.4.5), sans-IO, `prose` profile: its provisioned key
+//! The receiving member (seed 6.Z.4.4–6.Z.4.5), sans-IO, in both profiles (`prose` or `mcptt`,
+//! as the KMS certificate's identifier format says): its provisioned key
 //! sets for several periods, per group a GMK store (newest T current) and one SRTP receive
 //! session, GSK offers accepted under its policy. A re-sent offer never rebuilds a session (its
 //! ROCs only move streams forward); a new GSK is added beside the old one, selected by MKI, so
@@ -6,11 +7,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::initiator::{Call, Initiator};
 use super::GskReceiver;
 use crate::group::GmkStore;
-use crate::kms::{KeySet, KmsCertificate, ProvisionedKeys};
-use crate::mikey::{role, Message, PskPolicy, SrtpKeying};
-use crate::srtp::{MasterKey, Session};
+use crate::kms::{IdFormat, KeySet, KmsCertificate, ProvisionedKeys};
+use crate::mikey::{
+    self, data_type, prf_id, role, GmkPolicy, IdentityScheme, MemberContext, Message, PskPolicy,
+    ReceivedGmk, SrtpKeying,
+};
+use crate::srtp::{MasterKey, Profile, Session};
 use crate::{Error, Result};
 
 /// What a member's call did.
@@ -45,6 +50,13 @@ pub enum Event {
         /// GSK-ID.
         gsk_id: u32,
     },
+    /// A message was refused; nothing changed.
+    Refused {
+        /// The group the message names, when it could be read.
+        group: Option<Vec<u8>>,
+        /// Why.
+        reason: Error,
+    },
 }
 
 #[derive(Default)]
@@ -75,7 +87,20 @@ impl core::fmt::Debug for Member {
 
 impl Member {
     /// A member `uri` of the KMS `cert`, accepting GSK offers under `policy`.
-    pub fn new(uri: &[u8], cert: KmsCertificate, policy: PskPolicy) -> Self {
+    /// The signer identifiers of offers follow the certificate's format (the policy's
+    /// `identity_scheme` is set from it).
+    pub fn new(uri: &[u8], cert: KmsCertificate, mut policy: PskPolicy) -> Self {
+        policy.identity_scheme = match cert.periods.format() {
+            IdFormat::Prose => IdentityScheme::Monthly,
+            IdFormat::Mcptt {
+                period_secs,
+                offset_secs,
+            } => IdentityScheme::Uid {
+                kms_uri: cert.periods.kms_uri().to_vec(),
+                key_period: *period_secs,
+                key_period_offset: *offset_secs,
+            },
+        };
         Member {
             uri: uri.to_vec(),
             cert,
@@ -112,24 +137,163 @@ impl Member {
         self.groups.get(group_uri).map(|g| &g.store)
     }
 
-    /// A GMK I_MESSAGE: the group from its IDRi (a joined one), the key set from the period of
-    /// its T, then the checks of [`GmkStore::process_prose_message`]. On error nothing changes.
+    fn mcptt(&self) -> bool {
+        matches!(self.cert.periods.format(), IdFormat::Mcptt { .. })
+    }
+
+    /// The IDR role naming the group in a GMK message (URI in `prose`, UID in `mcptt`).
+    fn gmk_initiator_role(&self) -> u8 {
+        if self.mcptt() {
+            role::INITIATOR_UID
+        } else {
+            role::INITIATOR
+        }
+    }
+
+    /// The member's URI.
+    pub fn uri(&self) -> &[u8] {
+        &self.uri
+    }
+
+    /// The KMS certificate.
+    pub fn certificate(&self) -> &KmsCertificate {
+        &self.cert
+    }
+
+    /// The joined groups.
+    pub fn groups(&self) -> impl Iterator<Item = &[u8]> {
+        self.groups.keys().map(Vec::as_slice)
+    }
+
+    /// The current GMK of a joined group at `now_ntp_secs` (newest T, usable).
+    pub fn current_gmk(&self, group_uri: &[u8], now_ntp_secs: u64) -> Option<&ReceivedGmk> {
+        self.groups.get(group_uri)?.store.current_any(now_ntp_secs)
+    }
+
+    /// Any message of the member's protocol: a GMK I_MESSAGE or a GSK offer, by its HDR data
+    /// type. Never fails: a refusal is [`Event::Refused`] with the reason (and nothing changed).
+    pub fn handle(&mut self, msg: &[u8], now_ntp_secs: u64) -> Event {
+        let (result, group) = match Message::parse(msg) {
+            Err(e) => (Err(e), None),
+            Ok(m) => match m.hdr().data_type {
+                data_type::SAKKE_INIT => (
+                    self.handle_gmk_message(msg, now_ntp_secs),
+                    self.gmk_group(&m, now_ntp_secs),
+                ),
+                data_type::PSK_INIT => (
+                    self.handle_offer(msg, now_ntp_secs),
+                    m.idr(role::RESPONDER).map(|i| i.data.to_vec()),
+                ),
+                _ => (Err(Error::Unsupported), None),
+            },
+        };
+        result.unwrap_or_else(|reason| Event::Refused { group, reason })
+    }
+
+    /// The joined group a GMK message is from: IDRi is the group URI in `prose`, the group's
+    /// UID for the period of T in `mcptt`.
+    fn gmk_group(&self, m: &Message<'_>, now_ntp_secs: u64) -> Option<Vec<u8>> {
+        let idri = m.idr(self.gmk_initiator_role())?.data;
+        if !self.mcptt() {
+            return Some(idri.to_vec());
+        }
+        let t = m.t()?.seconds_near(now_ntp_secs);
+        let no = self.cert.periods.period_no(t).ok()?;
+        self.groups
+            .keys()
+            .find(|g| self.cert.periods.identifier(g, no).ok().as_deref() == Some(idri))
+            .cloned()
+    }
+
+    /// A GMK I_MESSAGE: the group from its IDRi (a joined one; in `mcptt` the group's UID for
+    /// the period), the key set from the period of its T, then the checks of
+    /// [`mikey::process_gmk_message`] (signature by the group identity, freshness,
+    /// decapsulation; in `mcptt` the GUK-ID). On error nothing changes.
     pub fn handle_gmk_message(&mut self, msg: &[u8], now_ntp_secs: u64) -> Result<Event> {
         let m = Message::parse(msg)?;
-        let group = m.idr(role::INITIATOR).ok_or(Error::Parse)?.data.to_vec();
+        if m.hdr().data_type != data_type::SAKKE_INIT {
+            return Err(Error::Unsupported);
+        }
+        let idri = m
+            .idr(self.gmk_initiator_role())
+            .ok_or(Error::Parse)?
+            .data
+            .to_vec();
         let t = m.t().ok_or(Error::Parse)?.seconds_near(now_ntp_secs);
         let no = self.cert.periods.period_no(t)?;
         let keys = self.keys.get(&no).ok_or(Error::UnknownKey)?;
-        let state = self.groups.get_mut(&group).ok_or(Error::InvalidParameter)?;
-        let gmk_id = state.store.process_prose_message(
-            &self.cert.kpak,
-            &keys.decapsulation,
-            &self.uri,
-            &group,
-            now_ntp_secs,
+        let group = self
+            .gmk_group(&m, now_ntp_secs)
+            .filter(|g| self.groups.contains_key(g))
+            .ok_or(Error::InvalidParameter)?;
+        let profile = if self.mcptt() {
+            mikey::Profile::Mcptt
+        } else {
+            mikey::Profile::Prose
+        };
+        let mut policy = GmkPolicy::new(profile);
+        policy.kms_uri = Some(self.cert.periods.kms_uri().to_vec());
+        let me = MemberContext {
+            uri: &self.uri,
+            uid: &keys.key_set.user_id,
+            key: &keys.decapsulation,
+        };
+        let in_group = |g: &[u8]| g == idri.as_slice();
+        let gmk = mikey::process_gmk_message(
             msg,
+            &policy,
+            &me,
+            &in_group,
+            &self.cert.kpak,
+            now_ntp_secs,
         )?;
+        let gmk_id = gmk.gmk_id();
+        let state = self.groups.get_mut(&group).ok_or(Error::InvalidParameter)?;
+        // One store per group: GMKs of another group never enter it, so a GSK offer naming
+        // this group is opened only under this group's GMKs.
+        state.store.insert(gmk, now_ntp_secs)?;
         Ok(Event::GmkAccepted { group, gmk_id })
+    }
+
+    /// Starts a call to a joined group at `now_ntp_secs` under its current GMK, as this
+    /// member: the offers carry the PRF of the profile and, if `sign`, the member's ECCSI
+    /// signature with its key set of the current period. `UnknownKey` without a usable GMK or
+    /// (when signing) a key set for the period.
+    pub fn start_call(
+        &self,
+        group_uri: &[u8],
+        profile: Profile,
+        ssrcs: &[u32],
+        now_ntp_secs: u64,
+        sign: bool,
+    ) -> Result<Initiator> {
+        let gmk = self
+            .current_gmk(group_uri, now_ntp_secs)
+            .ok_or(Error::UnknownKey)?;
+        let signer = if sign {
+            let no = self.cert.periods.period_no(now_ntp_secs)?;
+            Some(&self.keys.get(&no).ok_or(Error::UnknownKey)?.signing)
+        } else {
+            None
+        };
+        let call = Call {
+            prf: if self.mcptt() {
+                prf_id::HMAC_SHA256
+            } else {
+                prf_id::MIKEY_1
+            },
+            group_uri,
+            initiator_uri: &self.uri,
+            profile,
+            ssrcs,
+        };
+        Initiator::under(gmk, &call, now_ntp_secs, signer)
+    }
+
+    /// The signing key of the period holding `now_ntp_secs` (for an initiator's re-sends).
+    pub fn signing_key(&self, now_ntp_secs: u64) -> Option<&crate::eccsi::SigningKey> {
+        let no = self.cert.periods.period_no(now_ntp_secs).ok()?;
+        self.keys.get(&no).map(|k| &k.signing)
     }
 
     /// A GSK offer: the group from its IDRr (a joined one), opened under that group's GMKs and
@@ -140,12 +304,16 @@ impl Member {
         let m = Message::parse(msg)?;
         let group = m.idr(role::RESPONDER).ok_or(Error::Parse)?.data.to_vec();
         let state = self.groups.get(&group).ok_or(Error::InvalidParameter)?;
-        let keying = self.receiver.process(
-            msg,
-            now_ntp_secs,
-            state.store.lookup(now_ntp_secs),
-            Some(&self.cert.kpak),
-        )?;
+        let store = &state.store;
+        let lookup = |g: &[u8], id: u32| {
+            (g == group.as_slice())
+                .then(|| store.get_id(id, now_ntp_secs))
+                .flatten()
+                .map(|e| &e.gmk()[..])
+        };
+        let keying = self
+            .receiver
+            .process(msg, now_ntp_secs, lookup, Some(&self.cert.kpak))?;
         let state = self.groups.get_mut(&group).ok_or(Error::InvalidParameter)?;
         let gsk_id = keying.gsk_id();
         let Some(session) = state.session.as_mut() else {
