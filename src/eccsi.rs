@@ -703,6 +703,16 @@ impl Verifier {
         })
     }
 
+    /// The signer's identifier.
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+
+    /// The signer's PVT (SEC1 uncompressed).
+    pub fn pvt(&self) -> &[u8; POINT_LEN] {
+        &self.pvt
+    }
+
     /// Verifies `sig` on `msg` (same errors as [`verify`]).
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<()> {
         let p = parse_sig(sig)?;

@@ -646,7 +646,7 @@ impl DecapsulationKey {
 }
 
 /// Maps `f` over `items` on every available core (order preserved).
-fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+pub(crate) fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     parallel_chunks(items, |c| c.iter().map(&f).collect())
 }
 

@@ -209,6 +209,19 @@ fn refusals_are_events_and_change_nothing() {
             bob.handle(&offer, NOW),
             Event::SessionStarted { .. }
         ));
+        // Bob now keeps a verifier for Alice: a copy with a broken signature (its MAC'd part
+        // that of the accepted offer) is still refused, and so is one with another PVT.
+        for at in [offer.len() - 1, offer.len() - 80] {
+            let mut forged = offer.clone();
+            forged[at] ^= 0x40;
+            match bob.handle(&forged, NOW) {
+                Event::Refused { reason, .. } => {
+                    assert_eq!(reason, Error::InvalidSignature, "{format:?} at {at}")
+                }
+                e => panic!("{e:?}"),
+            }
+        }
+        assert!(matches!(bob.handle(&offer, NOW), Event::Resent { .. }));
 
         // A GMK from a group Bob has not joined: refused, his stores unchanged.
         let no = w.kms.periods().period_no(NOW).unwrap();

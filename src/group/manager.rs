@@ -33,6 +33,30 @@ struct GmkRecord {
     confirmed: BTreeSet<Vec<u8>>,
 }
 
+/// One member's part of a batch of notifications.
+struct Work<'a> {
+    member: &'a Vec<u8>,
+    member_id: Vec<u8>,
+    rand: [u8; 16],
+    iv: [u8; 16],
+    sed: Result<[u8; mikey::SED_LEN]>,
+}
+
+/// The encapsulation already made for one identifier (by the batch).
+struct Encapsulated<'a> {
+    id: &'a [u8],
+    sed: &'a [u8; mikey::SED_LEN],
+}
+
+impl mikey::SakkeEncapsulator for Encapsulated<'_> {
+    fn encapsulate(&self, id: &[u8], _ssv: &[u8; mikey::SSV_LEN]) -> Result<[u8; mikey::SED_LEN]> {
+        if id != self.id {
+            return Err(Error::InvalidParameter);
+        }
+        Ok(*self.sed)
+    }
+}
+
 /// A GMK I_MESSAGE for one member.
 #[derive(Clone, Debug)]
 pub struct Notification {
@@ -157,33 +181,23 @@ impl Manager {
             .ok_or(Error::UnknownKey)
     }
 
-    /// The I_MESSAGE carrying GMK `gmk_id` to `member` at `now_ntp_secs`.
-    fn message(
-        &self,
-        g: &GmkRecord,
-        member: &[u8],
-        now_ntp_secs: u64,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Vec<u8>> {
+    /// The I_MESSAGE carrying GMK `g` to `member` at `now_ntp_secs`, with its SAKKE
+    /// encapsulation `sed` already made (for the member's identifier `member_id`) and fresh
+    /// `rand` and `iv`.
+    fn message(&self, g: &GmkRecord, w: &Work<'_>, now_ntp_secs: u64) -> Result<Vec<u8>> {
         let periods = &self.cert.periods;
-        let no = periods.period_no(now_ntp_secs)?;
-        if no != self.keys.key_set.period_no {
-            // The group's key set is for another period: the KMS must provision this one.
-            return Err(Error::KeyExpired);
-        }
-        let member_id = periods.identifier(member, no)?;
         let (profile, initiator, responder) = match periods.format() {
-            IdFormat::Prose => (Profile::Prose, self.group_uri.clone(), member.to_vec()),
+            IdFormat::Prose => (
+                Profile::Prose,
+                self.group_uri.as_slice(),
+                w.member.as_slice(),
+            ),
             IdFormat::Mcptt { .. } => (
                 Profile::Mcptt,
-                self.keys.key_set.user_id.clone(),
-                member_id.clone(),
+                self.keys.key_set.user_id.as_slice(),
+                w.member_id.as_slice(),
             ),
         };
-        let mut rand = [0u8; 16];
-        rng.try_fill_bytes(&mut rand).map_err(|_| Error::Rng)?;
-        let mut iv = [0u8; 16];
-        rng.try_fill_bytes(&mut iv).map_err(|_| Error::Rng)?;
         let params = genext::KeyParams {
             key_type: genext::key_kind::GMK,
             status: g.status,
@@ -196,17 +210,22 @@ impl Manager {
             profile,
             gmk_id: g.id,
             t: mikey::ntp_timestamp(now_ntp_secs)?,
-            rand,
-            initiator: &initiator,
-            responder: &responder,
-            member_uri: member,
-            member_id: &member_id,
+            rand: w.rand,
+            initiator,
+            responder,
+            member_uri: w.member,
+            member_id: &w.member_id,
             kms_uri: periods.kms_uri(),
             sp: None,
             key_params: Some(&params),
-            key_params_header: mikey::key_params_header(iv, 1),
+            key_params_header: mikey::key_params_header(w.iv, 1),
         };
-        mikey::build_gmk_message(&spec, &g.key, &self.cert.z, &self.keys.signing)
+        let sed = w.sed.as_ref().map_err(|e| *e)?;
+        let done = Encapsulated {
+            id: &w.member_id,
+            sed,
+        };
+        mikey::build_gmk_message(&spec, &g.key, &done, &self.keys.signing)
     }
 
     /// One I_MESSAGE per member for GMK `gmk_id` at `now_ntp_secs` (T must be newer than the
@@ -241,12 +260,46 @@ impl Manager {
         if now_ntp_secs < g.t {
             return Err(Error::Freshness);
         }
-        let mut out = Vec::with_capacity(members.len());
+        let periods = &self.cert.periods;
+        let no = periods.period_no(now_ntp_secs)?;
+        if no != self.keys.key_set.period_no {
+            // The group's key set is for another period: the KMS must provision this one.
+            return Err(Error::KeyExpired);
+        }
+        // The members' identifiers, then every encapsulation in one batch (IFMA lanes, every
+        // core), then the messages built and signed on every core. RAND and IV come from
+        // `rng` first, in member order.
+        let mut work = Vec::with_capacity(members.len());
         for m in members {
+            let mut rand = [0u8; 16];
+            rng.try_fill_bytes(&mut rand).map_err(|_| Error::Rng)?;
+            let mut iv = [0u8; 16];
+            rng.try_fill_bytes(&mut iv).map_err(|_| Error::Rng)?;
+            work.push(Work {
+                member: m,
+                member_id: periods.identifier(m, no)?,
+                rand,
+                iv,
+                sed: Err(Error::InvalidParameter),
+            });
+        }
+        let ssv = crate::sakke::Ssv::new(*g.key);
+        let items: Vec<(&[u8], &crate::sakke::Ssv)> = work
+            .iter()
+            .map(|w| (w.member_id.as_slice(), &ssv))
+            .collect();
+        let seds = crate::sakke::encapsulate_many(&self.cert.z, &items);
+        drop(items);
+        for (w, sed) in work.iter_mut().zip(seds) {
+            w.sed = sed;
+        }
+        let messages = crate::sakke::parallel_map(&work, |w| self.message(g, w, now_ntp_secs));
+        let mut out = Vec::with_capacity(members.len());
+        for (w, msg) in work.iter().zip(messages) {
             out.push(Notification {
-                member: m.clone(),
+                member: w.member.clone(),
                 gmk_id,
-                message: self.message(g, m, now_ntp_secs, rng)?,
+                message: msg?,
             });
         }
         self.record(gmk_id)?.t = now_ntp_secs;

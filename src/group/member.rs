@@ -59,6 +59,44 @@ pub enum Event {
     },
 }
 
+/// Signers' verifiers kept for reuse: a member verifies the same Group Manager and the same
+/// initiators again and again (every GMK message, every re-sent offer), and a
+/// [`crate::eccsi::Verifier`] for a (signer, PVT) halves the cost of a verification. Only a
+/// verifier whose signature verified is kept; at most [`VERIFIER_CACHE`] of them, the oldest
+/// dropped first.
+struct VerifierCache {
+    kpak: crate::eccsi::Kpak,
+    entries: core::cell::RefCell<Vec<crate::eccsi::Verifier>>,
+}
+
+/// Signers whose verifiers a member keeps.
+pub const VERIFIER_CACHE: usize = 64;
+
+impl mikey::SignatureVerifier for VerifierCache {
+    fn verify(&self, signer: &[u8], msg: &[u8], sig: &[u8]) -> Result<()> {
+        const PVT_AT: usize = 64;
+        if sig.len() != mikey::SIGNATURE_LEN {
+            return Err(Error::InvalidSignature);
+        }
+        let pvt = &sig[PVT_AT..];
+        let mut entries = self.entries.borrow_mut();
+        if let Some(v) = entries
+            .iter()
+            .find(|v| v.id() == signer && v.pvt()[..] == *pvt)
+        {
+            return v.verify(msg, sig).map_err(|_| Error::InvalidSignature);
+        }
+        let v = crate::eccsi::Verifier::new(&self.kpak, signer, pvt)
+            .map_err(|_| Error::InvalidSignature)?;
+        v.verify(msg, sig).map_err(|_| Error::InvalidSignature)?;
+        if entries.len() >= VERIFIER_CACHE {
+            entries.remove(0);
+        }
+        entries.push(v);
+        Ok(())
+    }
+}
+
 #[derive(Default)]
 struct GroupState {
     store: GmkStore,
@@ -73,6 +111,7 @@ pub struct Member {
     keys: BTreeMap<u64, ProvisionedKeys>,
     groups: BTreeMap<Vec<u8>, GroupState>,
     receiver: GskReceiver,
+    verifiers: VerifierCache,
 }
 
 impl core::fmt::Debug for Member {
@@ -101,12 +140,17 @@ impl Member {
                 key_period_offset: *offset_secs,
             },
         };
+        let kpak = cert.kpak.clone();
         Member {
             uri: uri.to_vec(),
             cert,
             keys: BTreeMap::new(),
             groups: BTreeMap::new(),
             receiver: GskReceiver::new(policy),
+            verifiers: VerifierCache {
+                kpak,
+                entries: Default::default(),
+            },
         }
     }
 
@@ -313,7 +357,7 @@ impl Member {
         };
         let keying = self
             .receiver
-            .process(msg, now_ntp_secs, lookup, Some(&self.cert.kpak))?;
+            .process(msg, now_ntp_secs, lookup, Some(&self.verifiers))?;
         let state = self.groups.get_mut(&group).ok_or(Error::InvalidParameter)?;
         let gsk_id = keying.gsk_id();
         let Some(session) = state.session.as_mut() else {
