@@ -24,6 +24,16 @@
 #define PROSE_ECCSI_SCALAR_LEN 32
 
 /*
+ Identifier format `prose`: RFC 6509 `"YYYY-MM\0URI\0"`, one calendar month per period.
+ */
+#define PROSE_ID_FORMAT_PROSE 0
+
+/*
+ Identifier format `mcptt`: the TS 33.180 UID, periods of `period_secs` from `offset_secs`.
+ */
+#define PROSE_ID_FORMAT_MCPTT 1
+
+/*
  Octets of an encapsulated SSV (R ‖ H).
  */
 #define PROSE_SAKKE_SED_LEN 273
@@ -87,6 +97,32 @@ typedef uint32_t prose_result;
 #endif // __cplusplus
 
 /*
+ What a `prose_member_handle` call did.
+ */
+typedef enum {
+  /*
+   A GMK was accepted (new, or new parameters such as a revocation): `gmk_id`.
+   */
+  PROSE_EVENT_GMK_ACCEPTED = 1,
+  /*
+   The group's first GSK: its receive session exists now. `gsk_id`.
+   */
+  PROSE_EVENT_SESSION_STARTED = 2,
+  /*
+   A new GSK was added beside the old ones (rekey): `gsk_id`.
+   */
+  PROSE_EVENT_REKEYED = 3,
+  /*
+   An offer for a GSK the session already has (a re-send): `gsk_id`.
+   */
+  PROSE_EVENT_RESENT = 4,
+  /*
+   The message was refused, nothing changed: `reason`; `has_group` if it named a group.
+   */
+  PROSE_EVENT_REFUSED = 5,
+} prose_member_event_kind;
+
+/*
  The KMS public authentication key (KPAK).
  */
 typedef struct prose_eccsi_kpak prose_eccsi_kpak;
@@ -112,9 +148,48 @@ typedef struct prose_eccsi_verifier prose_eccsi_verifier;
 typedef struct prose_gmk_store prose_gmk_store;
 
 /*
+ A Group Manager: the group URI, its key set (it signs as the group identity), its members
+ and GMKs. Zeroized when freed.
+ */
+typedef struct prose_group_manager prose_group_manager;
+
+/*
  The receiver side of GSK offers: policy and replay cache.
  */
 typedef struct prose_gsk_receiver prose_gsk_receiver;
+
+/*
+ A call a member started: GSK, offers (first and re-sent) and the SRTP send session.
+ Zeroized when freed.
+ */
+typedef struct prose_initiator prose_initiator;
+
+/*
+ A key set: one identity's RSK, SSK and PVT for one key period. Zeroized when freed.
+ */
+typedef struct prose_key_set prose_key_set;
+
+/*
+ A KMS: SAKKE and ECCSI master secrets and its key periods. Zeroized when freed.
+ */
+typedef struct prose_kms prose_kms;
+
+/*
+ The KMS certificate a member holds: key periods, KMS URI, SAKKE Z and ECCSI KPAK.
+ */
+typedef struct prose_kms_certificate prose_kms_certificate;
+
+/*
+ A member: URI, KMS certificate, key sets by period, joined groups with their GMKs and SRTP
+ receive sessions. Zeroized when freed.
+ */
+typedef struct prose_member prose_member;
+
+/*
+ GMK I_MESSAGEs made by a Group Manager, one per member (read with
+ `prose_notifications_get`).
+ */
+typedef struct prose_notifications prose_notifications;
 
 /*
  A member's decapsulation key: a validated RSK and its pairing precomputation.
@@ -147,6 +222,21 @@ typedef struct prose_srtp_keying prose_srtp_keying;
  `prose_srtp_session_free`. Not thread-safe: use one session from one thread at a time.
  */
 typedef struct prose_srtp_session prose_srtp_session;
+
+/*
+ An event, written whole by `prose_member_handle`. The group URI goes to the caller's buffer;
+ `group_len` is its full length (if larger than the buffer, the buffer holds its first
+ octets). Fields that do not apply to the kind are 0 (`reason` is `PROSE_OK` but for
+ `PROSE_EVENT_REFUSED`).
+ */
+typedef struct {
+  prose_member_event_kind kind;
+  bool has_group;
+  size_t group_len;
+  uint32_t gmk_id;
+  uint32_t gsk_id;
+  prose_result reason;
+} prose_member_event;
 
 /*
  One packet of a batch call. `buf` holds `len` octets and has room for `capacity`
@@ -336,6 +426,677 @@ void prose_eccsi_verifier_free(prose_eccsi_verifier *verifier);
  owned by the library and lives for the whole process.
  */
 const char *prose_result_str(unsigned int result);
+
+/*
+ A Group Manager for `group_uri`, signing as the group identity with `key_set` (the group's
+ key set, checked against `cert` at `now_ntp_seconds` as a member checks its own; copied).
+ `*manager_out` receives a new object.
+
+ # Safety
+ Objects live; `group_uri` valid for `group_uri_len` octets; `manager_out` writable.
+ */
+prose_result prose_group_manager_new(const uint8_t *group_uri,
+                                     size_t group_uri_len,
+                                     const prose_kms_certificate *cert,
+                                     const prose_key_set *key_set,
+                                     uint64_t now_ntp_seconds,
+                                     prose_group_manager **manager_out);
+
+/*
+ Releases a Group Manager (zeroizing its GMKs and keys). NULL is ignored.
+
+ # Safety
+ `manager` NULL or a live object, not used afterwards.
+ */
+void prose_group_manager_free(prose_group_manager *manager);
+
+/*
+ Adds a member; `*added_out` (may be NULL) receives false if it already was one.
+
+ # Safety
+ `manager` live; `uri` valid for `uri_len` octets; `added_out` NULL or writable.
+ */
+prose_result prose_group_manager_add_member(prose_group_manager *manager,
+                                            const uint8_t *uri,
+                                            size_t uri_len,
+                                            bool *added_out);
+
+/*
+ Removes a member (it keeps the GMKs it had: follow with `prose_group_manager_rekey`);
+ `*removed_out` (may be NULL) receives false if it was none.
+
+ # Safety
+ `manager` live; `uri` valid for `uri_len` octets; `removed_out` NULL or writable.
+ */
+prose_result prose_group_manager_remove_member(prose_group_manager *manager,
+                                               const uint8_t *uri,
+                                               size_t uri_len,
+                                               bool *removed_out);
+
+/*
+ Creates a GMK valid from `activation` to `expiry` (NTP seconds; 0 for none) and makes it
+ current; `*gmk_id_out` receives its GMK-ID.
+
+ # Safety
+ `manager` live; `gmk_id_out` writable.
+ */
+prose_result prose_group_manager_create_gmk(prose_group_manager *manager,
+                                            uint64_t activation,
+                                            uint64_t expiry,
+                                            uint32_t *gmk_id_out);
+
+/*
+ The current GMK-ID (the newest not revoked); `PROSE_ERR_UNKNOWN_KEY` if there is none.
+
+ # Safety
+ `manager` live; `gmk_id_out` writable.
+ */
+prose_result prose_group_manager_current(const prose_group_manager *manager, uint32_t *gmk_id_out);
+
+/*
+ One GMK I_MESSAGE per member for GMK `gmk_id` at `now_ntp_seconds` (T must not be older
+ than the GMK's last message). `*notifications_out` receives a new list the caller owns.
+
+ # Safety
+ `manager` live; `notifications_out` writable.
+ */
+prose_result prose_group_manager_notifications(prose_group_manager *manager,
+                                               uint32_t gmk_id,
+                                               uint64_t now_ntp_seconds,
+                                               prose_notifications **notifications_out);
+
+/*
+ The GMK I_MESSAGEs of GMK `gmk_id` for the `n` members `uris` only (`uris[i]` holding
+ `uri_lens[i]` octets): a member added mid-life, or a re-send to those who have not confirmed.
+
+ # Safety
+ `manager` live; `uris`/`uri_lens` arrays of `n` elements, each URI valid for its length;
+ `notifications_out` writable.
+ */
+prose_result prose_group_manager_notify_some(prose_group_manager *manager,
+                                             uint32_t gmk_id,
+                                             const uint8_t *const *uris,
+                                             const size_t *uri_lens,
+                                             size_t n,
+                                             uint64_t now_ntp_seconds,
+                                             prose_notifications **notifications_out);
+
+/*
+ A new GMK (expiring at `expiry`, 0 for none) for every current member: `*gmk_id_out`
+ receives its GMK-ID and `*notifications_out` the members' messages. Nothing changes on error.
+
+ # Safety
+ `manager` live; both outputs writable.
+ */
+prose_result prose_group_manager_rekey(prose_group_manager *manager,
+                                       uint64_t now_ntp_seconds,
+                                       uint64_t expiry,
+                                       uint32_t *gmk_id_out,
+                                       prose_notifications **notifications_out);
+
+/*
+ Revokes GMK `gmk_id`; `*notifications_out` receives the messages telling every member
+ (members then refuse offers under it). T must be newer than the GMK's last message.
+
+ # Safety
+ `manager` live; `notifications_out` writable.
+ */
+prose_result prose_group_manager_revoke(prose_group_manager *manager,
+                                        uint32_t gmk_id,
+                                        uint64_t now_ntp_seconds,
+                                        prose_notifications **notifications_out);
+
+/*
+ Records that the member `uri` confirmed GMK `gmk_id`.
+
+ # Safety
+ `manager` live; `uri` valid for `uri_len` octets.
+ */
+prose_result prose_group_manager_confirm(prose_group_manager *manager,
+                                         const uint8_t *uri,
+                                         size_t uri_len,
+                                         uint32_t gmk_id);
+
+/*
+ The number of members that have not confirmed GMK `gmk_id`.
+
+ # Safety
+ `manager` live; `count_out` writable.
+ */
+prose_result prose_group_manager_unconfirmed_count(const prose_group_manager *manager,
+                                                   uint32_t gmk_id,
+                                                   size_t *count_out);
+
+/*
+ The URI of the `index`-th member (in URI order) that has not confirmed GMK `gmk_id`, copied
+ to `out` with its length in `*out_len`; `PROSE_ERR_INVALID_PARAMETER` past the last one.
+
+ # Safety
+ `manager` live; `out` valid for `out_cap` octets; `out_len` writable.
+ */
+prose_result prose_group_manager_unconfirmed_get(const prose_group_manager *manager,
+                                                 uint32_t gmk_id,
+                                                 size_t index,
+                                                 uint8_t *out,
+                                                 size_t out_cap,
+                                                 size_t *out_len);
+
+/*
+ The number of messages in a list (0 if `list` is NULL).
+
+ # Safety
+ `list` NULL or live.
+ */
+size_t prose_notifications_count(const prose_notifications *list);
+
+/*
+ Message `index` of a list: the member's URI, the GMK-ID and the I_MESSAGE, as pointers into
+ the list (valid until it is freed) with their lengths. `PROSE_ERR_INVALID_PARAMETER` past the
+ end.
+
+ # Safety
+ `list` live; every output writable.
+ */
+prose_result prose_notifications_get(const prose_notifications *list,
+                                     size_t index,
+                                     const uint8_t **member_out,
+                                     size_t *member_len_out,
+                                     uint32_t *gmk_id_out,
+                                     const uint8_t **message_out,
+                                     size_t *message_len_out);
+
+/*
+ Releases a list of messages. NULL is ignored.
+
+ # Safety
+ `list` NULL or a live object, not used afterwards.
+ */
+void prose_notifications_free(prose_notifications *list);
+
+/*
+ A member `uri` of the KMS `cert` (copied). GSK offers older or newer than `max_skew_secs`
+ (0: 30 s) are refused, and unsigned ones if `require_signature`. `*member_out` receives a new
+ object.
+
+ # Safety
+ `cert` live; `uri` valid for `uri_len` octets; `member_out` writable.
+ */
+prose_result prose_member_new(const uint8_t *uri,
+                              size_t uri_len,
+                              const prose_kms_certificate *cert,
+                              bool require_signature,
+                              uint64_t max_skew_secs,
+                              prose_member **member_out);
+
+/*
+ Releases a member (zeroizing its keys, GMKs and sessions). NULL is ignored.
+
+ # Safety
+ `member` NULL or a live object, not used afterwards.
+ */
+void prose_member_free(prose_member *member);
+
+/*
+ Validates a key set at `now_ntp_seconds` (see `prose_kms_certificate_accept`) and keeps a copy
+ of it; on error nothing changes.
+
+ # Safety
+ Objects live.
+ */
+prose_result prose_member_add_key_set(prose_member *member,
+                                      const prose_key_set *key_set,
+                                      uint64_t now_ntp_seconds);
+
+/*
+ Joins the group `group_uri` (GMK messages and offers of other groups are refused).
+
+ # Safety
+ `member` live; `group_uri` valid for `group_uri_len` octets.
+ */
+prose_result prose_member_join(prose_member *member,
+                               const uint8_t *group_uri,
+                               size_t group_uri_len);
+
+/*
+ Handles any message of the member's protocol (a GMK I_MESSAGE or a GSK offer) received at
+ `now_ntp_seconds` and writes what happened to `*event_out`; a refused message is
+ `PROSE_EVENT_REFUSED` with its reason, and changes nothing. The group the event names is
+ copied to `group_out` (see `prose_member_event`). Returns `PROSE_OK` whenever the event was
+ written; an error only for invalid arguments (then the message was not handled).
+
+ # Safety
+ `member` live; `msg` valid for `msg_len` octets; `group_out` writable for `group_cap`
+ octets; `event_out` writable.
+ */
+prose_result prose_member_handle(prose_member *member,
+                                 const uint8_t *msg,
+                                 size_t msg_len,
+                                 uint64_t now_ntp_seconds,
+                                 uint8_t *group_out,
+                                 size_t group_cap,
+                                 prose_member_event *event_out);
+
+/*
+ The current GMK-ID of the joined group `group_uri` at `now_ntp_seconds`;
+ `PROSE_ERR_UNKNOWN_KEY` if it has none usable.
+
+ # Safety
+ `member` live; `group_uri` valid; `gmk_id_out` writable.
+ */
+prose_result prose_member_current_gmk(const prose_member *member,
+                                      const uint8_t *group_uri,
+                                      size_t group_uri_len,
+                                      uint64_t now_ntp_seconds,
+                                      uint32_t *gmk_id_out);
+
+/*
+ Whether the group `group_uri` has a receive session (a GSK arrived). False for NULL.
+
+ # Safety
+ `member` NULL or live; `group_uri` valid for `group_uri_len` octets.
+ */
+bool prose_member_has_session(prose_member *member, const uint8_t *group_uri, size_t group_uri_len);
+
+/*
+ Verifies and decrypts the SRTP packet `buf[0..len]` in place with the receive session of the
+ group `group_uri`; `*len_out` receives the RTP length. `PROSE_ERR_UNKNOWN_KEY` if the group
+ has no session yet. On any error the buffer and the session are unchanged.
+
+ # Safety
+ `member` live; `group_uri` valid and apart from `buf`; `buf` valid for reading and writing
+ `capacity` octets; `len_out` writable.
+ */
+prose_result prose_member_unprotect_rtp(prose_member *member,
+                                        const uint8_t *group_uri,
+                                        size_t group_uri_len,
+                                        uint8_t *buf,
+                                        size_t len,
+                                        size_t capacity,
+                                        size_t *len_out);
+
+/*
+ Verifies and decrypts the SRTCP packet `buf[0..len]` in place with the group's receive
+ session; as `prose_member_unprotect_rtp`.
+
+ # Safety
+ As `prose_member_unprotect_rtp`.
+ */
+prose_result prose_member_unprotect_rtcp(prose_member *member,
+                                         const uint8_t *group_uri,
+                                         size_t group_uri_len,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t capacity,
+                                         size_t *len_out);
+
+/*
+ Starts a call of the member to the joined group `group_uri` at `now_ntp_seconds` under its
+ current GMK: SRTP profile `srtp_profile` (a `prose_srtp_session_new` profile id), sending from
+ the `n_ssrcs` SSRCs `ssrcs` (1 to 255), offers signed with the member's key set of the
+ period if `sign`. `*initiator_out` receives a new object holding the first offer and the send
+ session. `PROSE_ERR_UNKNOWN_KEY` without a usable GMK or (when signing) key set.
+
+ # Safety
+ `member` live; `group_uri` valid; `ssrcs` an array of `n_ssrcs` values; `initiator_out`
+ writable.
+ */
+prose_result prose_member_start_call(const prose_member *member,
+                                     const uint8_t *group_uri,
+                                     size_t group_uri_len,
+                                     uint16_t srtp_profile,
+                                     const uint32_t *ssrcs,
+                                     size_t n_ssrcs,
+                                     uint64_t now_ntp_seconds,
+                                     bool sign,
+                                     prose_initiator **initiator_out);
+
+/*
+ Releases a call (zeroizing its GSK and session). NULL is ignored.
+
+ # Safety
+ `initiator` NULL or a live object, not used afterwards.
+ */
+void prose_initiator_free(prose_initiator *initiator);
+
+/*
+ The GSK-ID of the call (also its SRTP MKI); 0 if `initiator` is NULL.
+
+ # Safety
+ `initiator` NULL or live.
+ */
+uint32_t prose_initiator_gsk_id(const prose_initiator *initiator);
+
+/*
+ The GMK-ID the call's offers are made under; 0 if `initiator` is NULL.
+
+ # Safety
+ `initiator` NULL or live.
+ */
+uint32_t prose_initiator_gmk_id(const prose_initiator *initiator);
+
+/*
+ The offer made at the start of the call (to send with the call set-up), copied to `out`
+ with its length in `*out_len`.
+
+ # Safety
+ `initiator` live; `out` valid for `out_cap` octets; `out_len` writable.
+ */
+prose_result prose_initiator_first_offer(const prose_initiator *initiator,
+                                         uint8_t *out,
+                                         size_t out_cap,
+                                         size_t *out_len);
+
+/*
+ The SDP offer of the first offer (`a=key-mgmt:mikey` and one audio stream on `port`, origin
+ and connection address `origin_addr`, which must be UTF-8), NUL-terminated in `out`;
+ `*out_len` excludes the NUL.
+
+ # Safety
+ `initiator` live; `origin_addr` valid for `origin_addr_len` octets; `out` valid for
+ `out_cap` octets; `out_len` writable.
+ */
+prose_result prose_initiator_sdp_offer(const prose_initiator *initiator,
+                                       const uint8_t *origin_addr,
+                                       size_t origin_addr_len,
+                                       uint16_t port,
+                                       uint8_t *out,
+                                       size_t out_cap,
+                                       size_t *out_len);
+
+/*
+ Sets the interval of re-sent offers (at least one second; 5 by default).
+
+ # Safety
+ `initiator` live.
+ */
+prose_result prose_initiator_set_resend_secs(prose_initiator *initiator, uint64_t secs);
+
+/*
+ The offer to re-send for late entry, if one is due at `now_ntp_seconds` (fresh T and RAND,
+ current ROCs): `*due_out` says whether one was, and the offer goes to `out` with its length
+ in `*out_len`. Signed with the key set of `signer` (the member that started the call) for the
+ period, or unsigned if `signer` is NULL. If the offer does not fit, the result is
+ `PROSE_ERR_BUFFER_TOO_SMALL` with `*out_len` set to the length needed, and the offer is kept
+ for the next call.
+
+ # Safety
+ `initiator` live; `signer` NULL or live; `out` valid for `out_cap` octets; `out_len` and
+ `due_out` writable.
+ */
+prose_result prose_initiator_resend_due(prose_initiator *initiator,
+                                        const prose_member *signer,
+                                        uint64_t now_ntp_seconds,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *out_len,
+                                        bool *due_out);
+
+/*
+ The most octets protecting adds to a packet (0 if `initiator` is NULL).
+
+ # Safety
+ `initiator` NULL or live.
+ */
+size_t prose_initiator_max_overhead(prose_initiator *initiator);
+
+/*
+ Protects the RTP packet `buf[0..len]` in place with the call's send session (the GSK, its
+ GSK-ID as MKI); `*len_out` receives the SRTP length. `buf` needs
+ `prose_initiator_max_overhead` spare octets.
+
+ # Safety
+ `initiator` live; `buf` valid for reading and writing `capacity` octets; `len_out` writable.
+ */
+prose_result prose_initiator_protect_rtp(prose_initiator *initiator,
+                                         uint8_t *buf,
+                                         size_t len,
+                                         size_t capacity,
+                                         size_t *len_out);
+
+/*
+ Protects the RTCP compound packet `buf[0..len]` in place with the call's send session; as
+ `prose_initiator_protect_rtp`.
+
+ # Safety
+ As `prose_initiator_protect_rtp`.
+ */
+prose_result prose_initiator_protect_rtcp(prose_initiator *initiator,
+                                          uint8_t *buf,
+                                          size_t len,
+                                          size_t capacity,
+                                          size_t *len_out);
+
+/*
+ A KMS with fresh master secrets (from the OS random source) for the KMS URI `kms_uri` and
+ identifier format `id_format` (`PROSE_ID_FORMAT_PROSE`, whose periods are calendar months and
+ ignore `period_secs`/`offset_secs`, or `PROSE_ID_FORMAT_MCPTT`). On success `*kms_out`
+ receives a new KMS the caller owns.
+
+ # Safety
+ `kms_uri` valid for `kms_uri_len` octets; `kms_out` writable.
+ */
+prose_result prose_kms_new(const uint8_t *kms_uri,
+                           size_t kms_uri_len,
+                           uint32_t id_format,
+                           uint64_t period_secs,
+                           uint64_t offset_secs,
+                           prose_kms **kms_out);
+
+/*
+ Releases a KMS (zeroizing its master secrets). NULL is ignored.
+
+ # Safety
+ `kms` NULL or a live object, not used afterwards.
+ */
+void prose_kms_free(prose_kms *kms);
+
+/*
+ The KMS's certificate (its public parameters). `*cert_out` receives a new object.
+
+ # Safety
+ `kms` live; `cert_out` writable.
+ */
+prose_result prose_kms_get_certificate(const prose_kms *kms, prose_kms_certificate **cert_out);
+
+/*
+ The KeyPeriodNo of the period holding `now_ntp_seconds`.
+
+ # Safety
+ `kms` live; `no_out` writable.
+ */
+prose_result prose_kms_period_no(const prose_kms *kms, uint64_t now_ntp_seconds, uint64_t *no_out);
+
+/*
+ The key set of `uri` for key period `period_no`. `*key_set_out` receives a new object.
+
+ # Safety
+ `kms` live; `uri` valid for `uri_len` octets; `key_set_out` writable.
+ */
+prose_result prose_kms_issue(const prose_kms *kms,
+                             const uint8_t *uri,
+                             size_t uri_len,
+                             uint64_t period_no,
+                             prose_key_set **key_set_out);
+
+/*
+ The key sets of `uri` for the period holding `now_ntp_seconds` and the next one (a member
+ rolls over without a gap). Both outputs receive new objects, or neither on error.
+
+ # Safety
+ `kms` live; `uri` valid for `uri_len` octets; both outputs writable.
+ */
+prose_result prose_kms_issue_current_and_next(const prose_kms *kms,
+                                              const uint8_t *uri,
+                                              size_t uri_len,
+                                              uint64_t now_ntp_seconds,
+                                              prose_key_set **current_out,
+                                              prose_key_set **next_out);
+
+/*
+ Key sets for `n` identities and one period, batched on every core. `uris[i]` holds
+ `uri_lens[i]` octets. For each `i`, `results_out[i]` receives that identity's result and
+ `key_sets_out[i]` a new key set (or NULL when `results_out[i]` is not `PROSE_OK`). Returns an
+ error, writing nothing, only when the call as a whole fails (arguments, period).
+
+ # Safety
+ `kms` live; `uris` and `uri_lens` arrays of `n` elements, each URI valid for its length;
+ `key_sets_out` and `results_out` writable for `n` elements.
+ */
+prose_result prose_kms_issue_many(const prose_kms *kms,
+                                  const uint8_t *const *uris,
+                                  const size_t *uri_lens,
+                                  size_t n,
+                                  uint64_t period_no,
+                                  prose_key_set **key_sets_out,
+                                  prose_result *results_out);
+
+/*
+ The `KmsKeyProv` response (TS 33.180 Annex D, UTF-8 XML) of this KMS to `user_uri` at
+ `now_ntp_seconds`, carrying the `n` key sets `key_sets`. The document holds secret keys:
+ the caller should wipe `out` after use. If it does not fit in `out_cap` octets the result
+ is `PROSE_ERR_BUFFER_TOO_SMALL` and `*out_len` receives the length needed.
+
+ # Safety
+ `kms` and every key set live; `user_uri` valid; `key_sets` an array of `n` pointers; `out`
+ valid for `out_cap` octets; `out_len` writable.
+ */
+prose_result prose_kms_key_prov_xml(const prose_kms *kms,
+                                    const uint8_t *user_uri,
+                                    size_t user_uri_len,
+                                    const prose_key_set *const *key_sets,
+                                    size_t n,
+                                    uint64_t now_ntp_seconds,
+                                    uint8_t *out,
+                                    size_t out_cap,
+                                    size_t *out_len);
+
+/*
+ Releases a KMS certificate. NULL is ignored.
+
+ # Safety
+ `cert` NULL or a live object, not used afterwards.
+ */
+void prose_kms_certificate_free(prose_kms_certificate *cert);
+
+/*
+ The `KmsInit` response (TS 33.180 Annex D, UTF-8 XML) carrying `cert` to `user_uri` at
+ `now_ntp_seconds`. If it does not fit in `out_cap` octets the result is
+ `PROSE_ERR_BUFFER_TOO_SMALL` and `*out_len` receives the length needed.
+
+ # Safety
+ `cert` live; `user_uri` valid; `out` valid for `out_cap` octets; `out_len` writable.
+ */
+prose_result prose_kms_certificate_to_xml(const prose_kms_certificate *cert,
+                                          const uint8_t *user_uri,
+                                          size_t user_uri_len,
+                                          uint64_t now_ntp_seconds,
+                                          uint8_t *out,
+                                          size_t out_cap,
+                                          size_t *out_len);
+
+/*
+ The KMS certificate of a `KmsInit` response (`xml`, `xml_len` octets): the document is read
+ and the certificate checked (identifier format, Z and KPAK on their curves). Errors as the
+ reader's; `PROSE_ERR_PARSE` for a well-formed response that carries no certificate.
+ `*cert_out` receives a new object.
+
+ # Safety
+ `xml` valid for `xml_len` octets; `cert_out` writable.
+ */
+prose_result prose_kms_certificate_from_xml(const uint8_t *xml,
+                                            size_t xml_len,
+                                            prose_kms_certificate **cert_out);
+
+/*
+ The KeyPeriodNo of the period holding `now_ntp_seconds`.
+
+ # Safety
+ `cert` live; `no_out` writable.
+ */
+prose_result prose_kms_certificate_period_no(const prose_kms_certificate *cert,
+                                             uint64_t now_ntp_seconds,
+                                             uint64_t *no_out);
+
+/*
+ The validity of key period `period_no`: `[*valid_from_out, *valid_to_out)` in NTP seconds.
+
+ # Safety
+ `cert` live; both outputs writable.
+ */
+prose_result prose_kms_certificate_validity(const prose_kms_certificate *cert,
+                                            uint64_t period_no,
+                                            uint64_t *valid_from_out,
+                                            uint64_t *valid_to_out);
+
+/*
+ The identifier of `uri` for key period `period_no` in the certificate's format (what SAKKE
+ encrypts to and ECCSI signs as). Writes it to `out` and its length to `*out_len`.
+
+ # Safety
+ `cert` live; buffers valid for their lengths; `out_len` writable.
+ */
+prose_result prose_kms_certificate_identifier(const prose_kms_certificate *cert,
+                                              const uint8_t *uri,
+                                              size_t uri_len,
+                                              uint64_t period_no,
+                                              uint8_t *out,
+                                              size_t out_cap,
+                                              size_t *out_len);
+
+/*
+ Checks `key_set` for `uri` at `now_ntp_seconds` as a member does before using it (UserUri,
+ UserID, period and validity, RSK and SSK/PVT): `PROSE_OK` or the reason it is refused.
+
+ # Safety
+ Objects live; `uri` valid for `uri_len` octets.
+ */
+prose_result prose_kms_certificate_accept(const prose_kms_certificate *cert,
+                                          const uint8_t *uri,
+                                          size_t uri_len,
+                                          const prose_key_set *key_set,
+                                          uint64_t now_ntp_seconds);
+
+/*
+ The key sets of a `KmsKeyProv` response (`xml`, `xml_len` octets) from the KMS of `cert`,
+ decoded (each is checked as a whole when a member adds it). `key_sets_out` has room for
+ `cap` pointers; `*n_out` receives the number of key sets, each a new object the caller owns.
+ `PROSE_ERR_BUFFER_TOO_SMALL` (with `*n_out` set to the number needed, nothing allocated) if
+ they do not fit; any other error leaves the outputs untouched.
+
+ # Safety
+ `cert` live; `xml` valid for `xml_len` octets; `key_sets_out` writable for `cap` elements;
+ `n_out` writable.
+ */
+prose_result prose_key_set_from_xml(const prose_kms_certificate *cert,
+                                    const uint8_t *xml,
+                                    size_t xml_len,
+                                    prose_key_set **key_sets_out,
+                                    size_t cap,
+                                    size_t *n_out);
+
+/*
+ Releases (and zeroizes) a key set. NULL is ignored.
+
+ # Safety
+ `key_set` NULL or a live object, not used afterwards.
+ */
+void prose_key_set_free(prose_key_set *key_set);
+
+/*
+ The key set's KeyPeriodNo, its validity `[*valid_from_out, *valid_to_out)` (NTP seconds), and
+ its UserUri copied to `uri_out` with its length in `*uri_len`. Any output may be NULL to skip
+ it (the URI with its capacity 0).
+
+ # Safety
+ `key_set` live; each non-NULL output writable (`uri_out` for `uri_cap` octets).
+ */
+prose_result prose_key_set_get(const prose_key_set *key_set,
+                               uint64_t *period_no_out,
+                               uint64_t *valid_from_out,
+                               uint64_t *valid_to_out,
+                               uint8_t *uri_out,
+                               size_t uri_cap,
+                               size_t *uri_len);
 
 /*
  Builds the GMK I_MESSAGE (`prose` profile) for one member: the 16-octet `gmk` encapsulated

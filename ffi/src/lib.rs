@@ -11,6 +11,8 @@
 mod bytes;
 mod eccsi;
 mod error;
+mod group;
+mod kms;
 mod mikey;
 mod panic;
 mod ptr;
@@ -19,6 +21,8 @@ mod srtp;
 
 pub use eccsi::*;
 pub use error::{prose_result, prose_result_str};
+pub use group::*;
+pub use kms::*;
 pub use mikey::*;
 pub use sakke::*;
 pub use srtp::*;

@@ -64,6 +64,70 @@ pub(crate) unsafe fn slice_u32<'a>(ptr: *const u32, len: usize) -> R<&'a [u32]> 
     Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
+/// A read-only array of `T` (pointers, lengths). NULL is accepted only with length 0; a pointer
+/// not aligned for `T` is refused.
+///
+/// # Safety
+/// If non-NULL, `ptr` must point to `len` readable, initialised `T`s valid and unmodified for `'a`.
+pub(crate) unsafe fn array<'a, T>(ptr: *const T, len: usize) -> R<&'a [T]> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(prose_result::PROSE_ERR_NULL_POINTER)
+        };
+    }
+    let size = core::mem::size_of::<T>().max(1);
+    if !ptr.is_aligned() || len > isize::MAX as usize / size {
+        return Err(prose_result::PROSE_ERR_INVALID_PARAMETER);
+    }
+    // SAFETY: non-NULL and aligned, and the caller guarantees `len` readable values for 'a.
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+}
+
+/// An output array of `len` slots, checked (NULL only with length 0, aligned) but not borrowed:
+/// the slots may hold anything before the call, so they are only written, with [`write_at`].
+///
+/// # Safety
+/// If non-NULL, `ptr` must be valid for writing `len` values of `T`.
+pub(crate) unsafe fn out_array<T>(ptr: *mut T, len: usize) -> R<*mut T> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(ptr)
+        } else {
+            Err(prose_result::PROSE_ERR_NULL_POINTER)
+        };
+    }
+    let size = core::mem::size_of::<T>().max(1);
+    if !ptr.is_aligned() || len > isize::MAX as usize / size {
+        return Err(prose_result::PROSE_ERR_INVALID_PARAMETER);
+    }
+    Ok(ptr)
+}
+
+/// Writes `value` to slot `i` of an array checked by [`out_array`], without reading the slot.
+///
+/// # Safety
+/// `ptr` from [`out_array`] with a length greater than `i`.
+pub(crate) unsafe fn write_at<T>(ptr: *mut T, i: usize, value: T) {
+    // SAFETY: the caller guarantees slot `i` is inside the checked, writable array.
+    unsafe { ptr.add(i).write(value) }
+}
+
+/// Writes a whole value to an output slot without reading or borrowing what it held (a
+/// struct the caller left uninitialised may hold invalid enum values): NULL and misaligned
+/// pointers are refused.
+///
+/// # Safety
+/// If non-NULL, `ptr` must be valid for writing one `T`.
+pub(crate) unsafe fn write<T>(ptr: *mut T, value: T) -> R<()> {
+    // SAFETY: forwarded from this function's contract (a single slot).
+    let p = unsafe { out_array(ptr, 1)? };
+    // SAFETY: checked non-NULL and aligned, and the caller guarantees it is writable.
+    unsafe { write_at(p, 0, value) };
+    Ok(())
+}
+
 /// A writable output buffer that must not overlap any of `inputs` (pointer, length): an output
 /// aliasing an input would be undefined behaviour once both are borrowed, so it is refused with
 /// `PROSE_ERR_INVALID_PARAMETER` before any reference is made. NULL as [`slice_mut`].
