@@ -1,7 +1,8 @@
 """prose_sec: identity-based group media security for ProSe one-to-many communication.
 
 SRTP/SRTCP sessions (:class:`SrtpSession`), SAKKE (RFC 6508) and ECCSI (RFC 6507) key
-operations, MIKEY messages. Errors raise subclasses of :class:`ProseError`
+operations, MIKEY messages, and the roles (:class:`Kms`, :class:`GroupManager`,
+:class:`Member`, :class:`Initiator`). Errors raise subclasses of :class:`ProseError`
 (see :mod:`prose_sec.exceptions`)."""
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from ._native import (
     EccsiSigningKey,
     EccsiVerifier,
     GmkStore,
+    GroupManager,
     GskReceiver,
+    Initiator,
+    KeySet,
+    Kms,
+    KmsCertificate,
+    Member,
+    MemberEvent,
     SakkeDecapsulationKey,
     SakkeKmsPublic,
     SakkeKmsSecret,
@@ -88,4 +96,11 @@ __all__ = [
     "generate_gmk_id",
     "generate_gsk",
     "generate_gsk_id",
+    "Kms",
+    "KmsCertificate",
+    "KeySet",
+    "GroupManager",
+    "Member",
+    "MemberEvent",
+    "Initiator",
 ]

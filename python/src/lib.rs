@@ -4,6 +4,7 @@
 
 mod eccsi;
 mod mikey;
+mod roles;
 mod sakke;
 mod srtp;
 
@@ -45,5 +46,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sakke::register(m)?;
     eccsi::register(m)?;
     mikey::register(m)?;
+    roles::register(m)?;
     Ok(())
 }

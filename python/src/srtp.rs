@@ -23,7 +23,28 @@ pub struct SrtpSession {
     pub(crate) inner: Session,
 }
 
-type Op = fn(&mut Session, &mut [u8], usize) -> prose_sec::Result<usize>;
+pub(crate) type Op = fn(&mut Session, &mut [u8], usize) -> prose_sec::Result<usize>;
+
+/// Runs `op` on a copy of `packet` with room for the trailer; returns the output packet.
+pub(crate) fn copy_op<'py>(
+    py: Python<'py>,
+    session: &mut Session,
+    packet: &[u8],
+    op: Op,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let need = packet.len() + session.max_overhead();
+    let mut stack = [0u8; STACK];
+    let mut heap;
+    let buf: &mut [u8] = if need <= STACK {
+        &mut stack[..need]
+    } else {
+        heap = vec![0u8; need];
+        &mut heap
+    };
+    buf[..packet.len()].copy_from_slice(packet);
+    let n = op(session, buf, packet.len()).map_err(|e| to_py(py, e))?;
+    Ok(PyBytes::new(py, &buf[..n]))
+}
 
 impl SrtpSession {
     fn copy_op<'py>(
@@ -32,18 +53,7 @@ impl SrtpSession {
         packet: &[u8],
         op: Op,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let need = packet.len() + self.inner.max_overhead();
-        let mut stack = [0u8; STACK];
-        let mut heap;
-        let buf: &mut [u8] = if need <= STACK {
-            &mut stack[..need]
-        } else {
-            heap = vec![0u8; need];
-            &mut heap
-        };
-        buf[..packet.len()].copy_from_slice(packet);
-        let n = op(&mut self.inner, buf, packet.len()).map_err(|e| to_py(py, e))?;
-        Ok(PyBytes::new(py, &buf[..n]))
+        copy_op(py, &mut self.inner, packet, op)
     }
 
     fn in_place(
