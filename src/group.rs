@@ -57,6 +57,11 @@ impl GmkStore {
         }
     }
 
+    /// Every GMK held (for persistence).
+    pub fn entries(&self) -> &[ReceivedGmk] {
+        &self.entries
+    }
+
     /// Number of GMKs held.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -73,7 +78,8 @@ impl GmkStore {
     /// A GMK-ID that another group's GMK already holds is refused with
     /// [`Error::InvalidParameter`] (GMK-IDs are public: a group must not be able to plant a
     /// key under another group's ID). When full, expired entries (at `now_ntp_secs`) make
-    /// room; if none has expired, [`Error::CapacityExceeded`]. On error nothing changes.
+    /// room; if none has expired, the group's GMK from the oldest message gives way to a newer
+    /// one, and otherwise it is [`Error::CapacityExceeded`]. On error nothing changes.
     pub fn insert(&mut self, gmk: ReceivedGmk, now_ntp_secs: u64) -> Result<()> {
         if let Some(old) = self.entries.iter_mut().find(|e| e.gmk_id() == gmk.gmk_id()) {
             if old.group() != gmk.group() {
@@ -92,7 +98,20 @@ impl GmkStore {
                 .filter(|e| !Self::expired(e, now_ntp_secs))
                 .count();
             if live >= self.capacity {
-                return Err(Error::CapacityExceeded);
+                // A newer GMK of a group supersedes its oldest one (rekeys go on for the
+                // life of a group); only a store full of other, newer keys refuses.
+                let oldest = self
+                    .entries
+                    .iter_mut()
+                    .filter(|e| e.group() == gmk.group())
+                    .min_by_key(|e| e.timestamp());
+                return match oldest {
+                    Some(o) if o.timestamp() < gmk.timestamp() => {
+                        *o = gmk;
+                        Ok(())
+                    }
+                    _ => Err(Error::CapacityExceeded),
+                };
             }
             self.expire(now_ntp_secs);
         }

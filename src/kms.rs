@@ -24,7 +24,7 @@ use crate::sakke::{DecapsulationKey, KmsPublic, KmsSecret, Rsk};
 use crate::{Error, Result};
 
 /// How identities map to identifiers, and how long a key period lasts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IdFormat {
     /// RFC 6509 `"YYYY-MM\0URI\0"`: calendar months.
     Prose,
@@ -39,7 +39,7 @@ pub enum IdFormat {
 
 /// The KMS's public parameters a member needs to derive and check identifiers: its URI and
 /// the identifier format with its key period.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyPeriods {
     kms_uri: Vec<u8>,
     format: IdFormat,
@@ -378,6 +378,115 @@ impl KmsCertificate {
     /// [`Error::KeyExpired`] (a past period or one beyond the next), [`Error::InvalidKey`]
     /// (RSK or SSK/PVT). Nothing is kept on error.
     pub fn accept(&self, uri: &[u8], ks: KeySet, now_ntp_secs: u64) -> Result<ProvisionedKeys> {
+        self.check(uri, &ks)?;
+        let now_no = self.periods.period_no(now_ntp_secs)?;
+        if ks.period_no < now_no || ks.period_no > now_no + 1 {
+            return Err(Error::KeyExpired);
+        }
+        self.build(ks)
+    }
+}
+
+/// Version of the serialized role states ([`KmsState`], the Group Manager's and the member's).
+/// A state of another version is refused with [`Error::Unsupported`].
+pub const STATE_VERSION: u32 = 1;
+
+/// A [`KeySet`] as it is persisted: URIs, identifiers, period and the keys as octets. Secret
+/// octets zeroize on drop; `Debug` shows none.
+#[derive(Clone, serde::Serialize, serde::Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct KeySetState {
+    #[zeroize(skip)]
+    user_uri: Vec<u8>,
+    #[zeroize(skip)]
+    user_id: Vec<u8>,
+    #[zeroize(skip)]
+    period_no: u64,
+    #[zeroize(skip)]
+    valid_from: u64,
+    #[zeroize(skip)]
+    valid_to: u64,
+    rsk: Vec<u8>,
+    ssk: Vec<u8>,
+    #[zeroize(skip)]
+    pvt: Vec<u8>,
+}
+
+impl core::fmt::Debug for KeySetState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeySetState")
+            .field("user_uri", &String::from_utf8_lossy(&self.user_uri))
+            .field("period_no", &self.period_no)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeySet {
+    /// The persisted form.
+    pub fn state(&self) -> KeySetState {
+        KeySetState {
+            user_uri: self.user_uri.clone(),
+            user_id: self.user_id.clone(),
+            period_no: self.period_no,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            rsk: self.rsk.to_bytes().to_vec(),
+            ssk: self.ssk.to_bytes().to_vec(),
+            pvt: self.pvt.to_vec(),
+        }
+    }
+
+    /// A key set back from its persisted form (the keys parsed; validate it again with
+    /// [`KmsCertificate::accept`] or [`KmsCertificate::revalidate`]).
+    pub fn from_state(s: &KeySetState) -> Result<Self> {
+        Ok(KeySet {
+            user_uri: s.user_uri.clone(),
+            user_id: s.user_id.clone(),
+            period_no: s.period_no,
+            valid_from: s.valid_from,
+            valid_to: s.valid_to,
+            rsk: Rsk::from_bytes(&s.rsk)?,
+            ssk: Ssk::from_bytes(&s.ssk)?,
+            pvt: s.pvt.as_slice().try_into().map_err(|_| Error::Parse)?,
+        })
+    }
+}
+
+/// A [`KmsCertificate`] as it is persisted.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertificateState {
+    periods: KeyPeriods,
+    z: Vec<u8>,
+    kpak: Vec<u8>,
+}
+
+impl KmsCertificate {
+    /// The persisted form.
+    pub fn state(&self) -> CertificateState {
+        CertificateState {
+            periods: self.periods.clone(),
+            z: self.z.to_bytes().to_vec(),
+            kpak: self.kpak.to_sec1().to_vec(),
+        }
+    }
+
+    /// A certificate back from its persisted form: the periods re-checked, Z and KPAK parsed
+    /// as points.
+    pub fn from_state(s: &CertificateState) -> Result<Self> {
+        Ok(KmsCertificate {
+            periods: KeyPeriods::new(s.periods.kms_uri(), s.periods.format().clone())?,
+            z: KmsPublic::from_bytes(&s.z)?,
+            kpak: Kpak::from_sec1(&s.kpak)?,
+        })
+    }
+
+    /// [`KmsCertificate::accept`] without the clock: every key check, for a key set read back
+    /// from storage (its period may have passed; a caller drops it when it has).
+    pub fn revalidate(&self, uri: &[u8], ks: KeySet) -> Result<ProvisionedKeys> {
+        self.check(uri, &ks)?;
+        self.build(ks)
+    }
+
+    fn check(&self, uri: &[u8], ks: &KeySet) -> Result<()> {
         if ks.user_uri != uri {
             return Err(Error::InvalidParameter);
         }
@@ -387,10 +496,10 @@ impl KmsCertificate {
         if (ks.valid_from, ks.valid_to) != self.periods.validity(ks.period_no)? {
             return Err(Error::InvalidParameter);
         }
-        let now_no = self.periods.period_no(now_ntp_secs)?;
-        if ks.period_no < now_no || ks.period_no > now_no + 1 {
-            return Err(Error::KeyExpired);
-        }
+        Ok(())
+    }
+
+    fn build(&self, ks: KeySet) -> Result<ProvisionedKeys> {
         crate::sakke::validate_rsk(&self.z, &ks.user_id, &ks.rsk).map_err(|_| Error::InvalidKey)?;
         let signing = SigningKey::new(&self.kpak, &ks.user_id, &ks.ssk, &ks.pvt)
             .map_err(|_| Error::InvalidKey)?;
@@ -400,5 +509,51 @@ impl KmsCertificate {
             decapsulation,
             signing,
         })
+    }
+}
+
+/// A [`Kms`] as it is persisted: its master secrets and periods. Secret octets zeroize on
+/// drop; `Debug` shows none.
+#[derive(Clone, serde::Serialize, serde::Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct KmsState {
+    #[zeroize(skip)]
+    version: u32,
+    #[zeroize(skip)]
+    periods: KeyPeriods,
+    z: Vec<u8>,
+    ksak: Vec<u8>,
+}
+
+impl core::fmt::Debug for KmsState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KmsState")
+            .field("version", &self.version)
+            .field("periods", &self.periods)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kms {
+    /// The persisted form.
+    pub fn state(&self) -> KmsState {
+        KmsState {
+            version: STATE_VERSION,
+            periods: self.periods.clone(),
+            z: self.z.to_bytes().to_vec(),
+            ksak: self.ksak.to_bytes().to_vec(),
+        }
+    }
+
+    /// A KMS back from its persisted form ([`Error::Unsupported`] for another version).
+    pub fn from_state(s: &KmsState) -> Result<Self> {
+        if s.version != STATE_VERSION {
+            return Err(Error::Unsupported);
+        }
+        let periods = KeyPeriods::new(s.periods.kms_uri(), s.periods.format().clone())?;
+        Ok(Self::from_secrets(
+            KmsSecret::from_bytes(&s.z)?,
+            Ksak::from_bytes(&s.ksak)?,
+            periods,
+        ))
     }
 }

@@ -261,3 +261,34 @@ fn refusals_are_events_and_change_nothing() {
         assert!(carol.current_gmk(GROUP, NOW + 10).is_none());
     }
 }
+
+/// Regression: a member's GMK store used to refuse every GMK after its sixteenth (no expiry
+/// given), so a group stopped working after sixteen rekeys. A newer GMK now replaces the
+/// group's oldest one.
+#[test]
+fn rekeys_go_on_past_the_store_capacity() {
+    let mut w = world(IdFormat::Prose, 2);
+    let mut last = 0;
+    for round in 0..(prose_sec::group::DEFAULT_GMK_CAPACITY as u64 + 4) {
+        let now = NOW + 2 * round;
+        let g = w.manager.create_gmk(0, 0, &mut OsRng).unwrap();
+        for n in w.manager.notifications(g, now, &mut OsRng).unwrap() {
+            let m = w.members.iter_mut().find(|m| m.uri() == n.member).unwrap();
+            assert_eq!(
+                m.handle(&n.message, now),
+                Event::GmkAccepted {
+                    group: GROUP.to_vec(),
+                    gmk_id: g
+                },
+                "round {round}"
+            );
+        }
+        last = g;
+    }
+    let now = NOW + 2 * (prose_sec::group::DEFAULT_GMK_CAPACITY as u64 + 4);
+    for m in &w.members {
+        let store = m.gmks(GROUP).unwrap();
+        assert_eq!(store.len(), prose_sec::group::DEFAULT_GMK_CAPACITY);
+        assert_eq!(m.current_gmk(GROUP, now).unwrap().gmk_id(), last);
+    }
+}

@@ -380,3 +380,105 @@ impl Manager {
             .collect()
     }
 }
+
+/// One GMK of a [`ManagerState`].
+#[derive(Clone, serde::Serialize, serde::Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+struct GmkRecordState {
+    #[zeroize(skip)]
+    id: u32,
+    key: [u8; 16],
+    #[zeroize(skip)]
+    activation: u64,
+    #[zeroize(skip)]
+    expiry: u64,
+    #[zeroize(skip)]
+    status: u32,
+    #[zeroize(skip)]
+    t: u64,
+    #[zeroize(skip)]
+    confirmed: Vec<Vec<u8>>,
+}
+
+/// A [`Manager`] as it is persisted: group, certificate, the group's key set, members and
+/// GMKs with their confirmations. Secrets zeroize on drop; `Debug` shows none.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct ManagerState {
+    version: u32,
+    group_uri: Vec<u8>,
+    cert: crate::kms::CertificateState,
+    key_set: crate::kms::KeySetState,
+    members: Vec<Vec<u8>>,
+    gmks: Vec<GmkRecordState>,
+}
+
+impl core::fmt::Debug for ManagerState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ManagerState")
+            .field("version", &self.version)
+            .field("group", &String::from_utf8_lossy(&self.group_uri))
+            .field("members", &self.members.len())
+            .field("gmks", &self.gmks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Manager {
+    /// The persisted form.
+    pub fn state(&self) -> ManagerState {
+        ManagerState {
+            version: crate::kms::STATE_VERSION,
+            group_uri: self.group_uri.clone(),
+            cert: self.cert.state(),
+            key_set: self.keys.key_set.state(),
+            members: self.members.iter().cloned().collect(),
+            gmks: self
+                .gmks
+                .iter()
+                .map(|g| GmkRecordState {
+                    id: g.id,
+                    key: *g.key,
+                    activation: g.activation,
+                    expiry: g.expiry,
+                    status: g.status,
+                    t: g.t,
+                    confirmed: g.confirmed.iter().cloned().collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A manager back from its persisted form: the certificate and the group's key set are
+    /// checked again (every key; not the clock — a key set of a past period makes
+    /// notifications fail with [`Error::KeyExpired`] until the KMS provisions the current
+    /// one). [`Error::Unsupported`] for another version; [`Error::InvalidParameter`] for
+    /// inconsistent contents.
+    pub fn from_state(s: &ManagerState) -> Result<Self> {
+        if s.version != crate::kms::STATE_VERSION {
+            return Err(Error::Unsupported);
+        }
+        let cert = KmsCertificate::from_state(&s.cert)?;
+        let ks = crate::kms::KeySet::from_state(&s.key_set)?;
+        let keys = cert.revalidate(&s.group_uri, ks)?;
+        let mut m = Manager::new(&s.group_uri, cert, keys)?;
+        for u in &s.members {
+            if !m.add_member(u)? {
+                return Err(Error::InvalidParameter);
+            }
+        }
+        for g in &s.gmks {
+            if m.gmks.iter().any(|x| x.id == g.id) {
+                return Err(Error::InvalidParameter);
+            }
+            m.gmks.push(GmkRecord {
+                id: g.id,
+                key: Zeroizing::new(g.key),
+                activation: g.activation,
+                expiry: g.expiry,
+                status: g.status,
+                t: g.t,
+                confirmed: g.confirmed.iter().cloned().collect(),
+            });
+        }
+        Ok(m)
+    }
+}

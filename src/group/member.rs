@@ -388,3 +388,90 @@ fn move_rocs_forward(session: &mut Session, keying: &SrtpKeying) {
         let _ = session.set_roc(id.ssrc, id.roc);
     }
 }
+
+/// One joined group of a [`MemberState`]: its URI and its GMKs.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct GroupStateOnDisk {
+    uri: Vec<u8>,
+    gmks: Vec<ReceivedGmk>,
+}
+
+/// A [`Member`] as it is persisted: URI, certificate, policy, key sets, joined groups with
+/// their GMKs, and the replay cache of GSK offers. SRTP sessions are not persisted: after a
+/// restart the next re-sent offer of each call (PROFILE §4) starts them again, at the ROCs it
+/// carries. Secrets zeroize on drop; `Debug` shows none.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct MemberState {
+    version: u32,
+    uri: Vec<u8>,
+    cert: crate::kms::CertificateState,
+    policy: PskPolicy,
+    key_sets: Vec<crate::kms::KeySetState>,
+    groups: Vec<GroupStateOnDisk>,
+    seen: Vec<mikey::OfferReplayId>,
+}
+
+impl core::fmt::Debug for MemberState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemberState")
+            .field("version", &self.version)
+            .field("uri", &String::from_utf8_lossy(&self.uri))
+            .field("key_sets", &self.key_sets.len())
+            .field("groups", &self.groups.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Member {
+    /// The persisted form.
+    pub fn state(&self) -> MemberState {
+        MemberState {
+            version: crate::kms::STATE_VERSION,
+            uri: self.uri.clone(),
+            cert: self.cert.state(),
+            policy: self.receiver.policy().clone(),
+            key_sets: self.keys.values().map(|k| k.key_set.state()).collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|(uri, g)| GroupStateOnDisk {
+                    uri: uri.clone(),
+                    gmks: g.store.entries().to_vec(),
+                })
+                .collect(),
+            seen: self.receiver.seen().to_vec(),
+        }
+    }
+
+    /// A member back from its persisted form at `now_ntp_secs`: the certificate and every key
+    /// set checked again (key sets of past periods are dropped), the GMK stores refilled
+    /// (expired GMKs dropped), the replay cache kept for its window. [`Error::Unsupported`]
+    /// for another version; the checks' errors for bad contents.
+    pub fn from_state(s: &MemberState, now_ntp_secs: u64) -> Result<Self> {
+        if s.version != crate::kms::STATE_VERSION {
+            return Err(Error::Unsupported);
+        }
+        let cert = KmsCertificate::from_state(&s.cert)?;
+        let now_no = cert.periods.period_no(now_ntp_secs)?;
+        let mut m = Member::new(&s.uri, cert, s.policy.clone());
+        for ks in &s.key_sets {
+            let ks = KeySet::from_state(ks)?;
+            if ks.period_no < now_no {
+                continue;
+            }
+            let k = m.cert.revalidate(&m.uri, ks)?;
+            m.keys.insert(k.key_set.period_no, k);
+        }
+        for g in &s.groups {
+            m.join(&g.uri);
+            let state = m.groups.get_mut(&g.uri).ok_or(Error::InvalidParameter)?;
+            for gmk in &g.gmks {
+                state.store.insert(gmk.clone(), now_ntp_secs)?;
+            }
+            state.store.expire(now_ntp_secs);
+        }
+        m.receiver =
+            GskReceiver::restore(m.receiver.policy().clone(), s.seen.clone(), now_ntp_secs)?;
+        Ok(m)
+    }
+}

@@ -128,7 +128,7 @@ pub fn prose_identifier(uri: &[u8], ntp_seconds: u64) -> Result<Vec<u8>> {
 }
 
 /// How a URI in a message maps to the identifier used for SAKKE and ECCSI.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IdentityScheme {
     /// `prose`: `"YYYY-MM\0URI\0"` for the month of the message's timestamp.
     Monthly,

@@ -39,7 +39,7 @@ pub mod key_kind {
 }
 
 /// Decoded key parameters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyParams {
     /// Key type.
     pub key_type: u8,

@@ -205,7 +205,9 @@ impl core::fmt::Debug for MemberContext<'_> {
 }
 
 /// A GMK accepted from a Group Manager. The GMK zeroizes on drop and is not in `Debug`.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+/// Serializable for the member's persistent state (the GMK is secret: keep it in a file only
+/// the member can read).
+#[derive(Clone, Zeroize, ZeroizeOnDrop, serde::Serialize, serde::Deserialize)]
 pub struct ReceivedGmk {
     gmk: [u8; SSV_LEN],
     #[zeroize(skip)]

@@ -292,7 +292,7 @@ impl SrtpKeying {
 }
 
 /// Receiver policy for GSK offers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PskPolicy {
     /// Largest accepted |now − T| in seconds.
     pub max_skew_secs: u64,
@@ -330,7 +330,7 @@ impl Default for PskPolicy {
 /// What identifies a GSK offer for replay detection: the (CSB ID, T, RAND) it is bound to,
 /// a digest of what its MAC covers, and its time. Two offers with the same binding but
 /// different digests are a replay attempt; equal digests are a re-send (PROFILE §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OfferReplayId {
     /// SHA-256 of CSB ID ‖ T ‖ RAND.
     pub binding: [u8; 32],

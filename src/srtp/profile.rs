@@ -25,7 +25,7 @@ pub(crate) enum CipherKind {
 /// Tag lengths follow libsrtp: the `_32` profiles carry a 32-bit tag on SRTP but an 80-bit tag on
 /// SRTCP (RFC 3711 §5.2 and RFC 4568 §6.2 leave SRTCP at 80 bits).
 #[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[repr(u16)]
 pub enum Profile {
     /// AES_CM_128_HMAC_SHA1_80 (RFC 3711, RFC 4568), the default of the wire profile.
