@@ -8,6 +8,7 @@ cargo bench -p prose-sec --bench srtp -- "$@"
 cargo bench -p prose-sec --bench sakke -- "$@"
 cargo bench -p prose-sec --bench eccsi -- "$@"
 cargo bench -p prose-sec --bench mikey -- "$@"
+cargo bench -p prose-sec --bench roles -- "$@"
 echo "== Python: prose_sec beside pylibsrtp"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin develop --release --quiet -m python/Cargo.toml
