@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libsrtp2-dev libwolfssl-dev libclang-dev pkg-config tshark python3-venv valgrind gcc binutils; do
+# python3 and ca-certificates are not in Debian's base image (pip needs TLS roots).
+for pkg in libsrtp2-dev libwolfssl-dev libclang-dev pkg-config tshark python3 python3-venv \
+  ca-certificates valgrind gcc libc6-dev binutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -13,6 +15,12 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The lints need the toolchain's rustfmt and clippy (a minimal rustup profile lacks them).
+if command -v rustup >/dev/null 2>&1; then
+  rustup component list --installed 2>/dev/null | grep -q "^rustfmt" || rustup component add rustfmt
+  rustup component list --installed 2>/dev/null | grep -q "^clippy" || rustup component add clippy
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -6,18 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, passed = 0;
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (cond) {                                                                           \
-            passed++;                                                                         \
-        } else {                                                                              \
-            failures++;                                                                       \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                              \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fprintf(stderr, "\n");                                                            \
-        }                                                                                     \
-    } while (0)
+#include "check.h"
 #define OK(call) CHECK((call) == PROSE_OK, "%s", #call)
 #define S(str) (const uint8_t *)(str), strlen(str)
 

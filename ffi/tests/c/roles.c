@@ -11,18 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0, passed = 0;
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (cond) {                                                                           \
-            passed++;                                                                         \
-        } else {                                                                              \
-            failures++;                                                                       \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                              \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fprintf(stderr, "\n");                                                            \
-        }                                                                                     \
-    } while (0)
+#include "check.h"
 #define OK(call)                                                                              \
     do {                                                                                      \
         prose_result r_ = (call);                                                             \
