@@ -391,3 +391,61 @@ proptest! {
         prop_assert!(s_res.iter().any(|r| r.is_ok()));
     }
 }
+
+/// Regression (found by `batch_equals_single`): a batch checked every packet against the state
+/// from before the batch, and a packet refused there was never checked again. Here the third
+/// packet of SSRC 1 moves it into ROC 1, after which 13578 is a forward packet; the batch used
+/// to refuse it as `ReplayTooOld` while one-by-one accepted it.
+#[test]
+fn batch_rechecks_a_refusal_after_an_earlier_packet_moved_the_stream() {
+    for profile in [Profile::Aes128CmHmacSha1_80, Profile::AeadAes128Gcm] {
+        let seqs = [0u16, 1, 38506, 1588, 13578, 13579];
+        let (mut tx, _) = session_pair(profile, 3);
+        let (mut single, mut batch) = session_pair(profile, 3);
+        let pkts: Vec<Vec<u8>> = seqs
+            .iter()
+            .map(|&seq| {
+                let p = encode(&Pkt {
+                    seq,
+                    ssrc: 1,
+                    csrcs: 0,
+                    ext_words: None,
+                    payload: vec![seq as u8; 20],
+                });
+                let mut b = p.clone();
+                b.resize(p.len() + 64, 0);
+                let n = tx.protect_rtp(&mut b, p.len()).unwrap();
+                b.truncate(n);
+                b
+            })
+            .collect::<Vec<_>>();
+        // And a replay of the fourth.
+        let mut pkts = pkts;
+        pkts.push(pkts[3].clone());
+        // The first three one by one, on both receivers; then the rest as one batch.
+        for p in &pkts[..3] {
+            let (mut a, mut b) = (p.clone(), p.clone());
+            single.unprotect_rtp(&mut a, p.len()).unwrap();
+            batch.unprotect_rtp(&mut b, p.len()).unwrap();
+        }
+        let one: Vec<_> = pkts[3..]
+            .iter()
+            .map(|p| single.unprotect_rtp(&mut p.clone(), p.len()))
+            .collect();
+        let mut bufs: Vec<Vec<u8>> = pkts[3..].to_vec();
+        let mut items: Vec<(&mut [u8], usize)> = bufs
+            .iter_mut()
+            .map(|b| {
+                let n = b.len();
+                (b.as_mut_slice(), n)
+            })
+            .collect();
+        let mut res = vec![Ok(0); items.len()];
+        batch.unprotect_rtp_batch(&mut items, &mut res).unwrap();
+        assert_eq!(one, res, "{profile:?}");
+        assert!(
+            one[1].is_ok() && one[2].is_ok() && one[3].is_err(),
+            "{one:?}"
+        );
+    }
+}

@@ -568,6 +568,23 @@ impl Session {
         let mut inserted = false;
         for (i, (buf, len)) in pk.iter_mut().enumerate() {
             if !ok[i] {
+                // Refused against the state from before the batch: if an earlier packet of the
+                // batch changed that state (e.g. moved its stream into the next ROC), the
+                // refusal may be stale; decide it again the long way, as one by one would.
+                if n_committed > 0 {
+                    let r = self.unprotect_rtp(buf, *len);
+                    if r.is_ok() {
+                        if let Ok(ssrc) = be32(buf, 8) {
+                            if n_committed < LANES {
+                                committed[n_committed] = ssrc;
+                                n_committed += 1;
+                            }
+                        }
+                        // It may have added a stream: later packets re-check the table.
+                        inserted = true;
+                    }
+                    rs[i] = r;
+                }
                 continue;
             }
             // Re-check against the state the earlier packets of this batch left, where they
