@@ -1,81 +1,82 @@
-//! `prose-sec`: command-line tool. For now: `prose-sec mikey decode [FILE]` prints a MIKEY
-//! message (raw octets, hex, base64, or an SDP body with `a=key-mgmt:mikey`) as text.
+//! `prose-sec`: the command-line tool. Every subcommand lives in its own module; this file only
+//! declares the command tree and dispatches.
 
-use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: prose-sec mikey decode [FILE]   (FILE or stdin: raw, hex, base64 or SDP)";
+use clap::{Parser, Subcommand};
 
-fn input(path: Option<&str>) -> std::io::Result<Vec<u8>> {
-    match path {
-        None | Some("-") => {
-            let mut v = Vec::new();
-            std::io::stdin().read_to_end(&mut v)?;
-            Ok(v)
-        }
-        Some(p) => std::fs::read(p),
-    }
+mod demo;
+mod mikey_cmd;
+mod node;
+mod serve;
+mod state_cmd;
+
+#[derive(Parser)]
+#[command(
+    name = "prose-sec",
+    version,
+    about = "Identity-based group media security for ProSe one-to-many calls"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn hex(s: &str) -> Option<Vec<u8>> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.is_empty() || !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole story on loopback: KMS, Group Manager, members, both call modes.
+    Demo(demo::DemoArgs),
+    /// Run one role as its own process.
+    Node(node::NodeArgs),
+    /// MIKEY messages.
+    #[command(subcommand)]
+    Mikey(mikey_cmd::MikeyCmd),
+    /// The KMS: its state file, issuing key sets, and the HTTPS service.
+    #[command(subcommand)]
+    Kms(KmsCmd),
+    /// A member's state file.
+    #[command(subcommand)]
+    Member(MemberCmd),
 }
 
-/// The MIKEY octets in `data`, whichever of the accepted forms it is in.
-fn message(data: &[u8]) -> prose_sec::Result<Vec<u8>> {
-    if let Ok(text) = core::str::from_utf8(data) {
-        if text.contains("a=key-mgmt:") {
-            return prose_sec::sdp::parse_key_mgmt(text, true);
-        }
-        if let Some(v) = hex(text) {
-            return Ok(v);
-        }
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        if let Ok(v) = prose_sec::sdp::base64_decode(&compact) {
-            return Ok(v);
-        }
-    }
-    Ok(data.to_vec())
+#[derive(Subcommand)]
+enum KmsCmd {
+    /// Create a KMS state file (master secrets) in a state directory.
+    Init(state_cmd::KmsInitArgs),
+    /// Issue key sets for identities and write them as KMS key-provisioning documents.
+    Issue(state_cmd::KmsIssueArgs),
+    /// Export the KMS certificate (public) as a KMS certificate document.
+    Export(state_cmd::KmsExportArgs),
+    /// Serve TS 33.180 Annex D provisioning over HTTPS.
+    Serve(serve::ServeArgs),
+}
+
+#[derive(Subcommand)]
+enum MemberCmd {
+    /// Import a KMS certificate and key-provisioning document into a member's state file.
+    Import(state_cmd::MemberImportArgs),
+    /// Fetch key sets from a KMS service over HTTPS into a member's state file.
+    Provision(serve::ProvisionArgs),
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["mikey", "decode", rest @ ..] if rest.len() <= 1 => {
-            let data = match input(rest.first().copied()) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("prose-sec: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            match message(&data).and_then(|m| prose_sec::mikey::describe(&m)) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("prose-sec: {e}");
-                    ExitCode::from(1)
-                }
-            }
-        }
-        ["--version"] => {
-            println!("prose-sec {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Node(a) => node::run(a),
+        Command::Mikey(c) => mikey_cmd::run(c),
+        Command::Kms(KmsCmd::Init(a)) => state_cmd::kms_init(a),
+        Command::Kms(KmsCmd::Issue(a)) => state_cmd::kms_issue(a),
+        Command::Kms(KmsCmd::Export(a)) => state_cmd::kms_export(a),
+        Command::Kms(KmsCmd::Serve(a)) => serve::serve(a),
+        Command::Member(MemberCmd::Import(a)) => state_cmd::member_import(a),
+        Command::Member(MemberCmd::Provision(a)) => serve::provision(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("prose-sec: {e:#}");
+            ExitCode::from(1)
         }
     }
 }
