@@ -100,6 +100,8 @@ pub struct Session {
     portable: bool,
     /// See [`Policy::require_encrypted_srtcp`].
     require_encrypted_srtcp: bool,
+    /// See [`Session::set_allow_repeat_tx`].
+    allow_repeat_tx: bool,
 }
 
 impl Session {
@@ -122,6 +124,7 @@ impl Session {
             max_rtcp_packets: policy.max_rtcp_packets_per_key,
             portable: policy.force_portable,
             require_encrypted_srtcp: policy.require_encrypted_srtcp,
+            allow_repeat_tx: false,
         })
     }
 
@@ -146,7 +149,30 @@ impl Session {
             max_rtcp_packets: super::MAX_RTCP_PACKETS_PER_KEY,
             portable: false,
             require_encrypted_srtcp: false,
+            allow_repeat_tx: false,
         })
+    }
+
+    /// Lets the sender protect again an RTP packet whose index it already protected (a
+    /// retransmission), as libsrtp's `allow_repeat_tx` does; default false. Indexes older than
+    /// the replay window stay refused. The repeated packet reuses the keystream (and, under
+    /// AEAD profiles, the nonce) of the first: it must carry exactly the same payload, or
+    /// confidentiality is lost. Only for stacks that need libsrtp's behaviour.
+    pub fn set_allow_repeat_tx(&mut self, allow: bool) {
+        self.allow_repeat_tx = allow;
+    }
+
+    /// Whether repeated sending of an index is allowed (see [`Session::set_allow_repeat_tx`]).
+    pub fn allow_repeat_tx(&self) -> bool {
+        self.allow_repeat_tx
+    }
+
+    /// The SRTP and SRTCP packets protected or accepted so far under the master key named
+    /// `mki` (empty for a session without MKI), over all streams: what the key-usage limits
+    /// count. `None` if no key has that MKI.
+    pub fn key_packets(&self, mki: &[u8]) -> Option<(u64, u64)> {
+        let k = self.keys.get(self.find_key(mki)?)?;
+        Some((k.rtp_packets, k.rtcp_packets))
     }
 
     /// The session's profile.
@@ -354,7 +380,10 @@ impl Session {
         let index = match slot {
             Some(s) => {
                 let st = &self.streams.get(s).tx;
-                st.check(seq)?
+                match st.check(seq) {
+                    Err(Error::ReplayDuplicate) if self.allow_repeat_tx => st.estimate(seq)?,
+                    r => r?,
+                }
             }
             None => {
                 if self.streams.is_full() {
