@@ -15,8 +15,11 @@ fn rtp(seq: u16, ssrc: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 fn session(profile: Profile, mki: Option<&[u8]>) -> Session {
-    let mut k = MasterKey::new(&vec![7u8; profile.key_len()], &vec![9u8; profile.salt_len()])
-        .expect("key");
+    let mut k = MasterKey::new(
+        &vec![7u8; profile.key_len()],
+        &vec![9u8; profile.salt_len()],
+    )
+    .expect("key");
     if let Some(m) = mki {
         k = k.with_mki(m).expect("mki");
     }
