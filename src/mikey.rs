@@ -54,4 +54,4 @@ pub use payload::{
     KeyData, Payload, Sakke, Sign, Sp, SrtpId, Timestamp, V,
 };
 pub use prf::TransportKeys;
-pub use text::describe;
+pub use text::{describe, describe_key_params, ntp_secs_to_utc};

@@ -40,7 +40,12 @@ fn decodes_a_vendor_gmk_message() {
     assert!(ok, "{text}");
     assert!(text.starts_with("HDR data_type=26"), "{text}");
     assert!(text.contains("SAKKE params=1"), "{text}");
-    assert!(text.contains("SIGN type=2 len=129"), "{text}");
+    assert!(text.contains("SIGN type=2 [ECCSI] len=129"), "{text}");
+    assert!(text.contains("[2025-10-02 23:47:52 UTC]"), "{text}");
+    assert!(
+        text.contains("[IDRkmsi initiator's KMS] type=1 [URI] data=\"kms.mydev.streamwide.com\""),
+        "{text}"
+    );
 }
 
 #[test]
