@@ -251,4 +251,140 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn null_is_empty_only() {
+        // SAFETY: NULL pointers are never dereferenced; the non-NULL ones point into `buf`.
+        unsafe {
+            assert_eq!(slice(core::ptr::null(), 0), Ok(&[][..]));
+            assert_eq!(
+                slice(core::ptr::null(), 1).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert_eq!(slice_mut(core::ptr::null_mut(), 0).map(|s| s.len()), Ok(0));
+            assert_eq!(
+                slice_mut(core::ptr::null_mut(), 3).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert_eq!(array::<u64>(core::ptr::null(), 0).map(|s| s.len()), Ok(0));
+            assert_eq!(
+                array::<u64>(core::ptr::null(), 2).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                out_array::<u32>(core::ptr::null_mut(), 1).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert!(out_array::<u32>(core::ptr::null_mut(), 0).is_ok());
+            assert_eq!(
+                write::<u32>(core::ptr::null_mut(), 1).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                obj::<u32>(core::ptr::null()).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                obj_mut::<u32>(core::ptr::null_mut()).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            assert_eq!(
+                out::<u32>(core::ptr::null_mut()).err(),
+                Some(prose_result::PROSE_ERR_NULL_POINTER)
+            );
+            free::<u32>(core::ptr::null_mut());
+            // A non-NULL pointer with length 0 gives an empty slice without reading.
+            let buf = [1u8; 4];
+            assert_eq!(slice(buf.as_ptr(), 0), Ok(&[][..]));
+        }
+    }
+
+    #[test]
+    fn lengths_past_isize_max_are_refused_before_any_slice() {
+        let mut buf = [0u64; 2];
+        let p = buf.as_mut_ptr();
+        // SAFETY: every call refuses its length before making a slice of it.
+        unsafe {
+            let too_long = isize::MAX as usize + 1;
+            assert_eq!(
+                slice(p as *const u8, too_long).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+            assert_eq!(
+                slice_mut(p as *mut u8, usize::MAX).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+            assert_eq!(
+                slice_u32(p as *const u32, isize::MAX as usize / 4 + 1).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+            assert_eq!(
+                array(p as *const u64, isize::MAX as usize / 8 + 1).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+            assert_eq!(
+                out_array(p, isize::MAX as usize / 8 + 1).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+        }
+    }
+
+    #[test]
+    fn borrowed_buffers_read_and_write_the_callers_memory() {
+        let mut buf = [0u8; 8];
+        let words = [7u64, 8, 9];
+        // SAFETY: the pointers and lengths describe `buf` and `words`, each borrowed once.
+        unsafe {
+            let w = slice_mut(buf.as_mut_ptr(), 8).unwrap();
+            w[7] = 0xee;
+            assert_eq!(slice(buf.as_ptr(), 8).unwrap()[7], 0xee);
+            assert_eq!(array(words.as_ptr(), 3), Ok(&words[..]));
+            let misaligned = (words.as_ptr() as *const u8).add(4) as *const u64;
+            assert_eq!(
+                array(misaligned, 1).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+        }
+        assert_eq!(buf[7], 0xee);
+    }
+
+    #[test]
+    fn output_slots_are_written_without_being_read() {
+        // Uninitialised slots, as a C caller may pass them: only written, never read first.
+        let mut slots = [const { core::mem::MaybeUninit::<String>::uninit() }; 3];
+        let p = slots.as_mut_ptr() as *mut String;
+        // SAFETY: `p` points to three writable slots; each is written once, then read back.
+        unsafe {
+            let q = out_array(p, 3).unwrap();
+            for i in 0..3 {
+                write_at(q, i, format!("slot {i}"));
+            }
+            assert_eq!(*p.add(1), "slot 1");
+            for s in &mut slots {
+                s.assume_init_drop();
+            }
+            let mut single = core::mem::MaybeUninit::<u32>::uninit();
+            write(single.as_mut_ptr(), 5).unwrap();
+            assert_eq!(single.assume_init(), 5);
+            let misaligned = (slots.as_mut_ptr() as *mut u8).add(1) as *mut u64;
+            assert_eq!(
+                write(misaligned, 1).err(),
+                Some(prose_result::PROSE_ERR_INVALID_PARAMETER)
+            );
+        }
+    }
+
+    #[test]
+    fn objects_round_trip_through_raw_pointers() {
+        let p = into_raw(vec![1u32, 2, 3]);
+        // SAFETY: `p` comes from `into_raw`, is used while live and freed once.
+        unsafe {
+            obj_mut(p).unwrap().push(4);
+            assert_eq!(obj(p as *const Vec<u32>).unwrap(), &[1, 2, 3, 4]);
+            let mut n = 0u64;
+            *out(&mut n as *mut u64).unwrap() = 11;
+            assert_eq!(n, 11);
+            free(p);
+        }
+    }
 }
