@@ -31,6 +31,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod backend;
+pub mod ct_probe;
 pub mod eccsi;
 mod error;
 pub mod group;
