@@ -643,7 +643,9 @@ impl Postgres {
                 .config
                 .connect(tokio_postgres::NoTls)
                 .await
-                .map_err(pg)?;
+                // Whatever the server says (refused, shutting down, not accepting
+                // connections to this database), no connection means unavailable.
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -665,7 +667,11 @@ impl Postgres {
         match f(c).await {
             Ok(v) => Ok(v),
             Err(e) => {
-                let e = pg(e);
+                let e = if c.is_closed() {
+                    StoreError::Unavailable(e.to_string())
+                } else {
+                    pg(e)
+                };
                 if matches!(e, StoreError::Unavailable(_)) {
                     *g = None;
                 }

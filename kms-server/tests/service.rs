@@ -560,3 +560,71 @@ async fn a_full_sqlite_database_refuses_cleanly_without_corruption() {
         .unwrap();
     assert_eq!(n, registered + 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_postgres_answers_503_and_recovers() {
+    let Some(Backend::Postgres(base)) = backends().into_iter().nth(1) else {
+        eprintln!("PROSE_PG_URL not set: PostgreSQL half skipped");
+        return;
+    };
+    let f = Fixture::new(&Backend::Postgres(base.clone())).await;
+    let http = f.http(None);
+    let alice = f.token(ALICE, 600);
+    let url = f.url(&p("keyprov"));
+    let (s, _, _) = post(&http, &url, Some(&alice), None).await;
+    assert_eq!(s, 200);
+    let db = f
+        .config
+        .database
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (admin, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    // The database goes away: no new connections, the KMS's connections cut.
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {db} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+        ))
+        .await
+        .unwrap();
+    let before = f.app.db.issued(None).await.err();
+    assert!(
+        matches!(
+            before,
+            Some(prose_sec_kms_server::StoreError::Unavailable(_))
+        ),
+        "{before:?}"
+    );
+    let (s, body, h) = post(
+        &http,
+        &f.url(&keyprov_path(BOB, None)),
+        Some(&f.token(BOB, 600)),
+        None,
+    )
+    .await;
+    assert_eq!((s, error_code(&body)), (503, Some(503)));
+    assert!(h.contains_key("retry-after"));
+    // It comes back: the KMS reconnects by itself.
+    admin
+        .batch_execute(&format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let (s, _, _) = post(
+        &http,
+        &f.url(&keyprov_path(BOB, None)),
+        Some(&f.token(BOB, 600)),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let recs = f.app.db.issued(None).await.unwrap();
+    assert_eq!(recs.iter().filter(|r| r.uri == BOB).count(), 1);
+}
