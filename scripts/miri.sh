@@ -15,12 +15,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 budget="${PROSE_MIRI_SECS:-180}"
 
+# PROSE_MIRI_OPTIONAL=1 turns a toolchain that cannot be installed (no network) into a
+# warning instead of a failure.
+unavailable() {
+  echo "miri: $1" >&2
+  if [ "${PROSE_MIRI_OPTIONAL:-0}" = 1 ]; then
+    echo "miri: SKIPPED (PROSE_MIRI_OPTIONAL=1)" >&2
+    exit 0
+  fi
+  exit 1
+}
 if ! rustup run nightly rustc -V >/dev/null 2>&1; then
-  rustup toolchain install nightly --profile minimal
+  rustup toolchain install nightly --profile minimal ||
+    unavailable "cannot install the nightly toolchain"
 fi
 have="$(rustup component list --installed --toolchain nightly)"
 for c in miri rust-src; do
-  grep -q "^$c" <<<"$have" || rustup component add "$c" --toolchain nightly
+  grep -q "^$c" <<<"$have" || rustup component add "$c" --toolchain nightly ||
+    unavailable "cannot install the nightly $c component"
 done
 
 # Miri's own target directory (its sysroot and test binaries are not the normal ones).
