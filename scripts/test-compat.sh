@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+MODE=${1:-}
 
 # --- packages (idempotent) ---------------------------------------------------------------
 need=()
@@ -263,7 +264,7 @@ done
 if [ "$FAILED" -ne 0 ]; then echo "test-compat: FAILED"; exit 1; fi
 echo "test-compat: all passed"
 
-if [ "${1:-}" = --bench ]; then
+if [ "$MODE" = --bench ]; then
   gcc -O2 -I "$STAGE/include" -o "$WORK/bench" $C/bench.c -L"$OURS" -l:libsrtp2.so.1
   echo "bench: $(nproc) CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load $(cut -d' ' -f1-3 /proc/loadavg)"
   for round in 1 2; do
