@@ -279,6 +279,25 @@ impl Db {
         }
     }
 
+    /// The database's own consistency check: SQLite's `PRAGMA integrity_check` (`ok` when
+    /// sound); for PostgreSQL, whose server guarantees this, a round trip.
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        match self {
+            Db::Sqlite(s) => {
+                Self::blocking(s, |s| {
+                    let c = lock(&s.reader)?;
+                    c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                        .map_err(sq)
+                })
+                .await
+            }
+            Db::Postgres(p) => {
+                p.with(async |c| c.query_one("SELECT 'ok'::TEXT", &[]).await?.try_get(0))
+                    .await
+            }
+        }
+    }
+
     /// Records that `caller` sent a KmsRequest with `time` for `path`; `false` when it had
     /// already (a replay). Entries older than `forget_before` are dropped first.
     pub async fn request_time(
