@@ -22,7 +22,8 @@ MODE=${1:-}
 # --- packages (idempotent) ---------------------------------------------------------------
 need=()
 for pkg in gcc make pkg-config libsrtp2-1 libssl-dev gstreamer1.0-tools gstreamer1.0-plugins-base \
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad python3-gi gir1.2-gstreamer-1.0; do
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad python3-gi gir1.2-gstreamer-1.0 \
+  gir1.2-gst-plugins-base-1.0; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Debian's libsrtp2 headers (any architecture's libsrtp2-dev provides /usr/include/srtp2).

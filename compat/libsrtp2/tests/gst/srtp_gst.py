@@ -16,7 +16,8 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
-from gi.repository import Gst  # noqa: E402
+gi.require_version("GstApp", "1.0")
+from gi.repository import Gst, GstApp  # noqa: E402,F401  (GstApp: appsrc.push_buffer)
 
 Gst.init(None)
 
@@ -98,8 +99,8 @@ def encode(a):
             seq = (a.seq0 + i) & 0xFFFF
             b = Gst.Buffer.new_wrapped(rtp(seq, a.ssrc, (a.seq0 + i) * 160))
             b.pts = i * 20 * Gst.MSECOND
-            src.emit("push-buffer", b)
-        src.emit("end-of-stream")
+            src.push_buffer(b)
+        src.end_of_stream()
 
     pkts, eos = run(pipe, feed, pipe.get_by_name("sink"))
     check_lib(a.expect_lib)
@@ -149,8 +150,8 @@ def decode(a):
         for i, p in enumerate(pkts):
             b = Gst.Buffer.new_wrapped(p)
             b.pts = i * 20 * Gst.MSECOND
-            src.emit("push-buffer", b)
-        src.emit("end-of-stream")
+            src.push_buffer(b)
+        src.end_of_stream()
 
     out, _ = run(pipe, feed, pipe.get_by_name("sink"))
     check_lib(a.expect_lib)
@@ -186,8 +187,8 @@ def rekey(a):
         for i, p in enumerate(first + second):
             b = Gst.Buffer.new_wrapped(p)
             b.pts = i * 20 * Gst.MSECOND
-            src.emit("push-buffer", b)
-        src.emit("end-of-stream")
+            src.push_buffer(b)
+        src.end_of_stream()
 
     out, _ = run(pipe, feed, pipe.get_by_name("sink"))
     check_lib(a.expect_lib)
