@@ -123,11 +123,16 @@ impl Initiator {
         Ok(me)
     }
 
-    /// Sets the re-send interval (at least one second).
+    /// Sets the re-send interval (at least one second); the re-send already scheduled moves
+    /// with it (it falls due `secs` after the last offer built).
     pub fn set_resend_secs(&mut self, secs: u64) -> Result<()> {
         if secs == 0 {
             return Err(Error::InvalidParameter);
         }
+        self.next_due = self
+            .next_due
+            .saturating_sub(self.resend_secs)
+            .saturating_add(secs);
         self.resend_secs = secs;
         Ok(())
     }
