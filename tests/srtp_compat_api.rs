@@ -99,3 +99,21 @@ fn key_packets_counts_per_key_and_direction() {
     rx.unprotect_rtp(&mut p, n).unwrap();
     assert_eq!(rx.key_packets(&[]), Some((1, 0)));
 }
+
+#[test]
+fn ssrcs_lists_the_live_streams() {
+    let mut s = session(Profile::Aes128CmHmacSha1_80, None);
+    assert_eq!(s.ssrcs().count(), 0);
+    for ssrc in [5u32, 9, 0xffff_fffe] {
+        let mut p = rtp(1, ssrc, &[0u8; 8]);
+        s.protect_rtp(&mut p, 20).unwrap();
+    }
+    let mut got: Vec<u32> = s.ssrcs().collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![5, 9, 0xffff_fffe]);
+    assert_eq!(s.remove_stream(9), Ok(true));
+    let mut got: Vec<u32> = s.ssrcs().collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![5, 0xffff_fffe]);
+    assert_eq!(got.len(), s.stream_count());
+}

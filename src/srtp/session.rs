@@ -203,6 +203,12 @@ impl Session {
         self.streams.len()
     }
 
+    /// The SSRCs currently tracked (their order is unspecified). With [`Session::roc`] this
+    /// lets a caller carry each stream's ROC into a session under new keys.
+    pub fn ssrcs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.streams.ssrcs()
+    }
+
     /// Frees the stream slot of an SSRC (e.g. on RTCP BYE). Returns whether it was live.
     ///
     /// The session keeps the SSRC's highest sent and received indexes and its next SRTCP index

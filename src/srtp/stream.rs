@@ -382,6 +382,11 @@ impl StreamTable {
         Ok(true)
     }
 
+    /// The SSRCs of the live streams, in slot order.
+    pub(crate) fn ssrcs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.streams[..self.len].iter().map(|s| s.ssrc)
+    }
+
     #[inline]
     pub(crate) fn get(&self, slot: usize) -> &Stream {
         &self.streams[slot]
