@@ -362,6 +362,25 @@ fn comb_ifma(plan: Plan) -> Samples {
     })
 }
 
+/// The split comb with a fixed class that is not sparse: one random k drawn once (a leak
+/// through the sparse digits of k = 1, rather than through the value, shows as a difference
+/// between this row and `comb_ifma_split`).
+fn comb_ifma_split_dense(plan: Plan) -> Samples {
+    if sk::p_mul_lanes(&one_be::<128>()).is_none() {
+        return Samples::default();
+    }
+    let mut k = rand_bytes::<128>();
+    k[0] &= 0x1f; // below q
+    measure(
+        plan,
+        || k,
+        rand_bytes::<128>,
+        |a| {
+            black_box(sk::p_mul_lanes(&a[..]));
+        },
+    )
+}
+
 fn comb_ifma_x8(plan: Plan) -> Samples {
     if !sk::encapsulate_many_uses_lanes() {
         return Samples::default();
@@ -622,6 +641,13 @@ fn targets() -> Vec<Target> {
             "k = 1 vs random k, IFMA split comb",
             1.0,
             comb_ifma
+        ),
+        t!(
+            "comb_ifma_split_dense",
+            "scalar k of [k]P",
+            "one fixed random k vs random k, IFMA split comb",
+            1.0,
+            comb_ifma_split_dense
         ),
         t!(
             "comb_ifma_x8",
