@@ -454,6 +454,13 @@ impl MemberNode {
                 reason,
             },
         };
+        if let Event::SessionStarted { gsk_id, .. } | Event::Rekeyed { gsk_id, .. } = &ev {
+            // The member's own SRTCP (receiver reports) goes under the newest GSK.
+            let group = self.cfg.group.clone();
+            if let Some(s) = self.member.session(&group) {
+                let _ = s.set_send_mki(&gsk_id.to_be_bytes());
+            }
+        }
         let busy = t0.elapsed();
         let ok = matches!(
             ev,
@@ -889,7 +896,9 @@ impl Controller {
 
     async fn on_media(&mut self, data: &[u8], from: SocketAddr) {
         let initiator = self.call.as_ref().and_then(|c| c.initiator_media);
-        if Some(from) == initiator || (initiator.is_none() && !self.targets.contains(&from)) {
+        // Media from a member (its receiver reports) goes back to the initiator; anything else
+        // is the initiator's media (from its SDP address, or through a relay) and goes to all.
+        if !self.targets.contains(&from) {
             let mut ok = 0;
             let mut err = 0;
             for t in &self.targets {
