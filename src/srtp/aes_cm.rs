@@ -24,6 +24,13 @@ pub(crate) enum AesCm {
     /// 512-bit VAES kernel, 128 or 256 bits.
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     Vaes(Box<crate::backend::x86_64::aes_ctr::AesCtrVaes>),
+    /// ARMv8 AESE/AESMC kernel, 128 or 256 bits.
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_endian = "little",
+        not(prose_backend = "soft")
+    ))]
+    Arm(crate::backend::aarch64::aes_ctr::AesCtrArm),
 }
 
 impl core::fmt::Debug for AesCm {
@@ -33,18 +40,36 @@ impl core::fmt::Debug for AesCm {
             AesCm::Aes256(_) => f.write_str("AesCm::Aes256(..)"),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             AesCm::Vaes(_) => f.write_str("AesCm::Vaes(..)"),
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            AesCm::Arm(_) => f.write_str("AesCm::Arm(..)"),
         }
     }
 }
 
 impl AesCm {
-    /// The fastest key schedule this CPU supports for a 16- or 32-octet key (the VAES kernel
-    /// where present), or the portable one if `portable`.
+    /// The fastest key schedule this CPU supports for a 16- or 32-octet key (the VAES kernel on
+    /// x86-64, the AESE/AESMC kernel on aarch64, where present), or the portable one if
+    /// `portable`. The CPU is detected here, once per key.
     pub(crate) fn new_best(key: &[u8], portable: bool) -> Result<Self> {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         if !portable {
             if let Some(v) = crate::backend::x86_64::aes_ctr::AesCtrVaes::new(key) {
                 return Ok(AesCm::Vaes(Box::new(v)));
+            }
+        }
+        #[cfg(all(
+            target_arch = "aarch64",
+            target_endian = "little",
+            not(prose_backend = "soft")
+        ))]
+        if !portable {
+            use crate::backend::aarch64::{aes_ctr::AesCtrArm, AesPmull};
+            if let Some(v) = AesPmull::get().and_then(|t| AesCtrArm::new(t, key)) {
+                return Ok(AesCm::Arm(v));
             }
         }
         let _ = portable;
@@ -82,6 +107,12 @@ impl AesCm {
             AesCm::Aes256(c) => Self::ctr_portable(c, iv, data),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             AesCm::Vaes(v) => v.apply_keystream(iv, data),
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            AesCm::Arm(v) => v.apply_keystream(iv, data),
         }
     }
 
@@ -93,6 +124,15 @@ impl AesCm {
             if v.apply_keystream_many(ivs, datas) {
                 return;
             }
+        }
+        #[cfg(all(
+            target_arch = "aarch64",
+            target_endian = "little",
+            not(prose_backend = "soft")
+        ))]
+        if let AesCm::Arm(v) = self {
+            v.apply_keystream_many(ivs, datas);
+            return;
         }
         for (iv, d) in ivs.iter().zip(datas.iter_mut()) {
             self.apply_keystream(iv, d);

@@ -2,7 +2,9 @@
 //! so a packet costs only the compression calls over its own octets (RFC 3711 §4.2.1).
 //!
 //! SHA-1 compression is RustCrypto `sha1`, which uses SHA-NI when the CPU has it (detected at
-//! run time by that crate).
+//! run time by that crate); on aarch64 (where that crate has no hardware path) it is the
+//! SHA1-instruction kernel of `backend/aarch64/sha1.rs` when the CPU has it, detected once per
+//! key.
 
 use sha1::digest::core_api::{Block, BlockSizeUser, Buffer, FixedOutputCore, UpdateCore};
 use sha1::digest::generic_array::GenericArray;
@@ -25,6 +27,13 @@ pub(crate) struct HmacSha1 {
         allow(dead_code)
     )]
     multibuffer: bool,
+    /// The ARMv8 SHA-1 kernel's token, when the CPU has it and the portable path is not asked.
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_endian = "little",
+        not(prose_backend = "soft")
+    ))]
+    arm: Option<crate::backend::aarch64::Sha1Ext>,
 }
 
 impl core::fmt::Debug for HmacSha1 {
@@ -73,6 +82,16 @@ impl HmacSha1 {
             raw_inner,
             raw_outer,
             multibuffer: !portable,
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            arm: if portable {
+                None
+            } else {
+                crate::backend::aarch64::Sha1Ext::get()
+            },
         }
     }
 
@@ -99,6 +118,20 @@ impl HmacSha1 {
     /// HMAC-SHA1 of `msg || suffix`, without copying `msg`.
     #[inline]
     pub(crate) fn mac(&self, msg: &[u8], suffix: &[u8]) -> [u8; 20] {
+        #[cfg(all(
+            target_arch = "aarch64",
+            target_endian = "little",
+            not(prose_backend = "soft")
+        ))]
+        if let Some(t) = self.arm {
+            return crate::backend::aarch64::sha1::hmac_sha1(
+                t,
+                &self.raw_inner,
+                &self.raw_outer,
+                msg,
+                suffix,
+            );
+        }
         let mut core = self.inner.clone();
         let mut blocks = msg.chunks_exact(64);
         for b in &mut blocks {

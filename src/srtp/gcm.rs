@@ -26,6 +26,13 @@ pub(crate) enum Gcm {
     /// VAES/VPCLMULQDQ kernel, 128 or 256 bits.
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     Vaes(Box<crate::backend::x86_64::gcm::GcmVaes>),
+    /// ARMv8 AESE/AESMC and PMULL kernel, 128 or 256 bits.
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_endian = "little",
+        not(prose_backend = "soft")
+    ))]
+    Arm(Box<crate::backend::aarch64::gcm::GcmArm>),
 }
 
 impl core::fmt::Debug for Gcm {
@@ -35,13 +42,25 @@ impl core::fmt::Debug for Gcm {
 }
 
 impl Gcm {
-    /// The fastest implementation this CPU supports (the VAES kernel where present), or the
-    /// portable one if `portable`.
+    /// The fastest implementation this CPU supports (the VAES kernel on x86-64, the ARMv8
+    /// AES/PMULL kernel on aarch64, where present), or the portable one if `portable`. The CPU
+    /// is detected here, once per key.
     pub(crate) fn new_best(key: &[u8], portable: bool) -> Result<Self> {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         if !portable {
             if let Some(v) = crate::backend::x86_64::gcm::GcmVaes::new(key) {
                 return Ok(Gcm::Vaes(Box::new(v)));
+            }
+        }
+        #[cfg(all(
+            target_arch = "aarch64",
+            target_endian = "little",
+            not(prose_backend = "soft")
+        ))]
+        if !portable {
+            use crate::backend::aarch64::{gcm::GcmArm, AesPmull};
+            if let Some(v) = AesPmull::get().and_then(|t| GcmArm::new(t, key)) {
+                return Ok(Gcm::Arm(Box::new(v)));
             }
         }
         let _ = portable;
@@ -70,6 +89,16 @@ impl Gcm {
             Gcm::A256(g) => g.encrypt_in_place_detached(n, aad, data),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             Gcm::Vaes(v) => return Ok(v.seal_in_place(nonce, aad, data)),
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            Gcm::Arm(v) => {
+                return v
+                    .seal_in_place(nonce, aad, data)
+                    .ok_or(Error::InvalidParameter)
+            }
         }
         .map_err(|_| Error::InvalidParameter)?;
         let mut out = [0u8; 16];
@@ -78,7 +107,7 @@ impl Gcm {
     }
 
     /// Verifies `tag` and decrypts `data` in place; on failure `data` is as it was when this
-    /// returns (the portable path never decrypts it, the VAES kernel decrypts and restores it;
+    /// returns (the portable path never decrypts it, the VAES and ARMv8 kernels decrypt and restore it;
     /// see the module notes).
     #[inline]
     pub(crate) fn open(
@@ -95,6 +124,12 @@ impl Gcm {
             Gcm::A256(g) => g.decrypt_in_place_detached(n, aad, data, t).is_ok(),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             Gcm::Vaes(v) => v.open_in_place(nonce, aad, data, tag),
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            Gcm::Arm(v) => v.open_in_place(nonce, aad, data, tag),
         }
     }
 }

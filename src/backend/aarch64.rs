@@ -1,0 +1,50 @@
+//! aarch64 kernels (ARMv8 Cryptographic Extension), each in a leaf module compiled with
+//! `#[target_feature]` and reached only through a detection token of this file.
+//!
+//! Detection is `cpufeatures` (the project's detector) confirmed by the standard library's:
+//! on Linux, `cpufeatures` 0.2 accepts `"aes"` when *either* HWCAP_AES or HWCAP_PMULL is set
+//! and reads `"sha2"` from HWCAP_SHA2 alone, while the kernels need AES *and* PMULL, and SHA-1.
+//! The standard library's `"aes"` is FEAT_AES ∧ FEAT_PMULL and its `"sha2"` is
+//! FEAT_SHA1 ∧ FEAT_SHA256, so a token exists only when both detectors agree.
+
+/// AES-CTR keystream with AESE/AESMC for SRTP AES-CM.
+pub mod aes_ctr;
+/// AES-GCM with AESE/AESMC and PMULL GHASH for the SRTP AEAD profiles.
+pub mod gcm;
+/// SHA-1 compression with the SHA1 instructions for HMAC-SHA1.
+pub mod sha1;
+
+cpufeatures::new!(cpu_aes, "aes");
+cpufeatures::new!(cpu_sha2, "sha2");
+
+/// Proof that the CPU has the AES instructions (AESE/AESMC) and the 64-bit polynomial
+/// multiply (PMULL); the only way to reach the AES and GCM kernels.
+#[derive(Clone, Copy, Debug)]
+pub struct AesPmull {
+    _private: (),
+}
+
+impl AesPmull {
+    /// Detects the features at run time (cached); `None` without them.
+    #[inline]
+    pub fn get() -> Option<Self> {
+        (cpu_aes::get() && std::arch::is_aarch64_feature_detected!("aes"))
+            .then_some(AesPmull { _private: () })
+    }
+}
+
+/// Proof that the CPU has the SHA-1 instructions (SHA1C/P/M/H, SHA1SU0/SU1); the only way to
+/// reach the SHA-1 kernel.
+#[derive(Clone, Copy, Debug)]
+pub struct Sha1Ext {
+    _private: (),
+}
+
+impl Sha1Ext {
+    /// Detects the features at run time (cached); `None` without them.
+    #[inline]
+    pub fn get() -> Option<Self> {
+        (cpu_sha2::get() && std::arch::is_aarch64_feature_detected!("sha2"))
+            .then_some(Sha1Ext { _private: () })
+    }
+}
