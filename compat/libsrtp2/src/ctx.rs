@@ -313,6 +313,20 @@ impl Ctx {
             log(srtp_log_level_error, why);
             code
         })?;
+        if !new.template && !self.streams.iter().any(|s| s.ssrc == new.ssrc) {
+            // An SSRC that came through the template: in libsrtp a stream cloned from the
+            // template, which the update turns into a stream of its own (ROC kept).
+            let t = self.template.as_mut().ok_or(srtp_err_status_bad_param)?;
+            let roc = t.roc(new.ssrc).ok_or(srtp_err_status_bad_param)?;
+            new.rtp.set_roc(new.ssrc, roc).map_err(status)?;
+            new.direction = t.direction;
+            t.rtp.remove_stream(new.ssrc).map_err(status)?;
+            if let Some(r) = t.rtcp.as_mut() {
+                r.remove_stream(new.ssrc).map_err(status)?;
+            }
+            self.streams.insert(0, new);
+            return Ok(());
+        }
         let old = if new.template {
             self.template.as_mut()
         } else {
@@ -323,10 +337,16 @@ impl Ctx {
             old.rtp.set_allow_repeat_tx(p.allow_repeat_tx == 1);
             return Ok(());
         }
-        if !new.template {
-            if let Some(roc) = old.roc(old.ssrc) {
-                new.rtp.set_roc(new.ssrc, roc).map_err(status)?;
+        if new.template {
+            // Every SSRC the template tracks keeps its ROC, as libsrtp's streams cloned from
+            // the template do.
+            for ssrc in old.rtp.ssrcs() {
+                if let Some(roc) = old.rtp.roc(ssrc) {
+                    new.rtp.set_roc(ssrc, roc).map_err(status)?;
+                }
             }
+        } else if let Some(roc) = old.roc(old.ssrc) {
+            new.rtp.set_roc(new.ssrc, roc).map_err(status)?;
         }
         new.direction = old.direction;
         *old = new;

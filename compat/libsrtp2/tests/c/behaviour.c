@@ -381,6 +381,47 @@ static void update(void)
     key[0] = old;
     srtp_dealloc(s);
     srtp_dealloc(r);
+
+    /* Templates: the SSRCs that went through them keep their ROC across the update. */
+    policy(&p, srtp_crypto_policy_set_rtp_default, srtp_crypto_policy_set_rtcp_default,
+           ssrc_any_outbound, 0);
+    srtp_create(&s, &p);
+    p.ssrc.type = ssrc_any_inbound;
+    srtp_create(&r, &p);
+    for (uint32_t ssrc = 0x700; ssrc < 0x702; ssrc++)
+        for (int seq = 65533; seq < 65536 + 2; seq++) {
+            n = rtp(b, (uint16_t)seq, ssrc, 20);
+            srtp_protect(s, b, &n);
+            srtp_unprotect(r, b, &n);
+        }
+    key[1] ^= 0x33;
+    p.ssrc.type = ssrc_any_outbound;
+    printf("update template: %d", srtp_update(s, &p));
+    p.ssrc.type = ssrc_any_inbound;
+    printf(" %d\n", srtp_update(r, &p));
+    for (uint32_t ssrc = 0x700; ssrc < 0x703; ssrc++) {
+        n = rtp(b, 9, ssrc, 20);
+        printf("update template: protect %x %d len %d\n", ssrc, srtp_protect(s, b, &n), n);
+        hex("  srtp ", b, n);
+        printf("update template: unprotect %d\n", srtp_unprotect(r, b, &n));
+    }
+    p.ssrc.type = ssrc_specific;
+    p.ssrc.value = 0x700;
+    key[2] ^= 0x44;
+    printf("update template: as specific %d %d\n", srtp_update_stream(s, &p), srtp_update_stream(r, &p));
+    for (uint32_t ssrc = 0x700; ssrc < 0x702; ssrc++) {
+        n = rtp(b, 10, ssrc, 20);
+        printf("update template: after %x %d len %d\n", ssrc, srtp_protect(s, b, &n), n);
+        hex("  srtp ", b, n);
+        printf("update template: unprotect %d\n", srtp_unprotect(r, b, &n));
+    }
+    uint32_t v2 = 0;
+    printf("update template: roc %d", srtp_get_stream_roc(s, 0x700, &v2));
+    printf(" %u\n", v2);
+    key[2] ^= 0x44;
+    key[1] ^= 0x33;
+    srtp_dealloc(s);
+    srtp_dealloc(r);
 }
 
 int main(void)
