@@ -18,6 +18,31 @@ use prose_sec::Error;
 /// `srtp_err_status_alloc_fail`).
 pub const TEMPLATE_STREAMS: usize = 256;
 
+/// Events raised while a packet is handled, fired once the session is no longer borrowed (an
+/// event handler may call back into the library with the same session, as GStreamer's calls
+/// `srtp_get_user_data`). At most two per packet: a collision and a key limit.
+#[derive(Default)]
+pub(crate) struct Pending {
+    ev: [(u32, srtp_event_t); 2],
+    n: usize,
+}
+
+impl Pending {
+    fn push(&mut self, ssrc: u32, event: srtp_event_t) {
+        if let Some(slot) = self.ev.get_mut(self.n) {
+            *slot = (ssrc, event);
+            self.n += 1;
+        }
+    }
+
+    /// Calls the event handler for each event, in order.
+    pub(crate) fn fire(&self, session: *mut c_void) {
+        for &(ssrc, event) in &self.ev[..self.n] {
+            events::fire(session, ssrc, event);
+        }
+    }
+}
+
 /// libsrtp's stream direction, learnt from the first use (templates: from their type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Direction {
@@ -213,7 +238,7 @@ impl Stream {
     }
 
     /// After an SRTP packet under key `idx`: the soft-limit event, once per key.
-    fn after_rtp(&mut self, ctx: *mut c_void, ssrc: u32, idx: usize) {
+    fn after_rtp(&mut self, pending: &mut Pending, ssrc: u32, idx: usize) {
         let (m, n) = self.mkis.get(idx).copied().unwrap_or(([0; MAX_MKI_LEN], 0));
         if let Some((used, _)) = self.rtp.key_packets(&m[..n]) {
             if used >= self.soft_limit {
@@ -221,7 +246,7 @@ impl Stream {
                     if !*f {
                         *f = true;
                         log(srtp_log_level_warning, "key usage soft limit reached");
-                        events::fire(ctx, ssrc, event_key_soft_limit);
+                        pending.push(ssrc, event_key_soft_limit);
                     }
                 }
             }
@@ -366,7 +391,7 @@ impl Ctx {
     /// `hdr` must be valid for `len + SRTP_MAX_TRAILER_LEN` octets of writing.
     pub(crate) unsafe fn protect(
         &mut self,
-        me: *mut c_void,
+        pending: &mut Pending,
         hdr: *mut u8,
         len: usize,
         rtcp: bool,
@@ -382,7 +407,7 @@ impl Ctx {
         let stream = self.lookup(ssrc).ok_or(srtp_err_status_no_ctx)?;
         match stream.direction {
             Direction::Unknown => stream.direction = Direction::Sender,
-            Direction::Receiver => events::fire(me, ssrc, event_ssrc_collision),
+            Direction::Receiver => pending.push(ssrc, event_ssrc_collision),
             Direction::Sender => {}
         }
         stream.select_send(rtcp, use_mki, mki_index)?;
@@ -414,11 +439,11 @@ impl Ctx {
             Ok(n) => {
                 if !rtcp {
                     let idx = stream.rtp_send;
-                    stream.after_rtp(me, ssrc, idx);
+                    stream.after_rtp(pending, ssrc, idx);
                 }
                 Ok(n)
             }
-            Err(e) => Err(hard_limit(me, ssrc, e)),
+            Err(e) => Err(hard_limit(pending, ssrc, e)),
         }
     }
 
@@ -428,7 +453,7 @@ impl Ctx {
     /// `hdr` must be valid for `len` octets of reading and writing.
     pub(crate) unsafe fn unprotect(
         &mut self,
-        me: *mut c_void,
+        pending: &mut Pending,
         hdr: *mut u8,
         len: usize,
         rtcp: bool,
@@ -440,7 +465,7 @@ impl Ctx {
         let stream = self.lookup(ssrc).ok_or(srtp_err_status_no_ctx)?;
         match stream.direction {
             Direction::Unknown => stream.direction = Direction::Receiver,
-            Direction::Sender => events::fire(me, ssrc, event_ssrc_collision),
+            Direction::Sender => pending.push(ssrc, event_ssrc_collision),
             Direction::Receiver => {}
         }
         if stream.mki_len > 0 && !use_mki {
@@ -468,11 +493,11 @@ impl Ctx {
         match r {
             Ok(n) => {
                 if !rtcp {
-                    stream.after_rtp(me, ssrc, idx);
+                    stream.after_rtp(pending, ssrc, idx);
                 }
                 Ok(n)
             }
-            Err(e) => Err(hard_limit(me, ssrc, e)),
+            Err(e) => Err(hard_limit(pending, ssrc, e)),
         }
     }
 
@@ -532,10 +557,10 @@ impl Ctx {
 }
 
 /// The hard key limit: event and `srtp_err_status_key_expired`; other errors map as they are.
-fn hard_limit(me: *mut c_void, ssrc: u32, e: Error) -> srtp_err_status_t {
+fn hard_limit(pending: &mut Pending, ssrc: u32, e: Error) -> srtp_err_status_t {
     if e == Error::KeyExhausted {
         log(srtp_log_level_warning, "key usage hard limit reached");
-        events::fire(me, ssrc, event_key_hard_limit);
+        pending.push(ssrc, event_key_hard_limit);
     }
     status(e)
 }

@@ -183,17 +183,21 @@ unsafe fn protect_any(
         }
         // SAFETY: `len` is valid.
         let n = usize::try_from(unsafe { *len }).map_err(|_| srtp_err_status_bad_param)?;
+        let mut pending = ctx::Pending::default();
         // SAFETY: caller's contract (libsrtp's: room for the trailer after the packet).
-        let out = unsafe {
+        let r = unsafe {
             ctx.protect(
-                session.cast(),
+                &mut pending,
                 hdr.cast(),
                 n,
                 rtcp,
                 use_mki != 0,
                 mki_index as usize,
-            )?
+            )
         };
+        // The session is no longer borrowed: handlers may call back into it.
+        pending.fire(session.cast());
+        let out = r?;
         // SAFETY: `len` is valid; the output is at most 65,535 octets.
         unsafe { *len = out as c_int };
         Ok(())
@@ -217,8 +221,12 @@ unsafe fn unprotect_any(
         }
         // SAFETY: `len` is valid.
         let n = usize::try_from(unsafe { *len }).map_err(|_| srtp_err_status_bad_param)?;
+        let mut pending = ctx::Pending::default();
         // SAFETY: caller's contract.
-        let out = unsafe { ctx.unprotect(session.cast(), hdr.cast(), n, rtcp, use_mki != 0)? };
+        let r = unsafe { ctx.unprotect(&mut pending, hdr.cast(), n, rtcp, use_mki != 0) };
+        // The session is no longer borrowed: handlers may call back into it.
+        pending.fire(session.cast());
+        let out = r?;
         // SAFETY: `len` is valid.
         unsafe { *len = out as c_int };
         Ok(())

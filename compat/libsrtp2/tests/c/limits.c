@@ -24,8 +24,14 @@ static int soft, hard, collisions, logs;
 static uint32_t event_ssrc;
 static srtp_t event_session;
 
+static int user_tag;
+static int user_data_seen;
+
 static void on_event(srtp_event_data_t *d)
 {
+    /* As GStreamer's handler does: back into the library with the event's session. */
+    if (srtp_get_user_data(d->session) == &user_tag)
+        user_data_seen++;
     event_ssrc = d->ssrc;
     event_session = d->session;
     if (d->event == event_key_soft_limit)
@@ -83,6 +89,8 @@ int main(void)
     srtp_t tx, rx;
     CHECK(create_with(&tx, srtp_crypto_policy_set_rtp_default, ssrc_any_outbound) == 0);
     CHECK(create_with(&rx, srtp_crypto_policy_set_rtp_default, ssrc_any_inbound) == 0);
+    srtp_set_user_data(tx, &user_tag);
+    srtp_set_user_data(rx, &user_tag);
     unsigned char b[256];
     int n, last = 0;
     for (int i = 0; i < 100; i++) {
@@ -101,6 +109,7 @@ int main(void)
     n = rtp(b, 100, 0xfeed);
     CHECK(srtp_protect(tx, b, &n) == srtp_err_status_key_expired);
     CHECK(hard == 1 && soft == 2);
+    CHECK(user_data_seen == 3);
     CHECK(logs >= 3);
     srtp_dealloc(tx);
     srtp_dealloc(rx);
