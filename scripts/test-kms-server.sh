@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in postgresql python3 openssl; do
+for pkg in postgresql python3 openssl libssl-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -39,7 +39,7 @@ export PROSE_PG_URL="postgresql://kms@127.0.0.1:$port/postgres"
 echo "test-kms-server: PostgreSQL on 127.0.0.1:$port"
 
 export PROSE_PG_CTL="${as_pg[*]} $PGBIN/pg_ctl -D $tmp/data"
-cargo test --release -p prose-sec-kms-server
+cargo test --release -p prose-sec-kms-server --features gba
 if ls cli/tests/kms_serve*.rs >/dev/null 2>&1; then
   for t in cli/tests/kms_serve*.rs; do
     cargo test --release -p prose-sec-cli --test "$(basename "$t" .rs)"

@@ -17,6 +17,8 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod error;
+#[cfg(feature = "gba")]
+pub mod gba;
 pub mod keys;
 pub mod request;
 pub mod server;

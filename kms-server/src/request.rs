@@ -137,6 +137,27 @@ pub fn parse_path(path: &str) -> Result<Route, Refusal> {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header value (scheme in any case);
+/// anything else is [`Refusal::Unauthenticated`].
+pub fn bearer_token(value: &[u8]) -> Result<&str, Refusal> {
+    const BAD_AUTH: Refusal = Refusal::Unauthenticated("malformed Authorization");
+    let v = std::str::from_utf8(value).map_err(|_| BAD_AUTH)?;
+    let (scheme, t) = v.trim().split_once(' ').ok_or(BAD_AUTH)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Refusal::Unauthenticated("only Bearer authorization"));
+    }
+    let t = t.trim();
+    // RFC 6750 b64token characters.
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b))
+    {
+        return Err(BAD_AUTH);
+    }
+    Ok(t)
+}
+
 /// A `KmsRequest` body (TS 33.180 D.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KmsRequest {
@@ -435,6 +456,81 @@ mod tests {
             "x",
         ] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn bearer() {
+        assert_eq!(bearer_token(b"Bearer a.b-c_~+/="), Ok("a.b-c_~+/="));
+        assert_eq!(bearer_token(b"bearer  x "), Ok("x"));
+        for bad in [
+            &b"Basic eA=="[..],
+            b"Bearer",
+            b"Bearer a b",
+            b"Bearer \xff",
+            b"Bearer a,b",
+        ] {
+            assert!(bearer_token(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths() {
+        let k = |u: &str, t: Option<u64>| Route::KeyProv {
+            uri: Some(u.to_owned()),
+            ntp_secs: t,
+        };
+        let p = |s: &str| parse_path(&format!("{PREFIX}{s}"));
+        assert_eq!(p("init"), Ok(Route::Init));
+        assert_eq!(p("keyprov/sip%3Aa%40b"), Ok(k("sip:a@b", None)));
+        assert_eq!(p("keyprov/sip:a@b"), Ok(k("sip:a@b", None)));
+        assert_eq!(
+            p("keyprov/sip:a@b/00000001FFFFFFFF"),
+            Ok(k("sip:a@b", Some(1)))
+        );
+        assert_eq!(
+            p("keyprov/https://x/y/00000002ffffffff"),
+            Ok(k("https://x/y", Some(2)))
+        );
+        // Not 16 hex digits: part of the URI.
+        assert_eq!(p("keyprov/sip:a@b/123"), Ok(k("sip:a@b/123", None)));
+        assert_eq!(
+            p("certcache/12"),
+            Ok(Route::CertCache {
+                cache_num: Some(12)
+            })
+        );
+        assert!(p("certcache/99999999999999999999999").is_err());
+        assert!(p("keyprov/%ff").is_err());
+        assert!(p("keyprov/a%0Ab").is_err());
+        assert!(p("keyprov/").is_err());
+        assert!(p("init/x").is_err());
+        assert!(parse_path("/init").is_err());
+    }
+
+    #[test]
+    fn kms_request_bodies() {
+        let ok = format!(
+            "<KmsRequest xmlns=\"{NAMESPACE}\"><UserUri>sip:a@b</UserUri><KmsUri>k</KmsUri>\
+             <Time>2024-01-01T00:00:00Z</Time><ClientReqUrl>https://k/x</ClientReqUrl>\
+             <x:Ext xmlns:x=\"urn:other\"><x:y/></x:Ext></KmsRequest>"
+        );
+        let r = parse_kms_request(ok.as_bytes()).unwrap();
+        assert_eq!((r.user_uri.as_str(), r.kms_uri.as_str()), ("sip:a@b", "k"));
+        assert_eq!(r.time, parse_datetime("2024-01-01T00:00:00Z").unwrap());
+        for bad in [
+            ok.replace("<KmsUri>k</KmsUri>", ""),
+            ok.replace("<KmsUri>k</KmsUri><Time>", "<Time>")
+                .replace("</Time>", "</Time><KmsUri>k</KmsUri>"),
+            ok.replace("<UserUri>", "<UserUri><b>")
+                .replace("</UserUri>", "</b></UserUri>"),
+            ok.replace(NAMESPACE, "urn:wrong"),
+            ok.replace("sip:a@b", "&lol;"),
+            format!("<!DOCTYPE x>{ok}"),
+            format!("{ok}<KmsRequest/>"),
+            ok.replace("2024-01-01T00:00:00Z", "yesterday"),
+        ] {
+            assert!(parse_kms_request(bad.as_bytes()).is_err(), "{bad}");
         }
     }
 

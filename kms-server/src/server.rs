@@ -224,7 +224,7 @@ pub fn start(
     let addr = listener.local_addr()?;
     let (stop, mut stopped) = watch::channel(false);
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let router = Router::new().fallback(handle).with_state(app);
+    let router = router(app);
     let task = tokio::spawn(async move {
         loop {
             let (tcp, _) = tokio::select! {
@@ -240,7 +240,7 @@ pub fn start(
             let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
             let router = router.clone();
-            let mut stop_conn = stopped.clone();
+            let stop_conn = stopped.clone();
             tokio::spawn(async move {
                 let Ok(Ok(tls)) =
                     tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
@@ -255,24 +255,50 @@ pub fn start(
                         .and_then(|c| c.first())
                         .and_then(|c| cert_uri(c)),
                 };
-                let svc =
-                    router.map_request(move |mut r: hyper::Request<hyper::body::Incoming>| {
-                        r.extensions_mut().insert(info.clone());
-                        r
-                    });
-                let svc = hyper_util::service::TowerToHyperService::new(svc);
-                let builder = hyper_util::server::conn::auto::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                );
-                let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(tls), svc);
-                tokio::select! {
-                    _ = conn => {}
-                    _ = stop_conn.changed() => {}
-                }
+                serve_conn(router, tls, info, stop_conn).await;
             });
         }
     });
     Ok(Running { addr, stop, task })
+}
+
+/// Serves HTTP/1.1 and HTTP/2 on one established TLS stream, the caller's TLS identity in
+/// every request's extensions, until the stream ends or the server stops.
+pub(crate) async fn serve_conn<S>(
+    router: Router,
+    stream: S,
+    info: ConnInfo,
+    mut stop: watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = router.map_request(move |mut r: hyper::Request<hyper::body::Incoming>| {
+        r.extensions_mut().insert(info.clone());
+        r
+    });
+    let svc = hyper_util::service::TowerToHyperService::new(svc);
+    let builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.changed() => {}
+    }
+}
+
+/// The router of every route (one handler).
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(handle).with_state(app)
+}
+
+/// A running server from its parts.
+#[cfg_attr(not(feature = "gba"), allow(dead_code))]
+pub(crate) fn running(
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+) -> Running {
+    Running { addr, stop, task }
 }
 
 fn reply(
@@ -390,18 +416,7 @@ fn identify(app: &App, req: &Request) -> Result<String, Refusal> {
         .get::<ConnInfo>()
         .and_then(|c| c.client_uri.clone());
     let token = match req.headers().get(header::AUTHORIZATION) {
-        Some(v) => {
-            let v = v
-                .to_str()
-                .map_err(|_| Refusal::Unauthenticated("malformed Authorization"))?;
-            let (scheme, t) = v
-                .split_once(' ')
-                .ok_or(Refusal::Unauthenticated("malformed Authorization"))?;
-            if !scheme.eq_ignore_ascii_case("bearer") {
-                return Err(Refusal::Unauthenticated("only Bearer authorization"));
-            }
-            Some(app.auth.verify(t.trim())?)
-        }
+        Some(v) => Some(app.auth.verify(request::bearer_token(v.as_bytes())?)?),
         None => None,
     };
     match (token, cert) {
