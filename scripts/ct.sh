@@ -4,7 +4,7 @@
 #
 #   bash scripts/ct.sh [quick|long] [extra arguments of prose-sec-ct, e.g. --only srtp_tag]
 #
-# quick: 4 s per operation (about 2 minutes in all); long: 60 s per operation (about 30
+# quick: 4 s per operation (about 2 minutes in all); long: 60 s per operation (about 25
 # minutes). The table goes to stdout and, as Markdown, to target/ct/results-MODE.md.
 # Exit status: 1 when a control is not flagged (the measurements say nothing), 2 when an
 # operation is flagged in two runs in a row, 0 otherwise. Not part of scripts/test.sh: timings
