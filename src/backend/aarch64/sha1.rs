@@ -14,35 +14,64 @@ use super::Sha1Ext;
 /// Round constants, one per 20 rounds.
 const K: [u32; 4] = [0x5A82_7999, 0x6ED9_EBA1, 0x8F1B_BCDC, 0xCA62_C1D6];
 
-/// One 64-octet block into `(abcd, e)`.
+/// One 64-octet block into `(abcd, e)`: twenty groups of four rounds, unrolled, the message
+/// schedule four words ahead.
 #[target_feature(enable = "sha2")]
 #[inline]
 fn block(abcd: &mut uint32x4_t, e: &mut u32, b: &[u8; 64]) {
-    let mut w = [vdupq_n_u32(0); 4];
-    for (wi, c) in w.iter_mut().zip(b.chunks_exact(16)) {
-        // SAFETY: `c` is 16 readable octets; `ld1` has no alignment requirement.
-        let v = unsafe { vld1q_u8(c.as_ptr()) };
-        *wi = vreinterpretq_u32_u8(vrev32q_u8(v));
-    }
+    let load = |k: usize| -> uint32x4_t {
+        // SAFETY: `b` has 64 readable octets and k < 4; `ld1` has no alignment requirement.
+        let v = unsafe { vld1q_u8(b.as_ptr().add(16 * k)) };
+        vreinterpretq_u32_u8(vrev32q_u8(v))
+    };
+    let (mut w0, mut w1, mut w2, mut w3) = (load(0), load(1), load(2), load(3));
     let (abcd0, e0) = (*abcd, *e);
     let mut a = *abcd;
     let mut ee = *e;
-    for g in 0..20 {
-        let wk = vaddq_u32(w[g % 4], vdupq_n_u32(K[g / 5]));
-        let e_next = vsha1h_u32(vgetq_lane_u32::<0>(a));
-        a = match g / 5 {
-            0 => vsha1cq_u32(a, ee, wk),
-            2 => vsha1mq_u32(a, ee, wk),
-            _ => vsha1pq_u32(a, ee, wk),
-        };
-        ee = e_next;
-        if g < 16 {
-            w[g % 4] = vsha1su1q_u32(
-                vsha1su0q_u32(w[g % 4], w[(g + 1) % 4], w[(g + 2) % 4]),
-                w[(g + 3) % 4],
-            );
-        }
+    macro_rules! quad {
+        ($f:ident, $k:expr, $w:expr) => {{
+            let wk = vaddq_u32($w, vdupq_n_u32($k));
+            let e_next = vsha1h_u32(vgetq_lane_u32::<0>(a));
+            a = $f(a, ee, wk);
+            ee = e_next;
+        }};
     }
+    quad!(vsha1cq_u32, K[0], w0);
+    w0 = vsha1su1q_u32(vsha1su0q_u32(w0, w1, w2), w3);
+    quad!(vsha1cq_u32, K[0], w1);
+    w1 = vsha1su1q_u32(vsha1su0q_u32(w1, w2, w3), w0);
+    quad!(vsha1cq_u32, K[0], w2);
+    w2 = vsha1su1q_u32(vsha1su0q_u32(w2, w3, w0), w1);
+    quad!(vsha1cq_u32, K[0], w3);
+    w3 = vsha1su1q_u32(vsha1su0q_u32(w3, w0, w1), w2);
+    quad!(vsha1cq_u32, K[0], w0);
+    w0 = vsha1su1q_u32(vsha1su0q_u32(w0, w1, w2), w3);
+    quad!(vsha1pq_u32, K[1], w1);
+    w1 = vsha1su1q_u32(vsha1su0q_u32(w1, w2, w3), w0);
+    quad!(vsha1pq_u32, K[1], w2);
+    w2 = vsha1su1q_u32(vsha1su0q_u32(w2, w3, w0), w1);
+    quad!(vsha1pq_u32, K[1], w3);
+    w3 = vsha1su1q_u32(vsha1su0q_u32(w3, w0, w1), w2);
+    quad!(vsha1pq_u32, K[1], w0);
+    w0 = vsha1su1q_u32(vsha1su0q_u32(w0, w1, w2), w3);
+    quad!(vsha1pq_u32, K[1], w1);
+    w1 = vsha1su1q_u32(vsha1su0q_u32(w1, w2, w3), w0);
+    quad!(vsha1mq_u32, K[2], w2);
+    w2 = vsha1su1q_u32(vsha1su0q_u32(w2, w3, w0), w1);
+    quad!(vsha1mq_u32, K[2], w3);
+    w3 = vsha1su1q_u32(vsha1su0q_u32(w3, w0, w1), w2);
+    quad!(vsha1mq_u32, K[2], w0);
+    w0 = vsha1su1q_u32(vsha1su0q_u32(w0, w1, w2), w3);
+    quad!(vsha1mq_u32, K[2], w1);
+    w1 = vsha1su1q_u32(vsha1su0q_u32(w1, w2, w3), w0);
+    quad!(vsha1mq_u32, K[2], w2);
+    w2 = vsha1su1q_u32(vsha1su0q_u32(w2, w3, w0), w1);
+    quad!(vsha1pq_u32, K[3], w3);
+    w3 = vsha1su1q_u32(vsha1su0q_u32(w3, w0, w1), w2);
+    quad!(vsha1pq_u32, K[3], w0);
+    quad!(vsha1pq_u32, K[3], w1);
+    quad!(vsha1pq_u32, K[3], w2);
+    quad!(vsha1pq_u32, K[3], w3);
     *abcd = vaddq_u32(a, abcd0);
     *e = ee.wrapping_add(e0);
 }
