@@ -21,7 +21,7 @@ MODE=${1:-}
 
 # --- packages (idempotent) ---------------------------------------------------------------
 need=()
-for pkg in gcc make pkg-config libsrtp2-1 libssl-dev gstreamer1.0-tools gstreamer1.0-plugins-base \
+for pkg in gcc make pkg-config iproute2 libsrtp2-1 libssl-dev gstreamer1.0-tools gstreamer1.0-plugins-base \
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad python3-gi gir1.2-gstreamer-1.0 \
   gir1.2-gst-plugins-base-1.0; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
@@ -131,7 +131,7 @@ RTPW_ARGS=$(awk -F'"' '/^key=/{split($0,k,"=");key=k[2]} /^ARGS=/{a=$2; gsub(/\$
 PORT=19999
 run_rtpw() { # $1 sender lib, $2 receiver lib, $3.. args
   local s=$1 r=$2; shift 2
-  PORT=$((PORT + 1))
+  while PORT=$((PORT + 1)); ss -Huan "sport = :$PORT" | grep -q .; do :; done
   (cd "$WORK" && LD_LIBRARY_PATH=$(lib_of "$r") exec ./rtpw "$@" -r 127.0.0.1 $PORT >"$WORK/rx.log" 2>&1) &
   local rp=$!; PIDS+=("$rp"); sleep 0.5
   (cd "$WORK" && LD_LIBRARY_PATH=$(lib_of "$s") exec ./rtpw "$@" -s 127.0.0.1 $PORT >"$WORK/tx.log" 2>&1) &
@@ -239,18 +239,29 @@ for lib in ours stock; do
 done
 # Over UDP on loopback: Debian's srtpenc -> our srtpdec and the reverse.
 udp() { # $1 sender lib, $2 receiver lib, $3 cipher, $4 auth, $5 key
-  local rx=() tx=() port=$((PORT += 1))
+  local rx=() tx=() port
+  # A port nothing else on the machine has bound.
+  while PORT=$((PORT + 1)); ss -Huan "sport = :$PORT" | grep -q .; do :; done
+  port=$PORT
   [ "$2" = ours ] && rx=(env LD_LIBRARY_PATH="$OURS")
   [ "$1" = ours ] && tx=(env LD_LIBRARY_PATH="$OURS")
   rm -f "$WORK/udp.raw"
   "${rx[@]}" timeout 30 gst-launch-1.0 -q -e udpsrc address=127.0.0.1 port=$port caps="application/x-srtp,media=(string)audio,clock-rate=(int)8000,encoding-name=(string)L16,payload=(int)96,ssrc=(uint)305419896,srtp-key=(buffer)$5,srtp-cipher=(string)$3,srtp-auth=(string)$4,srtcp-cipher=(string)$3,srtcp-auth=(string)$4" \
-    ! srtpdec ! rtpL16depay ! filesink location="$WORK/udp.raw" >/dev/null 2>&1 &
-  local rp=$!; PIDS+=("$rp"); sleep 1
+    ! srtpdec ! rtpL16depay ! filesink location="$WORK/udp.raw" >"$WORK/udp-rx.log" 2>&1 &
+  local rp=$!; PIDS+=("$rp")
+  # Start sending once the receiver's pipeline is playing (its socket bound), plus a margin.
+  for _ in $(seq 100); do ss -Huln "sport = :$port" | grep -q . && break; sleep 0.1; done
+  sleep 0.5
   "${tx[@]}" timeout 30 gst-launch-1.0 -q audiotestsrc is-live=true num-buffers=120 samplesperbuffer=160 wave=sine \
     ! audio/x-raw,format=S16BE,rate=8000,channels=1 ! rtpL16pay pt=96 ssrc=305419896 seqnum-offset=65480 \
-    ! srtpenc key="$5" rtp-cipher=$3 rtp-auth=$4 rtcp-cipher=$3 rtcp-auth=$4 ! udpsink host=127.0.0.1 port=$port >/dev/null 2>&1
-  sleep 0.5; kill -INT "$rp" 2>/dev/null || true; wait "$rp" 2>/dev/null || true
-  cmp -s "$WORK/ref.raw" "$WORK/udp.raw"
+    ! srtpenc key="$5" rtp-cipher=$3 rtp-auth=$4 rtcp-cipher=$3 rtcp-auth=$4 ! udpsink host=127.0.0.1 port=$port \
+    >"$WORK/udp-tx.log" 2>&1 || echo "    udp: sender exited with $?"
+  sleep 1; kill -INT "$rp" 2>/dev/null || true; wait "$rp" 2>/dev/null || true
+  cmp -s "$WORK/ref.raw" "$WORK/udp.raw" || {
+    echo "    udp: received $(stat -c %s "$WORK/udp.raw" 2>/dev/null || echo 0) of $(stat -c %s "$WORK/ref.raw") octets"
+    tail -3 "$WORK/udp-rx.log" "$WORK/udp-tx.log" | sed 's/^/    /'
+    false
+  }
 }
 for p in aes-128-icm:hmac-sha1-80:30 aes-256-gcm:null:44; do
   IFS=: read -r cipher auth klen <<<"$p"
