@@ -247,6 +247,7 @@ pub async fn spawn_member(
         },
         last_source: None,
         highest: 0,
+        answered: Default::default(),
     };
     let task = tokio::spawn(node.run(mc_sip, mc_media, cmd_rx, stop_rx));
     Ok(MemberHandle {
@@ -272,7 +273,13 @@ struct MemberNode {
     rr_ssrc: u32,
     last_source: Option<(SocketAddr, u32)>,
     highest: u32,
+    /// Server transactions: the last response per (Call-ID, CSeq), so that a retransmitted
+    /// request gets the same answer again instead of being processed twice (RFC 3261 §17.2).
+    answered: std::collections::VecDeque<(String, String, Vec<u8>)>,
 }
+
+/// Server transactions a member remembers.
+const TRANSACTIONS: usize = 64;
 
 impl MemberNode {
     fn now(&self) -> u64 {
@@ -369,7 +376,15 @@ impl MemberNode {
                 )
                 .with_body(CT_SDP, b.into_bytes());
         }
-        let _ = self.wire.send(&self.sip, &r.to_bytes(), to).await;
+        let bytes = r.to_bytes();
+        let _ = self.wire.send(&self.sip, &bytes, to).await;
+        if let (Some(cid), Some(cseq)) = (req.call_id(), req.header("CSeq")) {
+            if self.answered.len() >= TRANSACTIONS {
+                self.answered.pop_front();
+            }
+            self.answered
+                .push_back((cid.to_owned(), cseq.to_owned(), bytes));
+        }
     }
 
     async fn on_sip(&mut self, data: &[u8], from: SocketAddr, unicast: bool) {
@@ -386,6 +401,21 @@ impl MemberNode {
         }) else {
             return;
         };
+        if unicast {
+            let key = (
+                msg.call_id().unwrap_or(""),
+                msg.header("CSeq").unwrap_or(""),
+            );
+            let again = self
+                .answered
+                .iter()
+                .find(|(c, q, _)| (c.as_str(), q.as_str()) == key)
+                .map(|(_, _, b)| b.clone());
+            if let Some(b) = again {
+                let _ = self.wire.send(&self.sip, &b, from).await;
+                return;
+            }
+        }
         let ct = msg.header("Content-Type").unwrap_or("");
         match method {
             Method::Message if ct.eq_ignore_ascii_case(CT_MIKEY) => {
