@@ -274,14 +274,20 @@ impl SipMessage {
         self.header("Call-ID")
     }
 
-    /// The wire form; Content-Length is written from the body (any given one is replaced).
+    /// The wire form; Content-Length is written from the body (in the place of the one given,
+    /// or last).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut s = match &self.start {
             StartLine::Request { method, uri } => format!("{} {uri} SIP/2.0\r\n", method.as_str()),
             StartLine::Response { code, reason } => format!("SIP/2.0 {code} {reason}\r\n"),
         };
+        let mut length_written = false;
         for (n, v) in &self.headers {
             if *n == "Content-Length" {
+                if !length_written {
+                    s.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+                    length_written = true;
+                }
                 continue;
             }
             s.push_str(n);
@@ -289,7 +295,10 @@ impl SipMessage {
             s.push_str(v);
             s.push_str("\r\n");
         }
-        s.push_str(&format!("Content-Length: {}\r\n\r\n", self.body.len()));
+        if !length_written {
+            s.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        s.push_str("\r\n");
         let mut out = s.into_bytes();
         out.extend_from_slice(&self.body);
         out
@@ -342,12 +351,19 @@ impl SipMessage {
             }
             headers.push((name, value.to_owned()));
         }
-        let m = SipMessage {
+        let mut m = SipMessage {
             start,
             headers,
             body: body.to_vec(),
         };
         m.check()?;
+        // Content-Length as the number it is (`00` and `0` are one length).
+        let len = m.body.len().to_string();
+        for (n, v) in &mut m.headers {
+            if *n == "Content-Length" {
+                *v = len.clone();
+            }
+        }
         Ok(m)
     }
 
@@ -507,6 +523,40 @@ mod tests {
         assert_eq!(p.call_id(), Some("c1"));
         assert_eq!(p.header("Content-Type"), Some("application/mikey"));
         assert_eq!(p.body, b"ab");
+    }
+
+    #[test]
+    fn mutations_never_panic_and_what_parses_round_trips() {
+        let seeds = [
+            invite().to_bytes(),
+            SipMessage::response_to(&invite(), 100, "Trying", None).to_bytes(),
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut parsed = 0;
+        for _ in 0..20_000 {
+            let mut m = seeds[(next() % 2) as usize].clone();
+            for _ in 0..(next() % 3 + 1) {
+                let at = (next() as usize) % m.len();
+                match next() % 3 {
+                    0 => m[at] = next() as u8,
+                    1 => {
+                        m.remove(at);
+                    }
+                    _ => m.insert(at, b" :;\r\n\t0aZ"[(next() % 9) as usize]),
+                }
+            }
+            if let Ok(p) = SipMessage::parse(&m) {
+                parsed += 1;
+                assert_eq!(SipMessage::parse(&p.to_bytes()).as_ref(), Ok(&p), "{m:?}");
+            }
+        }
+        assert!(parsed > 100, "{parsed}");
     }
 
     #[test]
