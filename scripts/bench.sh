@@ -13,3 +13,7 @@ echo "== Python: prose_sec beside pylibsrtp"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin develop --release --quiet -m python/Cargo.toml
 .venv/bin/python python/bench/bench_srtp.py
+echo "== libsrtp2 drop-in beside Debian's libsrtp2 and libsrtp built with OpenSSL"
+bash scripts/test-compat.sh --bench
+echo "== KMS service: keyprov under 64 concurrent HTTPS clients"
+cargo bench -p prose-sec-kms-server --bench keyprov

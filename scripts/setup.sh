@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 # python3 and ca-certificates are not in Debian's base image (pip needs TLS roots).
 for pkg in libsrtp2-dev libwolfssl-dev libclang-dev pkg-config tshark python3 python3-venv \
-  ca-certificates valgrind gcc libc6-dev binutils; do
+  ca-certificates valgrind gcc libc6-dev binutils libssl-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
