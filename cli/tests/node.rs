@@ -1,0 +1,382 @@
+//! `prose-sec node`: each role as its own process. The KMS provisions two receiving members,
+//! an initiating member and the group by the CLI; the members and the Group Manager run as
+//! processes and the GMK is delivered and confirmed over UDP; then the group controller runs as
+//! a process, the initiating member calls through it, and both receivers decrypt the audio.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use prose_sec_net::media;
+
+const BIN: &str = env!("CARGO_BIN_EXE_prose-sec");
+const GROUP: &str = "sip:group-7@example.org";
+const FRAMES: usize = 100;
+
+/// A scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Self {
+        let mut n = [0u8; 8];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut n);
+        let p = std::env::temp_dir().join(format!("prose-node-{}", hex::encode(n)));
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A node process whose output lines arrive on a channel; killed on drop.
+struct Node {
+    name: String,
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Node {
+    fn start(name: &str, args: &[&str]) -> Node {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines() {
+                let Ok(l) = l else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Node {
+            name: name.to_owned(),
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a line starting with `prefix`; the line.
+    fn wait_for(&mut self, prefix: &str, timeout: Duration) -> String {
+        let end = Instant::now() + timeout;
+        if let Some(l) = self.seen.iter().find(|l| l.starts_with(prefix)) {
+            return l.clone();
+        }
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    println!("[{}] {l}", self.name);
+                    self.seen.push(l.clone());
+                    if l.starts_with(prefix) {
+                        return l;
+                    }
+                }
+                Err(_) => panic!(
+                    "{}: no line `{prefix}…` within {timeout:?}; saw {:#?}",
+                    self.name, self.seen
+                ),
+            }
+        }
+    }
+
+    /// The rest of the output and the exit status, within `timeout`.
+    fn finish(&mut self, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                    println!("[{}] {l}", self.name);
+                    self.seen.push(l);
+                }
+                return st.success();
+            }
+            assert!(Instant::now() < end, "{} did not stop in time", self.name);
+            while let Ok(l) = self.lines.try_recv() {
+                println!("[{}] {l}", self.name);
+                self.seen.push(l);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The first address after `key` on the first line.
+    fn addr(line: &str, key: &str) -> String {
+        let mut it = line.split_whitespace();
+        it.find(|w| *w == key).unwrap();
+        it.next().unwrap().to_owned()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "prose-sec {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The samples of the 16-bit PCM WAV file `path` (its `data` chunk), read exactly.
+fn wav_samples(path: &Path) -> Vec<i16> {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(&b[..4], b"RIFF");
+    assert_eq!(&b[8..12], b"WAVE");
+    let mut at = 12;
+    loop {
+        let id = &b[at..at + 4];
+        let len = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap()) as usize;
+        if id == b"data" {
+            return b[at + 8..at + 8 + len]
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect();
+        }
+        at += 8 + len + (len & 1);
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
+    let t0 = Instant::now();
+    let dir = Scratch::new();
+    let d = &dir.0;
+    let docs = d.join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    let kms = d.join("kms").join("kms");
+    cli(&["kms", "init", "--state", s(&kms)]);
+    let cert = docs.join("cert.xml");
+    cli(&["kms", "export", "--state", s(&kms), "--out", s(&cert)]);
+    let uris: Vec<String> = (0..3)
+        .map(|i| format!("sip:unit-{i}@example.org"))
+        .collect();
+    let mut states = Vec::new();
+    for (i, u) in uris.iter().enumerate() {
+        let keys = docs.join(format!("keys-{i}.xml"));
+        cli(&[
+            "kms",
+            "issue",
+            "--state",
+            s(&kms),
+            "--user",
+            u,
+            "--out",
+            s(&keys),
+        ]);
+        let st = d.join(format!("m{i}")).join("member");
+        let out = cli(&[
+            "member",
+            "import",
+            "--state",
+            s(&st),
+            "--cert",
+            s(&cert),
+            "--keys",
+            s(&keys),
+            "--join",
+            GROUP,
+        ]);
+        assert!(out.starts_with("imported period"), "{out}");
+        states.push(st);
+    }
+    let gkeys = docs.join("group.xml");
+    cli(&[
+        "kms",
+        "issue",
+        "--state",
+        s(&kms),
+        "--user",
+        GROUP,
+        "--out",
+        s(&gkeys),
+    ]);
+    let kms_node = cli(&["node", "kms", "--state", s(&kms)]);
+    assert!(kms_node.contains("kms serve"), "{kms_node}");
+    let before: Vec<Vec<u8>> = states.iter().map(|p| std::fs::read(p).unwrap()).collect();
+
+    let long = Duration::from_secs(20);
+    // The two receivers.
+    let wavs: Vec<PathBuf> = (1..3).map(|i| d.join(format!("m{i}.wav"))).collect();
+    let mut rx: Vec<Node> = (1..3)
+        .map(|i| {
+            Node::start(
+                &format!("member {i}"),
+                &[
+                    "node",
+                    "member",
+                    "--state",
+                    s(&states[i]),
+                    "--group",
+                    GROUP,
+                    "--wav",
+                    s(&wavs[i - 1]),
+                    "--duration",
+                    "40s",
+                ],
+            )
+        })
+        .collect();
+    let rx_sip: Vec<String> = rx
+        .iter_mut()
+        .map(|n| Node::addr(&n.wait_for("member ", long), "sip"))
+        .collect();
+    // The controller calls the receivers.
+    let leg = |i: usize| format!("{}={}", uris[i + 1], rx_sip[i]);
+    let (l1, l2) = (leg(0), leg(1));
+    let mut ctl = Node::start(
+        "controller",
+        &[
+            "node",
+            "controller",
+            "--member",
+            &l1,
+            "--member",
+            &l2,
+            "--duration",
+            "40s",
+        ],
+    );
+    let ctl_sip = Node::addr(&ctl.wait_for("controller ", long), "sip");
+    // The initiator: calls through the controller once it holds the GMK.
+    let frames = FRAMES.to_string();
+    let mut init = Node::start(
+        "initiator",
+        &[
+            "node",
+            "member",
+            "--state",
+            s(&states[0]),
+            "--group",
+            GROUP,
+            "--call",
+            &ctl_sip,
+            "--frames",
+            &frames,
+            "--duration",
+            "40s",
+        ],
+    );
+    let init_sip = Node::addr(&init.wait_for("member ", long), "sip");
+
+    // The Group Manager delivers the GMK to all three.
+    let gm = d.join("gm").join("manager");
+    let targets = [
+        format!("{}={init_sip}", uris[0]),
+        format!("{}={}", uris[1], rx_sip[0]),
+        format!("{}={}", uris[2], rx_sip[1]),
+    ];
+    let mut args = vec![
+        "node",
+        "manager",
+        "--state",
+        s(&gm),
+        "--group",
+        GROUP,
+        "--cert",
+        s(&cert),
+        "--keys",
+        s(&gkeys),
+    ];
+    for t in &targets {
+        args.push("--member");
+        args.push(t);
+    }
+    let mut mgr = Node::start("manager", &args);
+    let gmk_line = mgr.wait_for("manager ", long);
+    let gmk = Node::addr(&gmk_line, "gmk");
+    assert!(mgr.finish(long), "the manager failed: {:#?}", mgr.seen);
+    for u in &uris {
+        let want = format!("confirmed {u} gmk {gmk}");
+        assert!(mgr.seen.contains(&want), "{want} missing: {:#?}", mgr.seen);
+    }
+    assert!(mgr.seen.iter().any(|l| l.contains("confirmed 3 ")));
+    assert!(std::fs::metadata(&gm).unwrap().len() > 0);
+    for n in rx.iter_mut().chain([&mut init]) {
+        n.wait_for("gmk accepted", long);
+        n.wait_for("state saved", long);
+    }
+
+    // The call: INVITE fan-out, 200 OKs, SRTP relayed, BYE.
+    init.wait_for("call answered 200", long);
+    ctl.wait_for("members answered ok 2", long);
+    init.wait_for("sent 100 frames", long);
+    assert!(init.finish(long), "the initiator failed: {:#?}", init.seen);
+    for n in rx.iter_mut() {
+        n.wait_for("session started", long);
+        n.wait_for("bye", long);
+        assert!(n.finish(long), "{} failed: {:#?}", n.name, n.seen);
+    }
+    ctl.wait_for("relayed", long);
+
+    // Every member saved the GMK in its state file.
+    for (p, b) in states.iter().zip(&before) {
+        assert_ne!(&std::fs::read(p).unwrap(), b, "{} unchanged", p.display());
+    }
+    // Both receivers decrypted the audio: every frame they wrote is a frame of the signal
+    // (µ-law coded), and nearly all of them arrived.
+    let signal: Vec<i16> = media::default_signal(FRAMES as f64 * 0.02)
+        .into_iter()
+        .map(|x| media::ulaw_decode(media::ulaw_encode(x)))
+        .collect();
+    let sent: Vec<&[i16]> = signal.chunks(media::FRAME).take(FRAMES).collect();
+    for (w, n) in wavs.iter().zip(&rx) {
+        let got = wav_samples(w);
+        let frames: Vec<&[i16]> = got.chunks(media::FRAME).collect();
+        assert!(
+            frames.len() >= FRAMES * 95 / 100,
+            "{}: {} frames",
+            n.name,
+            frames.len()
+        );
+        // In order: the frames written are a subsequence of the frames sent.
+        let mut k = 0;
+        for f in &frames {
+            while k < sent.len() && sent[k] != *f {
+                k += 1;
+            }
+            assert!(
+                k < sent.len(),
+                "{}: a frame not sent, or out of order",
+                n.name
+            );
+            k += 1;
+        }
+        let voiced = frames.iter().filter(|f| f.iter().any(|&x| x != 0)).count();
+        // The signal is voiced about half of the time (syllables and pauses).
+        assert!(
+            voiced >= FRAMES * 2 / 5,
+            "{}: {voiced} voiced frames",
+            n.name
+        );
+        let line = n.seen.iter().find(|l| l.starts_with("wav ")).unwrap();
+        assert!(
+            line.ends_with(&format!("frames {}", frames.len())),
+            "{line}"
+        );
+    }
+    println!("done in {:?}", t0.elapsed());
+}
