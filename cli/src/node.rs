@@ -105,8 +105,8 @@ struct MemberArgs {
     /// How long the node runs at most (it also stops on a BYE).
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     duration: Duration,
-    /// Start a network-connected call through the group controller at this SIP address once
-    /// the member holds a GMK, send `--frames` frames of audio, then BYE and stop.
+    /// Start a network-connected call through the group controller at this SIP address as
+    /// soon as the member holds a usable GMK (from its state file or a Group Manager), send `--frames` frames of audio, then BYE and stop.
     #[arg(long, value_name = "ADDR")]
     call: Option<SocketAddr>,
     /// Frames (20 ms each) of the call.
@@ -379,10 +379,14 @@ async fn member(a: MemberArgs) -> anyhow::Result<()> {
         if bye {
             break;
         }
-        if let (false, Some(ctl), true) = (call_done, a.call, last.gmk_accepted > 0) {
-            call_done = true;
-            call(&h, &uri, &a.group, ctl, a.frames, &wire).await?;
-            break;
+        if let (false, Some(ctl)) = (call_done, a.call) {
+            // Refused (no usable GMK) until one arrives or was in the state file.
+            let ssrc = OsRng.next_u32();
+            if let Ok((init, _signer)) = h.start_call(Profile::Aes128CmHmacSha1_80, ssrc).await {
+                call_done = true;
+                call(init, ssrc, &uri, &a.group, ctl, a.frames, &wire).await?;
+                break;
+            }
         }
     }
     let (_m, s) = h.stop().await?;
@@ -409,15 +413,14 @@ async fn member(a: MemberArgs) -> anyhow::Result<()> {
 /// The initiator's side of a network-connected call: INVITE to the controller, ACK, SRTP
 /// frames to its relay, BYE.
 async fn call(
-    h: &node::MemberHandle,
+    mut init: prose_sec::group::initiator::Initiator,
+    ssrc: u32,
     uri: &str,
     group: &str,
     ctl: SocketAddr,
     frames: usize,
     wire: &Wire,
 ) -> anyhow::Result<()> {
-    let ssrc = OsRng.next_u32();
-    let (mut init, _signer) = h.start_call(Profile::Aes128CmHmacSha1_80, ssrc).await?;
     let sip_sock = wire::unicast()?;
     let me = sip_sock.local_addr()?;
     let media_sock = wire::unicast()?;

@@ -218,9 +218,92 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
     assert!(kms_node.contains("kms serve"), "{kms_node}");
     let before: Vec<Vec<u8>> = states.iter().map(|p| std::fs::read(p).unwrap()).collect();
 
-    let long = Duration::from_secs(20);
-    // The two receivers.
+    // Round 1: the receivers and the controller start without a GMK; the Group Manager
+    // delivers it to them, then (run again, from its state file) to the initiator, which
+    // calls as soon as it holds it.
     let wavs: Vec<PathBuf> = (1..3).map(|i| d.join(format!("m{i}.wav"))).collect();
+    let (mut rx, rx_sip) = receivers(&states, &wavs);
+    let (mut ctl, ctl_sip) = controller(&uris, &rx_sip);
+    let gm = d.join("gm").join("manager");
+    let manager = |targets: &[String]| {
+        let mut args = vec![
+            "node",
+            "manager",
+            "--state",
+            s(&gm),
+            "--group",
+            GROUP,
+            "--cert",
+            s(&cert),
+            "--keys",
+            s(&gkeys),
+        ];
+        for t in targets {
+            args.push("--member");
+            args.push(t);
+        }
+        let mut mgr = Node::start("manager", &args);
+        let gmk = Node::addr(&mgr.wait_for("manager ", LONG), "gmk");
+        assert!(mgr.finish(LONG), "the manager failed: {:#?}", mgr.seen);
+        let n = targets.len();
+        assert!(
+            mgr.seen
+                .iter()
+                .any(|l| l.contains(&format!("confirmed {n} "))),
+            "{:#?}",
+            mgr.seen
+        );
+        assert!(std::fs::metadata(&gm).unwrap().len() > 0);
+        (mgr, gmk)
+    };
+    let (mgr, gmk) = manager(&[
+        format!("{}={}", uris[1], rx_sip[0]),
+        format!("{}={}", uris[2], rx_sip[1]),
+    ]);
+    for u in &uris[1..] {
+        let want = format!("confirmed {u} gmk {gmk}");
+        assert!(mgr.seen.contains(&want), "{want} missing: {:#?}", mgr.seen);
+    }
+    for n in rx.iter_mut() {
+        n.wait_for("gmk accepted", LONG);
+        n.wait_for("state saved", LONG);
+    }
+    let (mut init, init_sip) = initiator(&states[0], &ctl_sip);
+    let (mgr, again) = manager(&[format!("{}={init_sip}", uris[0])]);
+    assert_eq!(again, gmk, "the manager's state kept the current GMK");
+    assert!(mgr
+        .seen
+        .contains(&format!("confirmed {} gmk {gmk}", uris[0])));
+    init.wait_for("gmk accepted", LONG);
+    init.wait_for("state saved", LONG);
+    call_done(&mut init, &mut ctl, &mut rx, &wavs);
+    for (p, b) in states.iter().zip(&before) {
+        assert_ne!(&std::fs::read(p).unwrap(), b, "{} unchanged", p.display());
+    }
+    drop(ctl);
+
+    // Round 2: every member restarts from its state file, no Group Manager runs: the GMK
+    // they saved carries a second call.
+    let wavs: Vec<PathBuf> = (1..3).map(|i| d.join(format!("m{i}-again.wav"))).collect();
+    let (mut rx, rx_sip) = receivers(&states, &wavs);
+    let (mut ctl, ctl_sip) = controller(&uris, &rx_sip);
+    let (mut init, _) = initiator(&states[0], &ctl_sip);
+    call_done(&mut init, &mut ctl, &mut rx, &wavs);
+    for n in rx.iter().chain([&init]) {
+        assert!(
+            !n.seen.iter().any(|l| l.starts_with("gmk accepted")),
+            "{}: {:#?}",
+            n.name,
+            n.seen
+        );
+    }
+    println!("done in {:?}", t0.elapsed());
+}
+
+const LONG: Duration = Duration::from_secs(20);
+
+/// The two receiving members (states 1 and 2) and their SIP addresses.
+fn receivers(states: &[PathBuf], wavs: &[PathBuf]) -> (Vec<Node>, Vec<String>) {
     let mut rx: Vec<Node> = (1..3)
         .map(|i| {
             Node::start(
@@ -240,11 +323,15 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
             )
         })
         .collect();
-    let rx_sip: Vec<String> = rx
+    let sip = rx
         .iter_mut()
-        .map(|n| Node::addr(&n.wait_for("member ", long), "sip"))
+        .map(|n| Node::addr(&n.wait_for("member ", LONG), "sip"))
         .collect();
-    // The controller calls the receivers.
+    (rx, sip)
+}
+
+/// The group controller calling the two receivers, and its SIP address.
+fn controller(uris: &[String], rx_sip: &[String]) -> (Node, String) {
     let leg = |i: usize| format!("{}={}", uris[i + 1], rx_sip[i]);
     let (l1, l2) = (leg(0), leg(1));
     let mut ctl = Node::start(
@@ -260,8 +347,12 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
             "40s",
         ],
     );
-    let ctl_sip = Node::addr(&ctl.wait_for("controller ", long), "sip");
-    // The initiator: calls through the controller once it holds the GMK.
+    let sip = Node::addr(&ctl.wait_for("controller ", LONG), "sip");
+    (ctl, sip)
+}
+
+/// The initiating member (state 0), calling through the controller once it holds a GMK.
+fn initiator(state: &Path, ctl_sip: &str) -> (Node, String) {
     let frames = FRAMES.to_string();
     let mut init = Node::start(
         "initiator",
@@ -269,81 +360,41 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
             "node",
             "member",
             "--state",
-            s(&states[0]),
+            s(state),
             "--group",
             GROUP,
             "--call",
-            &ctl_sip,
+            ctl_sip,
             "--frames",
             &frames,
             "--duration",
             "40s",
         ],
     );
-    let init_sip = Node::addr(&init.wait_for("member ", long), "sip");
+    let sip = Node::addr(&init.wait_for("member ", LONG), "sip");
+    (init, sip)
+}
 
-    // The Group Manager delivers the GMK to all three.
-    let gm = d.join("gm").join("manager");
-    let targets = [
-        format!("{}={init_sip}", uris[0]),
-        format!("{}={}", uris[1], rx_sip[0]),
-        format!("{}={}", uris[2], rx_sip[1]),
-    ];
-    let mut args = vec![
-        "node",
-        "manager",
-        "--state",
-        s(&gm),
-        "--group",
-        GROUP,
-        "--cert",
-        s(&cert),
-        "--keys",
-        s(&gkeys),
-    ];
-    for t in &targets {
-        args.push("--member");
-        args.push(t);
-    }
-    let mut mgr = Node::start("manager", &args);
-    let gmk_line = mgr.wait_for("manager ", long);
-    let gmk = Node::addr(&gmk_line, "gmk");
-    assert!(mgr.finish(long), "the manager failed: {:#?}", mgr.seen);
-    for u in &uris {
-        let want = format!("confirmed {u} gmk {gmk}");
-        assert!(mgr.seen.contains(&want), "{want} missing: {:#?}", mgr.seen);
-    }
-    assert!(mgr.seen.iter().any(|l| l.contains("confirmed 3 ")));
-    assert!(std::fs::metadata(&gm).unwrap().len() > 0);
-    for n in rx.iter_mut().chain([&mut init]) {
-        n.wait_for("gmk accepted", long);
-        n.wait_for("state saved", long);
-    }
-
-    // The call: INVITE fan-out, 200 OKs, SRTP relayed, BYE.
-    init.wait_for("call answered 200", long);
-    ctl.wait_for("members answered ok 2", long);
-    init.wait_for("sent 100 frames", long);
-    assert!(init.finish(long), "the initiator failed: {:#?}", init.seen);
+/// The call goes through: INVITE fan-out, 200 OKs, SRTP relayed, BYE; both receivers
+/// decrypted the audio — the frames they wrote are the signal's frames (µ-law coded), in
+/// order, and nearly all of them arrived.
+fn call_done(init: &mut Node, ctl: &mut Node, rx: &mut [Node], wavs: &[PathBuf]) {
+    init.wait_for("call answered 200", LONG);
+    ctl.wait_for("members answered ok 2", LONG);
+    init.wait_for(&format!("sent {FRAMES} frames"), LONG);
+    assert!(init.finish(LONG), "the initiator failed: {:#?}", init.seen);
     for n in rx.iter_mut() {
-        n.wait_for("session started", long);
-        n.wait_for("bye", long);
-        assert!(n.finish(long), "{} failed: {:#?}", n.name, n.seen);
+        n.wait_for("session started", LONG);
+        n.wait_for("bye", LONG);
+        assert!(n.finish(LONG), "{} failed: {:#?}", n.name, n.seen);
     }
-    ctl.wait_for("relayed", long);
-
-    // Every member saved the GMK in its state file.
-    for (p, b) in states.iter().zip(&before) {
-        assert_ne!(&std::fs::read(p).unwrap(), b, "{} unchanged", p.display());
-    }
-    // Both receivers decrypted the audio: every frame they wrote is a frame of the signal
-    // (µ-law coded), and nearly all of them arrived.
+    ctl.wait_for("relayed", LONG);
     let signal: Vec<i16> = media::default_signal(FRAMES as f64 * 0.02)
         .into_iter()
         .map(|x| media::ulaw_decode(media::ulaw_encode(x)))
         .collect();
     let sent: Vec<&[i16]> = signal.chunks(media::FRAME).take(FRAMES).collect();
-    for (w, n) in wavs.iter().zip(&rx) {
+    for (w, n) in wavs.iter().zip(rx.iter()) {
         let got = wav_samples(w);
         let frames: Vec<&[i16]> = got.chunks(media::FRAME).collect();
         assert!(
@@ -352,7 +403,6 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
             n.name,
             frames.len()
         );
-        // In order: the frames written are a subsequence of the frames sent.
         let mut k = 0;
         for f in &frames {
             while k < sent.len() && sent[k] != *f {
@@ -365,8 +415,8 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
             );
             k += 1;
         }
-        let voiced = frames.iter().filter(|f| f.iter().any(|&x| x != 0)).count();
         // The signal is voiced about half of the time (syllables and pauses).
+        let voiced = frames.iter().filter(|f| f.iter().any(|&x| x != 0)).count();
         assert!(
             voiced >= FRAMES * 2 / 5,
             "{}: {voiced} voiced frames",
@@ -378,5 +428,4 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
             "{line}"
         );
     }
-    println!("done in {:?}", t0.elapsed());
 }
