@@ -278,7 +278,8 @@ fn roles_as_processes_deliver_the_gmk_and_carry_a_connected_call() {
     init.wait_for("state saved", LONG);
     call_done(&mut init, &mut ctl, &mut rx, &wavs);
     for (p, b) in states.iter().zip(&before) {
-        assert_ne!(&std::fs::read(p).unwrap(), b, "{} unchanged", p.display());
+        // Compared without printing: the state files hold private keys.
+        assert!(std::fs::read(p).unwrap() != *b, "{} unchanged", p.display());
     }
     drop(ctl);
 
