@@ -17,3 +17,5 @@ echo "== libsrtp2 drop-in beside Debian's libsrtp2 and libsrtp built with OpenSS
 bash scripts/test-compat.sh --bench
 echo "== KMS service: keyprov under 64 concurrent HTTPS clients"
 cargo bench -p prose-sec-kms-server --bench keyprov
+echo "== the group call: 1000 members on loopback UDP (GMK distribution, relayed call)"
+cargo bench -p prose-sec-net --bench call
