@@ -32,8 +32,12 @@ for t in "$@"; do
     -print_final_stats=1 -artifact_prefix="artifacts/$t/" "$work" 2>&1 |
     grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==|SUMMARY|.*(panicked|deadly signal|Test unit written))' || true
   # libFuzzer's own status decides: a crash leaves an artifact.
-  if ls "artifacts/$t"/crash-* "artifacts/$t"/timeout-* "artifacts/$t"/oom-* >/dev/null 2>&1; then
-    echo "fuzz: $t found a failing input: $(ls artifacts/"$t")" >&2
+  # (Any one kind of artifact fails the run; `ls` of the three globs together succeeded only
+  # when all three kinds were present, so a lone crash passed unnoticed.)
+  found="$(find "artifacts/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' \
+    -o -name 'oom-*' \) | head -n 1)"
+  if [ -n "$found" ]; then
+    echo "fuzz: $t found a failing input: $found" >&2
     exit 1
   fi
 done

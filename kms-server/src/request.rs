@@ -199,7 +199,10 @@ pub fn parse_kms_request(body: &[u8]) -> Result<KmsRequest, Refusal> {
     let text = std::str::from_utf8(body).map_err(|_| BAD)?;
     let mut r = NsReader::from_str(text);
     let cfg = r.config_mut();
-    cfg.trim_text(true);
+    // Text is not trimmed by the reader: a value's text arrives in pieces split at entity and
+    // character references, and trimming each piece would drop the spaces next to them (the
+    // values are trimmed once, whole, below). Whitespace between elements is skipped.
+    cfg.trim_text(false);
     cfg.check_end_names = true;
     cfg.expand_empty_elements = true;
 
@@ -287,8 +290,14 @@ pub fn parse_kms_request(body: &[u8]) -> Result<KmsRequest, Refusal> {
                 if foreign_depth > 0 {
                     continue;
                 }
-                let i = current.ok_or(BAD)?;
-                push_text(&mut values[i], &t.into_inner())?;
+                let t = t.into_inner();
+                let Some(i) = current else {
+                    if t.bytes().all(|b| b.is_ascii_whitespace()) {
+                        continue;
+                    }
+                    return Err(BAD);
+                };
+                push_text(&mut values[i], &t)?;
             }
             Event::GeneralRef(g) => {
                 if foreign_depth > 0 {
@@ -532,6 +541,23 @@ mod tests {
         ] {
             assert!(parse_kms_request(bad.as_bytes()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn spaces_next_to_references_are_kept() {
+        // Found by the kms_request fuzz target: the reader trimmed each piece of text between
+        // references, so "a &gt; b" read as "a>b" and a written request did not read back.
+        let body = format!(
+            "<KmsRequest xmlns=\"{NAMESPACE}\">\n  <UserUri> sip:a@b </UserUri>\n  \
+             <KmsUri>k &gt; &amp; &#x41; x</KmsUri>\n  <Time>2024-01-01T00:00:00Z</Time>\n  \
+             <ClientReqUrl>https://k/a b</ClientReqUrl>\n</KmsRequest>\n"
+        );
+        let r = parse_kms_request(body.as_bytes()).unwrap();
+        assert_eq!(r.user_uri, "sip:a@b");
+        assert_eq!(r.kms_uri, "k > & A x");
+        assert_eq!(r.client_req_url, "https://k/a b");
+        let text_outside = body.replace("</UserUri>\n", "</UserUri>x\n");
+        assert!(parse_kms_request(text_outside.as_bytes()).is_err());
     }
 
     #[test]
