@@ -8,50 +8,24 @@
 //! Default measurement: wall time. With `PROSE_BENCH_CPU_TIME=1` the same benchmarks measure the
 //! thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), which keeps the figures usable on a machine
 //! shared with other jobs (time spent descheduled is not counted; cache pollution still is).
-#![allow(unsafe_code)]
-
-use std::os::raw::c_int;
 
 use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::Criterion;
 use prose_sec::eccsi::{self, Kpak, Ksak, SigningKey, Ssk, Verifier, POINT_LEN, SIGNATURE_LEN};
-use prose_sec_peers as w;
+use prose_sec_peers::cputime::thread_cpu_time;
+use prose_sec_peers::wolfssl::eccsi::{Key, Mp, Point, Rng};
 use rand_core::OsRng;
-
-#[path = "../tests/eccsi_wolfssl.rs"]
-#[allow(dead_code, unused_imports)]
-mod wolf_peer;
-use wolf_peer::wolf::{wolf_set_hs, Key, Mp, Point, Rng, SHA256};
 
 /// Distinct signers rotated through in the uncached rows.
 const SIGNERS: usize = 64;
-
-extern "C" {
-    fn clock_gettime(clk: c_int, ts: *mut Timespec) -> c_int;
-}
-
-/// `struct timespec` on 64-bit Linux.
-#[repr(C)]
-struct Timespec {
-    tv_sec: i64,
-    tv_nsec: i64,
-}
-const CLOCK_THREAD_CPUTIME_ID: c_int = 3;
 
 /// Criterion measurement: CPU time of the benchmarking thread.
 struct ThreadCpuTime(WallTime);
 
 fn thread_cpu_now() -> Duration {
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a Linux constant.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0);
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    thread_cpu_time()
 }
 
 impl Measurement for ThreadCpuTime {
@@ -133,32 +107,12 @@ fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
     {
         let mut key = Key::with_kpak(&kpak_b);
         let ssk_b = f.pairs[0].0.to_bytes();
-        let mut ssk = Mp::from_bytes(&mut key, &ssk_b);
+        let ssk = Mp::from_bytes(&mut key, &ssk_b);
         let pvt = Point::from_bytes(&mut key, &f.pairs[0].1);
-        // SAFETY: valid key, mp_int and point.
-        assert_eq!(unsafe { w::wc_SetEccsiPair(key.p(), ssk.p(), pvt.0) }, 0);
-        wolf_set_hs(&mut key, &f.ids[0], &pvt);
+        key.set_pair(&ssk, &pvt);
+        key.set_hs(&f.ids[0], &pvt);
         let msg = &f.msgs[0];
-        g.bench_function("sign/wolfssl", |b| {
-            b.iter(|| {
-                let mut sig = [0u8; SIGNATURE_LEN];
-                let mut sz = SIGNATURE_LEN as u32;
-                // SAFETY: valid key and RNG; `sig` holds SIGNATURE_LEN octets.
-                let rc = unsafe {
-                    w::wc_SignEccsiHash(
-                        key.p(),
-                        &mut *wrng.0,
-                        SHA256,
-                        msg.as_ptr(),
-                        msg.len() as u32,
-                        sig.as_mut_ptr(),
-                        &mut sz,
-                    )
-                };
-                assert_eq!(rc, 0);
-                sig
-            })
-        });
+        g.bench_function("sign/wolfssl", |b| b.iter(|| key.sign(&mut wrng, msg)));
     }
 
     // --- verify, uncached: rotate through SIGNERS signers and signatures ---
@@ -181,22 +135,8 @@ fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
             b.iter(|| {
                 i = (i + 1) % SIGNERS;
                 // HS from the signer's identifier and PVT, then the verification proper.
-                wolf_set_hs(&mut key, &f.ids[i], &pvts[i]);
-                let mut ok: c_int = 0;
-                let (m, s) = (&f.msgs[i], &f.sigs[i]);
-                // SAFETY: valid key; buffers valid for their lengths.
-                let rc = unsafe {
-                    w::wc_VerifyEccsiHash(
-                        key.p(),
-                        SHA256,
-                        m.as_ptr(),
-                        m.len() as u32,
-                        s.as_ptr(),
-                        s.len() as u32,
-                        &mut ok,
-                    )
-                };
-                assert!(rc == 0 && ok == 1);
+                key.set_hs(&f.ids[i], &pvts[i]);
+                assert!(key.verify(&f.msgs[i], &f.sigs[i]));
             })
         });
     }
@@ -220,26 +160,12 @@ fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
         // builds a table for it).
         let mut key = Key::with_kpak(&kpak_b);
         let pvt = Point::from_bytes(&mut key, &f.pairs[0].1);
-        wolf_set_hs(&mut key, &f.ids[0], &pvt);
+        key.set_hs(&f.ids[0], &pvt);
         let mut i = 0usize;
         g.bench_function("verify_cached/wolfssl", |b| {
             b.iter(|| {
                 i = (i + 1) % SIGNERS;
-                let mut ok: c_int = 0;
-                let (m, s) = (&f.msgs[i], &cached_sigs[i]);
-                // SAFETY: valid key; buffers valid for their lengths.
-                let rc = unsafe {
-                    w::wc_VerifyEccsiHash(
-                        key.p(),
-                        SHA256,
-                        m.as_ptr(),
-                        m.len() as u32,
-                        s.as_ptr(),
-                        s.len() as u32,
-                        &mut ok,
-                    )
-                };
-                assert!(rc == 0 && ok == 1);
+                assert!(key.verify(&f.msgs[i], &cached_sigs[i]));
             })
         });
     }
@@ -260,34 +186,14 @@ fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
         })
     });
     {
-        let mut kms = Key::new();
-        // SAFETY: valid key; KSAK‖KPAK buffer of 3·32 octets.
-        unsafe {
-            let mut kb = [0u8; 96];
-            kb[..32].copy_from_slice(&f.ksak.to_bytes());
-            kb[32..].copy_from_slice(&kpak_b[1..]);
-            assert_eq!(w::wc_ImportEccsiKey(kms.p(), kb.as_ptr(), 96), 0);
-        }
+        let mut kms = Key::kms(&f.ksak.to_bytes(), &kpak_b);
         let mut i = 0usize;
         let mut ssk = Mp::new();
-        let pvt = Point::new();
+        let mut pvt = Point::new();
         g.bench_function("issue/wolfssl", |b| {
             b.iter(|| {
                 i = (i + 1) % SIGNERS;
-                let id = &f.ids[i];
-                // SAFETY: valid key, RNG, mp_int and point; `id` valid for its length.
-                let rc = unsafe {
-                    w::wc_MakeEccsiPair(
-                        kms.p(),
-                        &mut *wrng.0,
-                        SHA256,
-                        id.as_ptr(),
-                        id.len() as u32,
-                        ssk.p(),
-                        pvt.0,
-                    )
-                };
-                assert_eq!(rc, 0);
+                kms.make_pair(&mut wrng, &f.ids[i], &mut ssk, &mut pvt);
             })
         });
     }
@@ -324,22 +230,8 @@ fn bench_eccsi<M: Measurement>(c: &mut Criterion<M>) {
         g.bench_function("validate/wolfssl", |b| {
             b.iter(|| {
                 i = (i + 1) % SIGNERS;
-                let id = &f.ids[i];
                 let (ssk, pvt) = &mut wpairs[i];
-                let mut valid: c_int = 0;
-                // SAFETY: valid key, mp_int and point; `id` valid for its length.
-                let rc = unsafe {
-                    w::wc_ValidateEccsiPair(
-                        key.p(),
-                        SHA256,
-                        id.as_ptr(),
-                        id.len() as u32,
-                        ssk.p(),
-                        pvt.0,
-                        &mut valid,
-                    )
-                };
-                assert!(rc == 0 && valid == 1);
+                assert!(key.validate_pair(&f.ids[i], ssk, pvt));
             })
         });
     }

@@ -7,12 +7,9 @@
 //!   ECCSI verify, SAKKE decapsulation, GUK-ID, key-parameters GCM) with wolfSSL doing the
 //!   identity-based operations, next to the same two wolfSSL operations alone: the
 //!   difference is the cost of the MIKEY layer (target ≤ 5 %).
-#![allow(unsafe_code)]
 
-#[path = "../tests/mikey_support/vectors.rs"]
-mod vectors;
-#[path = "../tests/mikey_support/wolf.rs"]
-mod wolf;
+use prose_sec_peers::vectors;
+use prose_sec_peers::wolfssl::mikey as wolf;
 
 use std::hint::black_box;
 

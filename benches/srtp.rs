@@ -7,16 +7,11 @@
 //! number; unprotect consumes packets made outside the timing, 256 at a time.
 //!
 //! Run: `cargo bench --bench srtp -- --warm-up-time 1 --measurement-time 3 [filter]`.
-#![allow(unsafe_code)]
-
-#[path = "../tests/srtp_common/libsrtp.rs"]
-mod libsrtp;
-
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use libsrtp::{LibSrtp, PeerKeys, MAX_TRAILER};
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
+use prose_sec_peers::libsrtp::{LibSrtp, PeerKeys, MAX_TRAILER};
 
 const SIZES: [usize; 4] = [20, 160, 480, 1200];
 const BATCH: usize = 16;

@@ -1,15 +1,46 @@
 //! Binds the system libsrtp2 and wolfSSL (found with pkg-config). Nothing of theirs is vendored.
+//!
+//! With `PROSE_WOLFSSL_SP_DIR` set to the install prefix of `scripts/build-wolfssl-sp.sh`
+//! (wolfSSL with SAKKE, ECCSI and its SP 1024-bit assembly, a static library), that wolfSSL is
+//! bound and linked instead of Debian's.
 use std::env;
 use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=wrapper.h");
+    println!("cargo:rerun-if-env-changed=PROSE_WOLFSSL_SP_DIR");
     let srtp = pkg_config::Config::new()
         .probe("libsrtp2")
         .expect("libsrtp2 not found: apt-get install libsrtp2-dev (see README)");
-    let wolf = pkg_config::Config::new()
-        .probe("wolfssl")
-        .expect("wolfssl not found: apt-get install libwolfssl-dev (see README)");
+    let mut include_paths = srtp.include_paths.clone();
+    match env::var_os("PROSE_WOLFSSL_SP_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            let lib = dir.join("lib");
+            assert!(
+                lib.join("libwolfssl.a").exists(),
+                "PROSE_WOLFSSL_SP_DIR={}: no lib/libwolfssl.a (run scripts/build-wolfssl-sp.sh)",
+                dir.display()
+            );
+            println!(
+                "cargo:rerun-if-changed={}",
+                lib.join("libwolfssl.a").display()
+            );
+            println!("cargo:rustc-link-search=native={}", lib.display());
+            println!("cargo:rustc-link-lib=static=wolfssl");
+            println!("cargo:rustc-link-lib=m");
+            println!("cargo:rustc-env=PROSE_WOLFSSL_BUILD=sp");
+            // Its headers first, so that its options.h (and struct layouts) are the ones bound.
+            include_paths.insert(0, dir.join("include"));
+        }
+        None => {
+            let wolf = pkg_config::Config::new()
+                .probe("wolfssl")
+                .expect("wolfssl not found: apt-get install libwolfssl-dev (see README)");
+            include_paths.extend(wolf.include_paths);
+            println!("cargo:rustc-env=PROSE_WOLFSSL_BUILD=debian");
+        }
+    }
     let mut builder = bindgen::Builder::default()
         .header("wrapper.h")
         .allowlist_function("srtp_.*")
@@ -29,7 +60,7 @@ fn main() {
         .derive_default(true)
         .layout_tests(false)
         .generate_comments(false);
-    for p in srtp.include_paths.iter().chain(wolf.include_paths.iter()) {
+    for p in &include_paths {
         builder = builder.clang_arg(format!("-I{}", p.display()));
     }
     let bindings = builder.generate().expect("bindgen failed");

@@ -1,8 +1,7 @@
 //! MIKEY codec: the vendor's messages parse field by field and re-build to the same bytes;
 //! builder output parses back; structural errors are typed.
 
-#[path = "mikey_support/vectors.rs"]
-mod vectors;
+use prose_sec_peers::vectors;
 
 use prose_sec::mikey::{
     self, data_type, id_type, kind, map_type, role, sig_type, sp_param, Builder, CsMap, MapSpec,

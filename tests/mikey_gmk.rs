@@ -1,10 +1,8 @@
 //! GMK I_MESSAGE (PROFILE §3) against the vendor's messages and in round trips for both
 //! profiles, with wolfSSL as the independent SAKKE/ECCSI peer.
 
-#[path = "mikey_support/vectors.rs"]
-mod vectors;
-#[path = "mikey_support/wolf.rs"]
-mod wolf;
+use prose_sec_peers::vectors;
+use prose_sec_peers::wolfssl::mikey as wolf;
 
 use prose_sec::mikey::{
     self, genext::KeyParams, key_params_header, open_sakke_message, process_gmk_message, role, uid,

@@ -2,8 +2,7 @@
 //! 256-bit chunking), TS 33.180 UID / GUK-ID / SRTP master key and salt, the key-parameters
 //! GEN EXT of the vendor messages, AES-KW (RFC 3394), AES-CM IV.
 
-#[path = "mikey_support/vectors.rs"]
-mod vectors;
+use prose_sec_peers::vectors;
 
 use proptest::prelude::*;
 use prose_sec::mikey::{genext, kemac, prf, uid, Message, TransportKeys};

@@ -3,10 +3,8 @@
 //! message with altered content. Arbitrary input never panics the parser, the SDP reader or
 //! the extension decoder, and whatever parses re-builds to the same octets.
 
-#[path = "mikey_support/vectors.rs"]
-mod vectors;
-#[path = "mikey_support/wolf.rs"]
-mod wolf;
+use prose_sec_peers::vectors;
+use prose_sec_peers::wolfssl::mikey as wolf;
 
 use proptest::prelude::*;
 use prose_sec::group::GskReceiver;

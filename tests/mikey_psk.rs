@@ -1,10 +1,8 @@
 //! GSK PSK I_MESSAGE (PROFILE §4): round trips for both PRFs and SRTP profiles, with and
 //! without ECCSI signatures (wolfSSL as the peer), and every refusal of the receiver.
 
-#[path = "mikey_support/vectors.rs"]
-mod vectors;
-#[path = "mikey_support/wolf.rs"]
-mod wolf;
+use prose_sec_peers::vectors;
+use prose_sec_peers::wolfssl::mikey as wolf;
 
 use aes::cipher::{BlockEncrypt, KeyInit};
 use prose_sec::group::GskReceiver;

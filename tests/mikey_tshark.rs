@@ -1,10 +1,8 @@
 //! Messages we build, decoded field by field by Wireshark's MIKEY dissector (tshark), and
 //! compared with what was built. Skipped with a note when tshark/text2pcap are missing.
 
-#[path = "mikey_support/vectors.rs"]
-mod vectors;
-#[path = "mikey_support/wolf.rs"]
-mod wolf;
+use prose_sec_peers::vectors;
+use prose_sec_peers::wolfssl::mikey as wolf;
 
 use std::process::Command;
 

@@ -1,11 +1,8 @@
 //! Interop with the system libsrtp2, both directions: every profile libsrtp supports, payloads
 //! 0..=1400, with and without MKI (and a rekey between two MKIs), across the ROC rollover
 //! (sequence 65535 -> 0), several SSRCs, SRTP and SRTCP.
-#[path = "srtp_common/libsrtp.rs"]
-mod libsrtp;
-
-use libsrtp::{LibSrtp, PeerKeys, MAX_TRAILER};
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
+use prose_sec_peers::libsrtp::{LibSrtp, PeerKeys, MAX_TRAILER};
 
 fn key_material(profile: Profile, seed: u8) -> (Vec<u8>, Vec<u8>) {
     let key: Vec<u8> = (0..profile.key_len())

@@ -1,12 +1,26 @@
-//! Raw bindgen bindings to the system libsrtp2 and wolfSSL, for tests and benchmarks only.
-//! Safe wrappers live next to the tests that use them.
-#![allow(
+//! The independent peers of prose-sec's test suite and benchmarks, behind safe wrappers (dev
+//! only, never a dependency of the library): the system libsrtp2 ([`libsrtp`]) and wolfSSL's
+//! SAKKE and ECCSI ([`wolfssl`]), plus the shared plain-text vector reader of the MIKEY tests
+//! ([`vectors`]) and the thread CPU clock of the benchmarks ([`cputime`]).
+//!
+//! Every `unsafe` block of the test suite lives in this crate, each with a `// SAFETY:` line;
+//! tests and benchmarks call only the safe functions below.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod cputime;
+pub mod libsrtp;
+pub mod vectors;
+pub mod wolfssl;
+
+/// Raw bindgen bindings to the system libsrtp2 and wolfSSL.
+#[allow(
     non_upper_case_globals,
     non_camel_case_types,
     non_snake_case,
     dead_code,
-    clippy::all,
-    unsafe_op_in_unsafe_fn
+    unsafe_op_in_unsafe_fn,
+    clippy::all
 )]
-
-include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+pub(crate) mod sys {
+    include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+}

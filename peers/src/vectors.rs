@@ -1,6 +1,6 @@
-//! Plain-text vector reader shared by the MIKEY tests. Every field of every block a test
-//! loads must be read, or the block panics when dropped (consume-every-field harness).
-#![allow(dead_code)]
+//! Plain-text vector reader shared by the MIKEY tests and benchmarks (`tests/vectors/*.txt`).
+//! Every field of every block a test loads must be read, or the block panics when dropped
+//! (consume-every-field harness).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -43,10 +43,16 @@ impl Drop for Block {
     }
 }
 
+/// The core crate's `tests/vectors` directory.
+pub fn dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
 /// Loads the blocks of `kind` from tests/vectors/`file`.
 pub fn load(file: &str, kind: &str) -> Vec<Block> {
-    let path = format!("{}/tests/vectors/{}", env!("CARGO_MANIFEST_DIR"), file);
-    let text = std::fs::read_to_string(&path).expect("vector file");
+    let path = dir().join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("vector file {}: {e}", path.display()));
     let mut out = Vec::new();
     for chunk in text.split("\n\n") {
         let fields: Vec<(String, String)> = chunk

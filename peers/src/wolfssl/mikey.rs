@@ -1,14 +1,12 @@
-//! The independent peer for the identity-based parts: wolfSSL's SAKKE and ECCSI behind the
-//! MIKEY crypto traits (tests only).
-#![allow(dead_code)]
-#![allow(unsafe_code)]
+//! wolfSSL's SAKKE and ECCSI behind the MIKEY crypto traits of prose-sec: the independent peer
+//! of the MIKEY tests and benchmarks for the identity-based parts.
 
+use crate::sys as w;
 use prose_sec::mikey::{
     MessageSigner, SakkeDecapsulator, SakkeEncapsulator, SignatureVerifier, SED_LEN, SIGNATURE_LEN,
     SSV_LEN,
 };
 use prose_sec::{Error, Result};
-use prose_sec_peers as w;
 use zeroize::Zeroizing;
 
 const DEVID: i32 = -2; // INVALID_DEVID
@@ -22,9 +20,10 @@ unsafe fn zeroed_box<T>() -> Box<T> {
     let layout = std::alloc::Layout::new::<T>();
     // SAFETY: the layout is non-zero-sized for the wolfSSL structs used here; the
     // allocation is checked and handed to Box with the same layout.
-    let p = std::alloc::alloc_zeroed(layout) as *mut T;
+    let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
     assert!(!p.is_null(), "allocation failed");
-    Box::from_raw(p)
+    // SAFETY: p is a live, zeroed allocation of T's layout; zeroes are a valid T (caller).
+    unsafe { Box::from_raw(p) }
 }
 
 struct Sakke(Box<w::SakkeKey>);
@@ -157,22 +156,30 @@ impl Eccsi {
         Ok(e)
     }
     /// Sets HS for (id, pvt point).
+    ///
+    /// # Safety
+    /// `pvt` must be a live point from `wc_ecc_new_point`.
     unsafe fn set_hash(&mut self, id: &[u8], pvt: *mut w::ecc_point) -> Result<()> {
         let mut hash = [0u8; 32];
         let mut hl = 32u8;
-        if w::wc_HashEccsiId(
-            &mut *self.0,
-            SHA256,
-            id.as_ptr(),
-            id.len() as u32,
-            pvt,
-            hash.as_mut_ptr(),
-            &mut hl,
-        ) != 0
+        // SAFETY: the key is initialised, pvt is live (caller), the buffers are live for the
+        // lengths passed.
+        if unsafe {
+            w::wc_HashEccsiId(
+                &mut *self.0,
+                SHA256,
+                id.as_ptr(),
+                id.len() as u32,
+                pvt,
+                hash.as_mut_ptr(),
+                &mut hl,
+            )
+        } != 0
         {
             return Err(Error::InvalidSignature);
         }
-        if w::wc_SetEccsiHash(&mut *self.0, hash.as_ptr(), hl) != 0 {
+        // SAFETY: the key is initialised; hash holds hl octets.
+        if unsafe { w::wc_SetEccsiHash(&mut *self.0, hash.as_ptr(), hl) } != 0 {
             return Err(Error::InvalidSignature);
         }
         Ok(())

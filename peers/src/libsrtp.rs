@@ -1,11 +1,10 @@
-//! A small safe wrapper over the system libsrtp2 (the independent peer), shared by the interop
-//! tests and the benchmark. Every `unsafe` call below carries its justification.
-#![allow(unsafe_code, dead_code)]
+//! A small safe wrapper over the system libsrtp2 (the independent SRTP peer), shared by the
+//! interop tests and the benchmarks. Every `unsafe` call below carries its justification.
 
 use std::sync::Once;
 
+use crate::sys as ffi;
 use prose_sec::srtp::Profile;
-use prose_sec_peers as ffi;
 
 static INIT: Once = Once::new();
 
@@ -178,6 +177,7 @@ impl LibSrtp {
     }
 
     pub fn unprotect(&mut self, buf: &mut [u8], len: usize, use_mki: bool) -> Result<usize, u32> {
+        assert!(len <= buf.len(), "packet longer than its buffer");
         let mut l = len as i32;
         // SAFETY: buf holds len octets; unprotect only shrinks the packet.
         let r = unsafe {
@@ -196,6 +196,7 @@ impl LibSrtp {
         len: usize,
         use_mki: bool,
     ) -> Result<usize, u32> {
+        assert!(len <= buf.len(), "packet longer than its buffer");
         let mut l = len as i32;
         // SAFETY: as for unprotect.
         let r = unsafe {
