@@ -37,12 +37,16 @@ pub(crate) mod params;
 pub(crate) mod safegcd;
 mod scalar;
 mod table;
+mod validate_batch;
+mod vartime;
 
 use curve::{Affine, Proj, POINT_BYTES};
 use fp::Fp;
 use pairing::LineTable;
 use scalar::Scalar;
 use table::{PfTable, PointTable};
+
+pub use validate_batch::validate_rsks;
 
 /// Length of the SAKKE encapsulated data: R (04 ‖ x ‖ y, 257 octets) ‖ H (16 octets).
 pub const SED_LEN: usize = 273;
@@ -288,8 +292,14 @@ impl KmsPublic {
 
     /// From 257 octets 04 ‖ x ‖ y; the point must be on the curve and in the order-q subgroup.
     /// `Parse` for a wrong length, `InvalidPoint` otherwise.
+    ///
+    /// Z is public, so the check runs in variable time: one Miller loop on Z yields both
+    /// `[q − 1]Z` (compared with −Z) and Z's line table for RSK validation, which is kept.
     pub fn from_bytes(z_point: &[u8]) -> Result<Self> {
-        Affine::decode_in_subgroup(z_point).map(KmsPublic::from_point)
+        let (z, lines) = vartime::decode_kms_public_vartime(z_point)?;
+        let kms = KmsPublic::from_point(z);
+        let _ = kms.lines.set(Arc::new(lines));
+        Ok(kms)
     }
 
     /// 04 ‖ x ‖ y.
@@ -951,5 +961,36 @@ mod testing {
     /// Whether the encoded on-curve point is in the order-q subgroup.
     pub fn in_subgroup(q: &[u8]) -> crate::Result<bool> {
         Ok(Affine::decode_on_curve(q)?.is_in_subgroup().into())
+    }
+    /// [`KmsPublic::from_bytes`] with the constant-time subgroup check and no line table (the
+    /// import before the variable-time check; reference for tests and benchmarks).
+    pub fn kms_public_from_bytes_ct(z: &[u8]) -> crate::Result<KmsPublic> {
+        Affine::decode_in_subgroup(z).map(KmsPublic::from_point)
+    }
+    /// The variable-time subgroup check of a KMS public key (with its line table built and
+    /// dropped): `Ok(true)` when in the subgroup.
+    pub fn in_subgroup_vartime(q: &[u8]) -> crate::Result<bool> {
+        let z = Affine::decode_on_curve(q)?;
+        Ok(super::vartime::z_lines_checked_vartime(&z).is_some())
+    }
+    /// [`super::validate_rsks`] on the calling thread only (per-core figures).
+    pub fn validate_rsks_one_core(
+        kms: &KmsPublic,
+        items: &[(&[u8], &Rsk)],
+    ) -> Vec<crate::Result<()>> {
+        super::validate_batch::validate_share(kms, items)
+    }
+    /// Whether [`super::validate_rsks`] takes the IFMA lanes on this machine.
+    pub fn validate_rsks_uses_lanes() -> bool {
+        super::validate_batch::uses_lanes()
+    }
+    /// Whether the KMS public key holds its line table.
+    pub fn kms_has_lines(kms: &KmsPublic) -> bool {
+        kms.lines.get().is_some()
+    }
+    /// `<Z, R>` through the line table the KMS public key holds (built now if absent).
+    pub fn kms_lines_pairing(kms: &KmsPublic, r: &[u8]) -> crate::Result<[u8; 128]> {
+        let r = Affine::decode_on_curve(r)?;
+        Ok(kms.z_lines().pairing_with(&r).to_be_bytes())
     }
 }

@@ -114,7 +114,7 @@ impl Jac {
 
 /// Signed binary (NAF) digits of q − 1, most significant first (public; 353 non-zero digits
 /// instead of 513 ones in binary).
-fn naf_q_minus_1() -> &'static [i8] {
+pub(crate) fn naf_q_minus_1() -> &'static [i8] {
     static NAF: std::sync::OnceLock<Vec<i8>> = std::sync::OnceLock::new();
     NAF.get_or_init(|| {
         let mut e = q_minus_1();
@@ -282,6 +282,11 @@ impl LineTable {
         // functions of K alone), and so do their C inverses: wipe both.
         raw.zeroize();
         cs.zeroize();
+        LineTable::from_normalised(lines)
+    }
+
+    /// The table of already normalised lines `(a, b, is_doubling_step)` in loop order.
+    pub(crate) fn from_normalised(lines: Vec<(Fp, Fp, bool)>) -> LineTable {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         let lanes = Ifma::new().and_then(|t| lane_groups(t, &lines));
         LineTable {
@@ -313,6 +318,21 @@ impl LineTable {
             s.zeroize();
         }
         f
+    }
+
+    /// The lines as lane vectors (line `8g + l` in lane `l` of pair `g`), when built.
+    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
+    pub(crate) fn lanes_view(&self) -> Option<&[(FpX8, FpX8)]> {
+        self.lanes.as_deref()
+    }
+
+    /// Number of stored lines.
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
+        allow(dead_code)
+    )]
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
     }
 
     /// `<K, r>` (= `<r, K>`) for the stored K.
