@@ -6,7 +6,8 @@
 //! `PROSE_COUNT_OP` is `protect:<profile>:<payload>:<hw|portable>` (SRTP protect of one RTP
 //! packet with that payload size, a new sequence number each time) or
 //! `hmac:<octets>:<hw|portable>` (one HMAC-SHA1 with a precomputed key state), or
-//! `montmul` / `montsqr` (one F_p Montgomery product or square of SAKKE).
+//! `montmul:<hw|portable>` / `montsqr:<hw|portable>` (one F_p Montgomery product or square of
+//! SAKKE: the MUL/UMULH kernel called with its token, or the portable CIOS loop).
 #![cfg(target_arch = "aarch64")]
 
 use hmac::{Hmac, Mac};
@@ -70,27 +71,51 @@ fn count_workload() {
                 hw_hmac(&key, &msg, n, &mut sink);
             }
         }
-        ["montmul"] | ["montsqr"] => {
-            // SAKKE's F_p Montgomery product (1024-bit, 16 limbs): the portable CIOS loop is
-            // the only engine on aarch64.
-            use prose_sec::sakke::__internal as t;
+        ["montmul" | "montsqr", backend] => {
+            // SAKKE's F_p Montgomery product (1024-bit, 16 limbs), operands below p.
             let mut a: [u64; 16] =
                 core::array::from_fn(|i| 0x0123_4567_89ab_cdef ^ ((i as u64) << 7));
             a[15] = 0x1234;
             let b: [u64; 16] = core::array::from_fn(|i| 0xfedc_ba98_7654_3210 ^ i as u64);
             let sqr = parts[0] == "montsqr";
+            let (mul, square) = fp_product(backend);
             for _ in 0..n {
-                a = if sqr {
-                    t::fp_mont_sqr(&a)
-                } else {
-                    t::fp_mont_mul(&a, &b)
-                };
+                a = if sqr { square(&a) } else { mul(&a, &b) };
             }
             sink ^= a[0] as u8;
         }
         _ => panic!("PROSE_COUNT_OP not understood: {op:?}"),
     }
     std::hint::black_box(sink);
+}
+
+type Mul = fn(&[u64; 16], &[u64; 16]) -> [u64; 16];
+type Sqr = fn(&[u64; 16]) -> [u64; 16];
+
+/// The F_p product and square of a backend: `hw` the MUL/UMULH kernel, `portable` the CIOS
+/// loop.
+fn fp_product(backend: &str) -> (Mul, Sqr) {
+    use prose_sec::sakke::__internal as t;
+    match backend {
+        "portable" => (t::fp_mont_mul, t::fp_mont_sqr),
+        "hw" => hw_fp_product(),
+        other => panic!("unknown backend {other}"),
+    }
+}
+
+#[cfg(all(target_endian = "little", not(prose_backend = "soft")))]
+fn hw_fp_product() -> (Mul, Sqr) {
+    use prose_sec::backend::aarch64::Aarch64Base;
+    Aarch64Base::get().expect("aarch64");
+    (
+        |a, b| Aarch64Base::get().expect("aarch64").mont_mul(a, b),
+        |a| Aarch64Base::get().expect("aarch64").mont_sqr(a),
+    )
+}
+
+#[cfg(not(all(target_endian = "little", not(prose_backend = "soft"))))]
+fn hw_fp_product() -> (Mul, Sqr) {
+    panic!("no aarch64 kernels in this build");
 }
 
 #[cfg(all(target_endian = "little", not(prose_backend = "soft")))]

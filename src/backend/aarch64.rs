@@ -6,9 +6,14 @@
 //! and reads `"sha2"` from HWCAP_SHA2 alone, while the kernels need AES *and* PMULL, and SHA-1.
 //! The standard library's `"aes"` is FEAT_AES ∧ FEAT_PMULL and its `"sha2"` is
 //! FEAT_SHA1 ∧ FEAT_SHA256, so a token exists only when both detectors agree.
+//!
+//! The F_p kernels of SAKKE use only base AArch64 instructions (MUL/UMULH): their token,
+//! [`Aarch64Base`], exists on every aarch64 CPU.
 
 /// AES-CTR keystream with AESE/AESMC for SRTP AES-CM.
 pub mod aes_ctr;
+/// 1024-bit Montgomery arithmetic for SAKKE's F_p with MUL/UMULH.
+pub mod fp_mont;
 /// AES-GCM with AESE/AESMC and PMULL GHASH for the SRTP AEAD profiles.
 pub mod gcm;
 /// SHA-1 compression with the SHA1 instructions for HMAC-SHA1.
@@ -46,5 +51,27 @@ impl Sha1Ext {
     pub fn get() -> Option<Self> {
         (cpu_sha2::get() && std::arch::is_aarch64_feature_detected!("sha2"))
             .then_some(Sha1Ext { _private: () })
+    }
+}
+
+/// Proof of an AArch64 CPU for the kernels that need only the base instruction set (the
+/// MUL/UMULH Montgomery products of [`fp_mont`]); the only way to reach them. The kernels
+/// themselves are private:
+///
+/// ```compile_fail
+/// let a = [0u64; 16];
+/// let _ = prose_sec::backend::aarch64::fp_mont::mul::mont_mul(&a, &a);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Aarch64Base {
+    _private: (),
+}
+
+impl Aarch64Base {
+    /// Always `Some` on aarch64 (MUL/UMULH, ADDS/ADCS and CSETM are base instructions); an
+    /// `Option` like the other tokens so that callers choose engines the same way.
+    #[inline]
+    pub fn get() -> Option<Self> {
+        Some(Aarch64Base { _private: () })
     }
 }
