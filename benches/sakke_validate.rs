@@ -7,10 +7,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use prose_sec::sakke::{self, __internal as t, KmsPublic, KmsSecret};
 use rand_core::{OsRng, RngCore};
 
-#[allow(dead_code, unused_imports)]
-#[path = "../tests/sakke_wolfssl.rs"]
-mod wolf_peer;
-use wolf_peer::wolf;
+use prose_sec_peers::wolfssl::sakke as wolf;
 
 fn rand_id() -> Vec<u8> {
     let mut id = vec![0u8; 32];
