@@ -56,10 +56,12 @@ use crate::{Error, Result};
 
 mod amm;
 mod fp2;
+mod ifma52;
 mod point;
 
 pub use amm::{mul2, Fp2H, FpH};
 pub use fp2::{Fp2X8, PfpCombX8, PfpSplitX8};
+pub use ifma52::Ifma52;
 pub use point::{CombX8, PointX8, SplitCombX8};
 
 /// Limbs per element (radix 2^52).
