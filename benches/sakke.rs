@@ -8,6 +8,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use prose_sec::sakke::{self, __internal as t, DecapsulationKey, KmsSecret, Ssv};
 use rand_core::{OsRng, RngCore};
+use t::Engine;
 
 use prose_sec_peers::wolfssl::sakke as wolf;
 
@@ -28,21 +29,21 @@ fn field(c: &mut Criterion) {
     let a = t::fp_mont_mul_portable(&[0x1234_5678_9abc_def1; 16], &[0x0fed_cba9_8765_4321; 16]);
     let b = t::fp_mont_mul_portable(&a, &a);
     // The kernel the library selects (AVX-512 IFMA, else MULX/ADX, else portable), then the
-    // MULX/ADX kernel alone (the IFMA product switched off).
+    // MULX/ADX engine's kernel passed explicitly.
     g.bench_function("mont_mul/ours-selected", |bn| {
         bn.iter(|| t::fp_mont_mul(core::hint::black_box(&a), core::hint::black_box(&b)))
     });
     g.bench_function("mont_sqr/ours-selected", |bn| {
         bn.iter(|| t::fp_mont_sqr(core::hint::black_box(&a)))
     });
-    t::set_scalar_only(true);
-    g.bench_function("mont_mul/ours-mulx-adx", |bn| {
-        bn.iter(|| t::fp_mont_mul(core::hint::black_box(&a), core::hint::black_box(&b)))
-    });
-    g.bench_function("mont_sqr/ours-mulx-adx", |bn| {
-        bn.iter(|| t::fp_mont_sqr(core::hint::black_box(&a)))
-    });
-    t::set_scalar_only(false);
+    if let Some(e) = Engine::mulx_adx() {
+        g.bench_function("mont_mul/ours-mulx-adx", |bn| {
+            bn.iter(|| t::fp_mont_mul_on(e, core::hint::black_box(&a), core::hint::black_box(&b)))
+        });
+        g.bench_function("mont_sqr/ours-mulx-adx", |bn| {
+            bn.iter(|| t::fp_mont_sqr_on(e, core::hint::black_box(&a)))
+        });
+    }
     g.bench_function("mont_mul/ours-portable", |bn| {
         bn.iter(|| t::fp_mont_mul_portable(core::hint::black_box(&a), core::hint::black_box(&b)))
     });
@@ -74,16 +75,15 @@ fn ops(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    // The MULX/ADX engine alone (no IFMA lanes, no IFMA product), in the same run.
-    t::set_scalar_only(true);
-    g.bench_function("encapsulate_new_recipient/ours-adx-engine", |bn| {
+    // The scalar engine (no IFMA lanes: MULX/ADX engine, else portable), in the same run.
+    let scalar = Engine::scalar();
+    g.bench_function("encapsulate_new_recipient/ours-scalar-engine", |bn| {
         bn.iter_batched(
             || (rand_id(), Ssv::new(rand_ssv())),
-            |(id, ssv)| t::encapsulate_scalar(&kms, &id, &ssv).unwrap(),
+            |(id, ssv)| t::encapsulate_on(scalar, &kms, &id, &ssv).unwrap(),
             BatchSize::SmallInput,
         )
     });
-    t::set_scalar_only(false);
     g.bench_function("encapsulate_new_recipient/wolfssl", |bn| {
         bn.iter_batched(
             || (rand_id(), rand_ssv()),
@@ -141,15 +141,13 @@ fn ops(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    t::set_scalar_only(true);
-    g.bench_function("issue_rsk/ours-adx-engine", |bn| {
+    g.bench_function("issue_rsk/ours-scalar-engine", |bn| {
         bn.iter_batched(
             rand_id,
-            |id| t::issue_rsk_scalar(&z, &id).unwrap(),
+            |id| t::issue_rsk_on(scalar, &z, &id).unwrap(),
             BatchSize::SmallInput,
         )
     });
-    t::set_scalar_only(false);
     g.bench_function("issue_rsk/wolfssl", |bn| {
         bn.iter_batched(
             rand_id,
@@ -219,7 +217,7 @@ fn ops(c: &mut Criterion) {
 }
 
 /// The pairing with stored lines (a member's decapsulation, RSK validation) as the library
-/// runs it (IFMA paths when the CPU has them) and on the MULX/ADX engine alone.
+/// runs it (IFMA paths when the CPU has them) and on the scalar engine passed explicitly.
 fn pairing(c: &mut Criterion) {
     let z = KmsSecret::generate(&mut OsRng);
     let kms = z.public();
@@ -233,19 +231,18 @@ fn pairing(c: &mut Criterion) {
     g.bench_function("stored_lines/ours", |bn| {
         bn.iter(|| lines.pairing_with(core::hint::black_box(r)).unwrap())
     });
-    sakke::__internal::set_scalar_only(true);
-    g.bench_function("stored_lines/ours-adx-engine", |bn| {
-        bn.iter(|| lines.pairing_with(core::hint::black_box(r)).unwrap())
+    let scalar = Engine::scalar();
+    g.bench_function("stored_lines/ours-scalar-engine", |bn| {
+        bn.iter(|| lines.pairing_on(scalar, core::hint::black_box(r)).unwrap())
     });
-    g.bench_function("decapsulate_precomputed/ours-adx-engine", |bn| {
+    g.bench_function("decapsulate_precomputed/ours-scalar-engine", |bn| {
         let dk = DecapsulationKey::new(&kms, &id, &sakke::Rsk::from_bytes(&rsk).unwrap()).unwrap();
-        bn.iter(|| dk.decapsulate(core::hint::black_box(&sed)).unwrap())
+        bn.iter(|| t::decapsulate_on(scalar, &dk, core::hint::black_box(&sed)).unwrap())
     });
-    g.bench_function("validate_rsk/ours-adx-engine", |bn| {
+    g.bench_function("validate_rsk/ours-scalar-engine", |bn| {
         let k = sakke::Rsk::from_bytes(&rsk).unwrap();
-        bn.iter(|| sakke::validate_rsk(&kms, &id, &k).unwrap())
+        bn.iter(|| t::validate_rsk_on(scalar, &kms, &id, &k).unwrap())
     });
-    sakke::__internal::set_scalar_only(false);
     g.finish();
 }
 

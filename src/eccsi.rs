@@ -27,7 +27,7 @@
 //!   `X = r·Z²`. A [`Verifier`] replaces the chain by
 //!   two comb walks (G's and one built for its signer's `Y`).
 //! - The signing inversion `(HE + r·SSK)^-1` is constant time: Bernstein–Yang safegcd divsteps
-//!   with a fixed iteration count for 256-bit moduli (`sakke::safegcd`), no branch or index on
+//!   with a fixed iteration count for 256-bit moduli (`arith::safegcd` on 4 limbs), no branch or index on
 //!   the value; its copies of the input are wiped.
 //! - `r` is the affine x-coordinate of `J` as an integer. RFC 6507 lets `Jx` lie in `[q, p)`;
 //!   some verifiers (wolfSSL) require `r < q`, so the signer draws a fresh `j` in that case
@@ -51,6 +51,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use crate::arith::safegcd::Modulus62;
 use crate::{Error, Result};
 use field::{batch_invert, Fe};
 use mul::{
@@ -558,27 +559,25 @@ impl SigningKey {
     }
 }
 
-/// The order n of P-256 as 16 little-endian words (for the safegcd inversion).
-const N_LIMBS: [u64; 16] = {
-    let mut l = [0u64; 16];
-    l[0] = 0xF3B9_CAC2_FC63_2551;
-    l[1] = 0xBCE6_FAAD_A717_9E84;
-    l[2] = 0xFFFF_FFFF_FFFF_FFFF;
-    l[3] = 0xFFFF_FFFF_0000_0000;
-    l
-};
+/// The order n of P-256 as 4 little-endian words (for the safegcd inversion).
+pub(crate) const N_LIMBS: [u64; 4] = [
+    0xF3B9_CAC2_FC63_2551,
+    0xBCE6_FAAD_A717_9E84,
+    0xFFFF_FFFF_FFFF_FFFF,
+    0xFFFF_FFFF_0000_0000,
+];
 
 /// `t^-1 mod n` (0 for 0), constant time: safegcd divsteps bounded for 256-bit moduli.
 fn invert_scalar(t: &Scalar) -> Scalar {
-    static M: crate::sakke::safegcd::Modulus62 = crate::sakke::safegcd::Modulus62::new(&N_LIMBS);
+    static M: Modulus62<4, 5> = Modulus62::new(&N_LIMBS);
     let mut b = t.to_repr();
-    let mut x = [0u64; 16];
-    for (i, w) in x.iter_mut().take(4).enumerate() {
+    let mut x = [0u64; 4];
+    for (i, w) in x.iter_mut().enumerate() {
         let mut v = [0u8; 8];
         v.copy_from_slice(&b[24 - 8 * i..32 - 8 * i]);
         *w = u64::from_be_bytes(v);
     }
-    let mut inv = crate::sakke::safegcd::invert_bits(&x, &M, 256);
+    let mut inv = M.invert(&x);
     let mut out = FieldBytes::default();
     for i in 0..4 {
         out[24 - 8 * i..32 - 8 * i].copy_from_slice(&inv[i].to_be_bytes());

@@ -30,6 +30,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+mod arith;
 pub mod backend;
 pub mod ct_probe;
 pub mod eccsi;

@@ -26,6 +26,7 @@ use crate::{Error, Result};
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 mod batch;
 mod curve;
+mod engine;
 mod fp;
 mod fp2;
 mod hash;
@@ -34,13 +35,13 @@ mod lanes;
 mod mont;
 mod pairing;
 pub(crate) mod params;
-pub(crate) mod safegcd;
 mod scalar;
 mod table;
 mod validate_batch;
 mod vartime;
 
 use curve::{Affine, Proj, POINT_BYTES};
+use engine::Engine;
 use fp::Fp;
 use pairing::LineTable;
 use scalar::Scalar;
@@ -193,11 +194,11 @@ impl KmsSecret {
     /// K_(b,S) = [(b + z)⁻¹ mod q]P for the identifier `id` (RFC 6508 §6.1.1).
     /// `InvalidParameter` in the negligible case b + z ≡ 0 (mod q).
     pub fn issue_rsk(&self, id: &[u8]) -> Result<Rsk> {
-        self.issue_rsk_on(id, pairing::lanes_allowed())
+        self.issue_rsk_on(id, Engine::detect())
     }
 
-    /// [`KmsSecret::issue_rsk`], on the IFMA lanes when `lanes` and the CPU has them.
-    fn issue_rsk_on(&self, id: &[u8], lanes: bool) -> Result<Rsk> {
+    /// [`KmsSecret::issue_rsk`] on the given engine.
+    fn issue_rsk_on(&self, id: &[u8], engine: Engine) -> Result<Rsk> {
         // s = b + z reveals z to whoever knows b (public): wipe it and every value after it.
         let mut s = identity_scalar(id).add(&self.z);
         let zero = bool::from(s.is_zero());
@@ -207,7 +208,7 @@ impl KmsSecret {
             inv.zeroize();
             return Err(Error::InvalidParameter);
         }
-        let mut kp = mul_p(&inv, lanes);
+        let mut kp = mul_p(&inv, engine);
         inv.zeroize();
         let k = Option::<Affine>::from(kp.to_affine());
         kp.zeroize();
@@ -228,7 +229,7 @@ impl KmsSecret {
             .collect();
         let zero: Vec<bool> = s.iter().map(|x| bool::from(x.is_zero())).collect();
         scalar::batch_invert(&mut s);
-        let mut pts = mul_p_many(&s);
+        let mut pts = mul_p_many(&s, Engine::detect());
         s.zeroize();
         let aff = curve::batch_to_affine(&pts);
         // The projective RSKs (batch_to_affine wipes its inverted Z coordinates itself).
@@ -254,12 +255,8 @@ pub struct KmsPublic {
     table: OnceLock<Arc<PointTable>>,
     /// The Miller-loop lines of Z (RSK validation), built on first use.
     lines: OnceLock<Arc<LineTable>>,
-    /// The eight-lane comb of Z for batches (`None` inside: lanes unusable).
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    lanes: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>>>,
-    /// The split comb of Z for single operations on the lanes (`None` inside: unusable).
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    split: OnceLock<Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>>>,
+    /// The lane combs of Z (batch and single operations), built on first use.
+    combs: engine::KmsCombs,
 }
 
 impl core::fmt::Debug for KmsPublic {
@@ -283,10 +280,7 @@ impl KmsPublic {
             z,
             table: OnceLock::new(),
             lines: OnceLock::new(),
-            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-            lanes: OnceLock::new(),
-            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-            split: OnceLock::new(),
+            combs: engine::KmsCombs::default(),
         }
     }
 
@@ -311,36 +305,14 @@ impl KmsPublic {
     /// the split lane comb when the CPU has AVX-512 IFMA (the batch comb is built by the
     /// first [`encapsulate_many`]), else the scalar table.
     pub fn precompute(&self) {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        if let Some(t) = crate::backend::x86_64::fp_ifma::Ifma::new() {
-            if self.split_comb(t).is_some() {
-                return;
-            }
+        if !Engine::detect().precompute(self) {
+            let _ = self.z_table();
         }
-        let _ = self.z_table();
     }
 
     fn z_table(&self) -> &PointTable {
         self.table
             .get_or_init(|| Arc::new(PointTable::new(&self.z)))
-    }
-
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    fn lane_comb(
-        &self,
-        t: crate::backend::x86_64::fp_ifma::Ifma,
-    ) -> Option<Arc<crate::backend::x86_64::fp_ifma::CombX8>> {
-        self.lanes.get_or_init(|| batch::z_comb(t, &self.z)).clone()
-    }
-
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    fn split_comb(
-        &self,
-        t: crate::backend::x86_64::fp_ifma::Ifma,
-    ) -> Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>> {
-        self.split
-            .get_or_init(|| lanes::z_split(t, &self.z))
-            .clone()
     }
 
     /// The Miller-loop lines of Z.
@@ -385,8 +357,13 @@ impl Rsk {
 /// of Z (kept by the [`KmsPublic`], built on its first validation), evaluated at K.
 /// If b + z ≡ 0 (mod q) the value is 1 ≠ g and the key is refused.
 pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
+    validate_rsk_on(kms, id, rsk, Engine::detect())
+}
+
+/// [`validate_rsk`] on the given engine.
+fn validate_rsk_on(kms: &KmsPublic, id: &[u8], rsk: &Rsk, engine: Engine) -> Result<()> {
     let b = identity_scalar(id);
-    let w = pairing::pairing_two(p_lines(), &b.0, kms.z_lines(), &rsk.k);
+    let w = pairing::pairing_two(engine, p_lines(), &b.0, kms.z_lines(), &rsk.k);
     if bool::from(w.ct_eq(&g_value())) {
         Ok(())
     } else {
@@ -394,55 +371,29 @@ pub fn validate_rsk(kms: &KmsPublic, id: &[u8], rsk: &Rsk) -> Result<()> {
     }
 }
 
-/// `[a]P + [b]Z`: split over the IFMA lanes when `lanes` and the CPU has them, else the
-/// scalar tables.
-fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, lanes: bool) -> Proj {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if lanes {
-        if let Some(p) = lanes::mul2(kms, a, b) {
-            return p;
-        }
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-    let _ = lanes;
-    PointTable::mul2(p_table(), a, kms.z_table(), b)
+/// `[a]P + [b]Z`: split over the lanes when the engine has them, else the scalar tables.
+fn mul2_pz(kms: &KmsPublic, a: &Scalar, b: &Scalar, engine: Engine) -> Proj {
+    engine
+        .mul2_pz(kms, a, b)
+        .unwrap_or_else(|| PointTable::mul2(p_table(), a, kms.z_table(), b))
 }
 
-/// `g^r` in PF_p: split over the IFMA lanes when `lanes` and the CPU has them, else the
-/// scalar table.
-fn g_pow(r: &Scalar, lanes: bool) -> fp2::Fp2 {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if lanes {
-        if let Some(v) = lanes::g_pow(r) {
-            return v;
-        }
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-    let _ = lanes;
-    g_table().pow(r)
+/// `g^r` in PF_p: split over the lanes when the engine has them, else the scalar table.
+fn g_pow(r: &Scalar, engine: Engine) -> fp2::Fp2 {
+    engine.g_pow(r).unwrap_or_else(|| g_table().pow(r))
 }
 
-/// `[a]P`: split over the IFMA lanes when `lanes` and the CPU has them, else the scalar
-/// table.
-fn mul_p(a: &Scalar, lanes: bool) -> Proj {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if lanes {
-        if let Some(p) = lanes::mul_p(a) {
-            return p;
-        }
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-    let _ = lanes;
-    p_table().mul(a)
+/// `[a]P`: split over the lanes when the engine has them, else the scalar table.
+fn mul_p(a: &Scalar, engine: Engine) -> Proj {
+    engine.mul_p(a).unwrap_or_else(|| p_table().mul(a))
 }
 
-/// `[s_i]P` for many scalars: eight per lane group when the CPU has IFMA, else one by one.
-fn mul_p_many(s: &[Scalar]) -> Vec<Proj> {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if let Some(v) = lanes::mul_p_many(s) {
-        return v;
-    }
-    s.iter().map(|x| p_table().mul(x)).collect()
+/// `[s_i]P` for many scalars: eight per lane group when the engine has lanes, else one by
+/// one.
+fn mul_p_many(s: &[Scalar], engine: Engine) -> Vec<Proj> {
+    engine
+        .mul_p_many(s)
+        .unwrap_or_else(|| s.iter().map(|x| p_table().mul(x)).collect())
 }
 
 /// r = HashToIntegerRange(SSV ‖ b, q) with b the identifier octets.
@@ -452,11 +403,11 @@ fn derive_r(ssv: &Ssv, id: &[u8]) -> Scalar {
 
 /// RFC 6508 §6.2.1: the encapsulated data R ‖ H of `ssv` for the identifier `id`.
 pub fn encapsulate(kms: &KmsPublic, id: &[u8], ssv: &Ssv) -> Result<[u8; SED_LEN]> {
-    encapsulate_on(kms, id, ssv, pairing::lanes_allowed())
+    encapsulate_on(kms, id, ssv, Engine::detect())
 }
 
-/// [`encapsulate`], on the IFMA lanes when `lanes` and the CPU has them.
-fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<[u8; SED_LEN]> {
+/// [`encapsulate`] on the given engine.
+fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, engine: Engine) -> Result<[u8; SED_LEN]> {
     let b = identity_scalar(id);
     let mut r = derive_r(ssv, id);
     if bool::from(r.is_zero()) {
@@ -464,8 +415,8 @@ fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<
     }
     let mut rb = r.mul(&b);
     // R = [r·b]P + [r]Z
-    let rp = mul2_pz(kms, &rb, &r, lanes);
-    let mut gr = g_pow(&r, lanes);
+    let rp = mul2_pz(kms, &rb, &r, engine);
+    let mut gr = g_pow(&r, engine);
     r.zeroize();
     rb.zeroize();
     // one inversion for both R's Z and g^r's a
@@ -501,29 +452,27 @@ fn encapsulate_on(kms: &KmsPublic, id: &[u8], ssv: &Ssv, lanes: bool) -> Result<
 /// one (each split over the lanes); otherwise (or in the soft build) one by one.
 /// The results are those of [`encapsulate`] for each pair.
 pub fn encapsulate_many(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if items.len() >= LANES_MIN_BATCH {
-        if let Some(c) = batch::Combs::get(kms) {
-            return parallel_groups(items, 8, |share| batch::encapsulate_share(&c, share));
-        }
-    }
-    kms.precompute();
-    let _ = g_table();
-    parallel_map(items, |(id, ssv)| encapsulate(kms, id, ssv))
+    encapsulate_many_on(kms, items, Engine::detect())
 }
 
-/// Below this many recipients single encapsulations (split over the lanes, on every core)
-/// are faster than one partly filled lane group.
-#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-const LANES_MIN_BATCH: usize = batch::GROUP_MIN;
-
-/// [`encapsulate_many`] on the scalar engine (no lanes at all), one recipient at a time on
-/// every core.
-fn encapsulate_many_scalar(kms: &KmsPublic, items: &[(&[u8], &Ssv)]) -> Vec<Result<[u8; SED_LEN]>> {
-    let _ = kms.z_table();
-    let _ = p_table();
+/// [`encapsulate_many`] on the given engine: lane groups when it has lanes (and the batch is
+/// large enough: below `batch::GROUP_MIN` recipients single encapsulations, split over the
+/// lanes on every core, are faster than one partly filled lane group), else one recipient
+/// at a time on every core.
+fn encapsulate_many_on(
+    kms: &KmsPublic,
+    items: &[(&[u8], &Ssv)],
+    engine: Engine,
+) -> Vec<Result<[u8; SED_LEN]>> {
+    if let Some(v) = engine.encapsulate_many(kms, items, true) {
+        return v;
+    }
+    if !engine.precompute(kms) {
+        let _ = kms.z_table();
+        let _ = p_table();
+    }
     let _ = g_table();
-    parallel_map(items, |(id, ssv)| encapsulate_on(kms, id, ssv, false))
+    parallel_map(items, |(id, ssv)| encapsulate_on(kms, id, ssv, engine))
 }
 
 /// Parses R from the SED: on the curve and not of small order (`InvalidPoint`); a point outside
@@ -566,7 +515,7 @@ pub fn decapsulate(kms: &KmsPublic, id: &[u8], rsk: &Rsk, sed: &[u8]) -> Result<
     let b = identity_scalar(id);
     let mut r = derive_r(&ssv, id);
     let mut rb = r.mul(&b);
-    let test = mul2_pz(kms, &rb, &r, pairing::lanes_allowed());
+    let test = mul2_pz(kms, &rb, &r, Engine::detect());
     r.zeroize();
     rb.zeroize();
     if bool::from(test.eq_affine(&r_pt)) {
@@ -584,9 +533,8 @@ pub struct DecapsulationKey {
     id: Vec<u8>,
     i: Affine,
     lines: LineTable,
-    /// The split lane comb of I (655 KB) when the CPU has AVX-512 IFMA.
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    i_split: Option<Arc<crate::backend::x86_64::fp_ifma::SplitCombX8>>,
+    /// The split lane comb of I (655 KB) when the detected engine has lanes.
+    i_split: engine::BaseComb,
     /// The scalar table of I, built on first use by the scalar engine.
     i_table: OnceLock<PointTable>,
 }
@@ -614,9 +562,7 @@ impl DecapsulationKey {
             id: id.to_vec(),
             i,
             lines,
-            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-            i_split: crate::backend::x86_64::fp_ifma::Ifma::new()
-                .and_then(|t| lanes::z_split(t, &i)),
+            i_split: Engine::detect().base_comb(&i),
             i_table: OnceLock::new(),
         })
     }
@@ -628,24 +574,26 @@ impl DecapsulationKey {
 
     /// `[r]I`: with the split lane comb of I when the CPU has AVX-512 IFMA, else with the scalar
     /// table of I.
-    fn times_i(&self, r: &Scalar) -> Proj {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        if let (Some(c), true) = (&self.i_split, pairing::lanes_allowed()) {
-            if let Some(p) = lanes::mul_with(c, r) {
-                return p;
-            }
+    fn times_i(&self, r: &Scalar, engine: Engine) -> Proj {
+        if let Some(p) = engine.mul_with(&self.i_split, r) {
+            return p;
         }
         self.i_table.get_or_init(|| PointTable::new(&self.i)).mul(r)
     }
 
     /// RFC 6508 §6.2.2 with the precomputation. Errors as [`decapsulate`].
     pub fn decapsulate(&self, sed: &[u8]) -> Result<Ssv> {
+        self.decapsulate_on(sed, Engine::detect())
+    }
+
+    /// [`DecapsulationKey::decapsulate`] on the given engine.
+    fn decapsulate_on(&self, sed: &[u8], engine: Engine) -> Result<Ssv> {
         let (r_pt, h) = parse_sed(sed)?;
-        let mut w = self.lines.pairing_with(&r_pt);
+        let mut w = self.lines.pairing_on(engine, &r_pt);
         let ssv = unmask(&w, &h);
         w.zeroize();
         let mut r = derive_r(&ssv, &self.id);
-        let test = self.times_i(&r);
+        let test = self.times_i(&r, engine);
         r.zeroize();
         if bool::from(test.eq_affine(&r_pt)) {
             Ok(ssv)
@@ -705,10 +653,45 @@ mod testing {
     //! Hooks for property tests and benchmarks (hidden).
     use super::*;
 
-    /// Keeps single operations on the MULX/ADX engine: no IFMA lanes and no IFMA product (to
-    /// measure it beside the IFMA paths on one machine).
-    pub fn set_scalar_only(on: bool) {
-        pairing::set_scalar_only(on);
+    pub use super::engine::Engine;
+
+    /// [`super::encapsulate`] on the given engine.
+    pub fn encapsulate_on(
+        engine: Engine,
+        kms: &KmsPublic,
+        id: &[u8],
+        ssv: &Ssv,
+    ) -> crate::Result<[u8; SED_LEN]> {
+        super::encapsulate_on(kms, id, ssv, engine)
+    }
+    /// [`KmsSecret::issue_rsk`] on the given engine.
+    pub fn issue_rsk_on(engine: Engine, z: &KmsSecret, id: &[u8]) -> crate::Result<Rsk> {
+        z.issue_rsk_on(id, engine)
+    }
+    /// [`super::validate_rsk`] on the given engine.
+    pub fn validate_rsk_on(
+        engine: Engine,
+        kms: &KmsPublic,
+        id: &[u8],
+        rsk: &Rsk,
+    ) -> crate::Result<()> {
+        super::validate_rsk_on(kms, id, rsk, engine)
+    }
+    /// [`DecapsulationKey::decapsulate`] on the given engine.
+    pub fn decapsulate_on(
+        engine: Engine,
+        key: &DecapsulationKey,
+        sed: &[u8],
+    ) -> crate::Result<Ssv> {
+        key.decapsulate_on(sed, engine)
+    }
+    /// [`super::encapsulate_many`] on the given engine.
+    pub fn encapsulate_many_on(
+        engine: Engine,
+        kms: &KmsPublic,
+        items: &[(&[u8], &Ssv)],
+    ) -> Vec<crate::Result<[u8; SED_LEN]>> {
+        super::encapsulate_many_on(kms, items, engine)
     }
 
     /// The stored Miller-loop lines of a point (257 octets, on the curve), for benchmarks.
@@ -720,8 +703,12 @@ mod testing {
         }
         /// `<K, R>` as 128 octets.
         pub fn pairing_with(&self, r: &[u8]) -> crate::Result<[u8; 128]> {
+            self.pairing_on(Engine::detect(), r)
+        }
+        /// `<K, R>` on the given engine.
+        pub fn pairing_on(&self, engine: Engine, r: &[u8]) -> crate::Result<[u8; 128]> {
             let r = Affine::decode_on_curve(r)?;
-            Ok(self.0.pairing_with(&r).to_be_bytes())
+            Ok(self.0.pairing_on(engine, &r).to_be_bytes())
         }
     }
 
@@ -740,52 +727,46 @@ mod testing {
     pub fn fp_mont_sqr(a: &[u64; 16]) -> [u64; 16] {
         fp::mont_sqr_p(a)
     }
+    /// Raw Montgomery product (a·b·2^-1024 mod p, operands below p) on the given engine's
+    /// kernel.
+    pub fn fp_mont_mul_on(engine: Engine, a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
+        engine.mont_mul(a, b)
+    }
+    /// Raw Montgomery square (operand below p) on the given engine's kernel.
+    pub fn fp_mont_sqr_on(engine: Engine, a: &[u64; 16]) -> [u64; 16] {
+        engine.mont_sqr(a)
+    }
     /// [`super::encapsulate_many`] forced onto the scalar engine (reference for the lane path).
     pub fn encapsulate_many_scalar(
         kms: &KmsPublic,
         items: &[(&[u8], &Ssv)],
     ) -> Vec<crate::Result<[u8; SED_LEN]>> {
-        super::encapsulate_many_scalar(kms, items)
+        super::encapsulate_many_on(kms, items, Engine::scalar())
     }
     /// [`super::encapsulate_many`] on the calling thread only (per-core figures); the lane
-    /// path when the CPU has IFMA, else the scalar engine.
+    /// path when the detected engine has lanes, else the scalar engine.
     pub fn encapsulate_many_one_core(
         kms: &KmsPublic,
         items: &[(&[u8], &Ssv)],
     ) -> Vec<crate::Result<[u8; SED_LEN]>> {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        if let Some(c) = super::batch::Combs::get(kms) {
-            return super::batch::encapsulate_share(&c, items);
+        let engine = Engine::detect();
+        if let Some(v) = engine.encapsulate_many(kms, items, false) {
+            return v;
         }
         items
             .iter()
-            .map(|(id, ssv)| super::encapsulate(kms, id, ssv))
+            .map(|(id, ssv)| super::encapsulate_on(kms, id, ssv, engine))
             .collect()
     }
     /// Whether [`super::encapsulate_many`] takes the eight-lane IFMA path on this machine.
     pub fn encapsulate_many_uses_lanes() -> bool {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        {
-            crate::backend::x86_64::fp_ifma::available()
-        }
-        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        {
-            false
-        }
+        Engine::detect().has_lanes()
     }
     /// `[a]P + [b]Z` (scalars as big-endian octets reduced mod q) on the IFMA lanes, encoded
     /// (inner `None`: the identity); outer `None` when the lanes are unavailable.
     pub fn pz_mul2_lanes(kms: &KmsPublic, a: &[u8], b: &[u8]) -> Option<Option<[u8; 257]>> {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        {
-            let (a, b) = (Scalar::reduce_be(a), Scalar::reduce_be(b));
-            super::lanes::mul2(kms, &a, &b).map(encode_proj)
-        }
-        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        {
-            let _ = (kms, a, b);
-            None
-        }
+        let (a, b) = (Scalar::reduce_be(a), Scalar::reduce_be(b));
+        Engine::detect().mul2_pz(kms, &a, &b).map(encode_proj)
     }
     /// `[a]P + [b]Z` by the scalar tables (`PointTable::mul2`), encoded (`None`: identity).
     pub fn pz_mul2_scalar(kms: &KmsPublic, a: &[u8], b: &[u8]) -> Option<[u8; 257]> {
@@ -794,20 +775,17 @@ mod testing {
     }
     /// `[a]P` on the IFMA lanes (split evaluation), encoded; outer `None`: lanes unavailable.
     pub fn p_mul_lanes(a: &[u8]) -> Option<Option<[u8; 257]>> {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        {
-            super::lanes::mul_p(&Scalar::reduce_be(a)).map(encode_proj)
-        }
-        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        {
-            let _ = a;
-            None
-        }
+        Engine::detect()
+            .mul_p(&Scalar::reduce_be(a))
+            .map(encode_proj)
     }
     /// `[a_i]P` through the many-scalar path (lane groups of eight when available), encoded.
     pub fn p_mul_many(a: &[&[u8]]) -> Vec<Option<[u8; 257]>> {
         let s: Vec<Scalar> = a.iter().map(|x| Scalar::reduce_be(x)).collect();
-        super::mul_p_many(&s).into_iter().map(encode_proj).collect()
+        super::mul_p_many(&s, Engine::detect())
+            .into_iter()
+            .map(encode_proj)
+            .collect()
     }
     /// `[a]P` by the scalar table (`PointTable::mul`), encoded.
     pub fn p_mul_scalar(a: &[u8]) -> Option<[u8; 257]> {
@@ -816,19 +794,7 @@ mod testing {
     /// Precomputation a KMS public key holds so far: (bytes of its batch comb, bytes of its
     /// split comb, whether its scalar table is built).
     pub fn kms_precomputation(kms: &KmsPublic) -> (usize, usize, bool) {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        let lanes = (
-            kms.lanes
-                .get()
-                .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
-                .unwrap_or(0),
-            kms.split
-                .get()
-                .and_then(|c| c.as_ref().map(|c| c.table_bytes()))
-                .unwrap_or(0),
-        );
-        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        let lanes = (0, 0);
+        let lanes = kms.combs.table_bytes();
         (lanes.0, lanes.1, kms.table.get().is_some())
     }
     fn encode_proj(p: Proj) -> Option<[u8; 257]> {
@@ -840,19 +806,20 @@ mod testing {
         id: &[u8],
         ssv: &Ssv,
     ) -> crate::Result<[u8; SED_LEN]> {
-        super::encapsulate_on(kms, id, ssv, false)
+        super::encapsulate_on(kms, id, ssv, Engine::scalar())
     }
     /// [`KmsSecret::issue_rsk`] on the scalar engine only (reference and benchmark row).
     pub fn issue_rsk_scalar(z: &KmsSecret, id: &[u8]) -> crate::Result<Rsk> {
-        z.issue_rsk_on(id, false)
+        z.issue_rsk_on(id, Engine::scalar())
     }
     /// Raw portable Montgomery product.
     pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
         mont::mont_mul(a, b, &params::P, params::P_INV)
     }
-    /// Whether the MULX/ADX kernel is selected on this CPU.
+    /// Whether an x86-64 kernel (AVX-512 IFMA or MULX/ADX) rather than the portable loop
+    /// serves the product on this CPU.
     pub fn mulx_available() -> bool {
-        fp::mulx_available()
+        !matches!(Engine::detect(), Engine::Portable)
     }
     /// a^-1 mod p on canonical limbs.
     pub fn fp_invert_canonical(a: &[u64; 16]) -> [u64; 16] {
@@ -943,16 +910,10 @@ mod testing {
     /// g^k in PF_p on the IFMA lanes (split evaluation), as 128 octets; `None` when the lanes
     /// are unavailable.
     pub fn g_pow_lanes(k: &[u8]) -> Option<[u8; 128]> {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        {
-            let s = Scalar::reduce_be(k);
-            super::lanes::g_pow(&s).map(|v| v.pf_representative().to_be_bytes())
-        }
-        #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-        {
-            let _ = k;
-            None
-        }
+        let s = Scalar::reduce_be(k);
+        Engine::detect()
+            .g_pow(&s)
+            .map(|v| v.pf_representative().to_be_bytes())
     }
     /// The base point P encoded.
     pub fn generator() -> [u8; 257] {

@@ -93,6 +93,28 @@ proptest! {
         prop_assert_eq!(big(&got), want);
         prop_assert_eq!(got, t::fp_mont_mul(&a, &a));
     }
+
+    /// Every engine this CPU supports, passed explicitly, gives the same product and square.
+    #[test]
+    fn every_engine_matches_bigint(a in elem(), b in elem()) {
+        let want = big(&a) * big(&b) * rinv() % p();
+        let want_sq = big(&a) * big(&a) * rinv() % p();
+        for e in t::Engine::available() {
+            prop_assert_eq!(big(&t::fp_mont_mul_on(e, &a, &b)), want.clone(), "engine {}", e.name());
+            prop_assert_eq!(big(&t::fp_mont_sqr_on(e, &a)), want_sq.clone(), "engine {}", e.name());
+        }
+    }
+}
+
+/// The detected engine is the best one available and the same on every call.
+#[test]
+fn detected_engine_is_the_best_available() {
+    let e = t::Engine::detect();
+    assert_eq!(e.name(), t::Engine::available()[0].name());
+    assert_eq!(t::Engine::detect().name(), e.name());
+    assert!(!t::Engine::scalar().has_lanes());
+    assert_eq!(t::Engine::portable().name(), "portable");
+    println!("engine: {}", e.name());
 }
 
 /// Every pair of a fixed set of adversarial values: edge values, all-ones limbs below p,
@@ -194,4 +216,27 @@ fn mulx_kernels_through_their_token() {
             assert_eq!(k.mont_sqr(&u), t::fp_mont_mul_portable(&u, &u));
         }
     }
+}
+
+/// `src/backend/x86_64/fp_mulx/kernels.rs` is exactly the output of its generator
+/// (`python3 scripts/gen-fp-mulx.py --stdout`): an edit of the generated file, or a generator
+/// change without regenerating, fails here.
+#[test]
+fn generated_kernels_match_their_generator() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/scripts/gen-fp-mulx.py"))
+        .arg("--stdout")
+        .output()
+        .expect("python3 runs the generator");
+    assert!(
+        out.status.success(),
+        "generator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = std::fs::read(format!("{root}/src/backend/x86_64/fp_mulx/kernels.rs")).unwrap();
+    assert!(
+        out.stdout == committed,
+        "src/backend/x86_64/fp_mulx/kernels.rs differs from `python3 scripts/gen-fp-mulx.py --stdout`"
+    );
 }

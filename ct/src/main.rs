@@ -72,11 +72,12 @@ fn id_of(i: usize) -> Vec<u8> {
 
 /// The engines of the SAKKE rows: the IFMA lanes (where the CPU has them) or the scalar
 /// (MULX/ADX or portable) engine.
-fn with_engine<T>(scalar: bool, f: impl FnOnce() -> T) -> T {
-    sk::set_scalar_only(scalar);
-    let r = f();
-    sk::set_scalar_only(false);
-    r
+fn with_engine<T>(scalar: bool, f: impl FnOnce(sk::Engine) -> T) -> T {
+    f(if scalar {
+        sk::Engine::scalar()
+    } else {
+        sk::Engine::detect()
+    })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -255,13 +256,13 @@ fn issue_rsk(plan: Plan, scalar: bool) -> Samples {
     let one = KmsSecret::from_bytes(&one_be::<128>()).unwrap();
     let fixed: Vec<KmsSecret> = (0..POOL).map(|_| one.clone()).collect();
     let random: Vec<KmsSecret> = (0..POOL).map(|_| KmsSecret::generate(&mut OsRng)).collect();
-    with_engine(scalar, || {
+    with_engine(scalar, |e| {
         measure(
             plan,
             || &fixed[pick()],
             || &random[pick()],
             |z| {
-                black_box(z.issue_rsk(SAKKE_ID).unwrap());
+                black_box(sk::issue_rsk_on(e, z, SAKKE_ID).unwrap());
             },
         )
     })
@@ -276,13 +277,13 @@ fn kms() -> (KmsSecret, KmsPublic) {
 
 fn encapsulate(plan: Plan, scalar: bool) -> Samples {
     let (_, kms) = kms();
-    with_engine(scalar, || {
+    with_engine(scalar, |e| {
         measure(
             plan,
             || Ssv::new([0; 16]),
             || Ssv::new(rand_bytes()),
             |ssv| {
-                black_box(sakke::encapsulate(&kms, SAKKE_ID, ssv).unwrap());
+                black_box(sk::encapsulate_on(e, &kms, SAKKE_ID, ssv).unwrap());
             },
         )
     })
@@ -323,13 +324,13 @@ fn decapsulate(plan: Plan, scalar: bool) -> Samples {
         let s = sakke::encapsulate(&m.kms, &m.ids[c][i], &Ssv::new(rand_bytes())).unwrap();
         (&keys[c][i], s)
     };
-    with_engine(scalar, || {
+    with_engine(scalar, |e| {
         measure(
             Plan { batch: 200, ..plan },
             || sed(0),
             || sed(1),
             |(k, s)| {
-                black_box(k.decapsulate(&s[..]).unwrap());
+                black_box(sk::decapsulate_on(e, k, &s[..]).unwrap());
             },
         )
     })
@@ -341,13 +342,13 @@ fn validate_rsk(plan: Plan, scalar: bool) -> Samples {
         let i = pick();
         (&m.ids[c][i], &m.rsks[c][i])
     };
-    with_engine(scalar, || {
+    with_engine(scalar, |e| {
         measure(
             Plan { batch: 200, ..plan },
             || draw(0),
             || draw(1),
             |(id, rsk)| {
-                sakke::validate_rsk(&m.kms, id, rsk).unwrap();
+                sk::validate_rsk_on(e, &m.kms, id, rsk).unwrap();
             },
         )
     })

@@ -3,7 +3,8 @@
 
 /// AES-CTR keystream with VAES (512-bit) for SRTP AES-CM.
 pub mod aes_ctr;
-/// Eight-lane 1024-bit Montgomery arithmetic with AVX-512 IFMA (radix 2^52).
+/// 1024-bit Montgomery arithmetic with AVX-512 IFMA (radix 2^52): eight lanes, and one product
+/// on the vector lanes (`Ifma52`).
 pub mod fp_ifma;
 /// 1024-bit Montgomery arithmetic for SAKKE's F_p with MULX/ADCX/ADOX.
 pub mod fp_mulx;

@@ -22,24 +22,8 @@ const R2: [u64; 4] = [
     0x0000_0004_FFFF_FFFD,
 ];
 
-#[inline(always)]
-fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
-    let t = (acc as u128) + (a as u128) * (b as u128) + (carry as u128);
-    (t as u64, (t >> 64) as u64)
-}
-
-#[inline(always)]
-fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
-    let t = (a as u128) + (b as u128) + (carry as u128);
-    (t as u64, (t >> 64) as u64)
-}
-
-/// a − b − borrow, with `borrow` given and returned as 0 or all-ones.
-#[inline(always)]
-fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
-    let t = (a as u128).wrapping_sub((b as u128) + ((borrow >> 63) as u128));
-    (t as u64, (t >> 64) as u64)
-}
+use crate::arith::limbs::{adc, mac, sbb};
+use crate::arith::safegcd::Modulus62;
 
 /// An element of F_p in Montgomery form, fully reduced (< p).
 #[derive(Clone, Copy, Debug, Default)]
@@ -184,27 +168,14 @@ impl Fe {
         r
     }
 
-    /// The inverse (0 for 0), constant time: safegcd on the Montgomery representative
-    /// (x·R)⁻¹ = x⁻¹·R⁻¹, then two products by R² give x⁻¹·R.
+    /// The inverse (0 for 0), constant time: safegcd (4 limbs) on the Montgomery
+    /// representative (x·R)⁻¹ = x⁻¹·R⁻¹, then two products by R² give x⁻¹·R.
     pub(crate) fn invert(&self) -> Fe {
-        static M: crate::sakke::safegcd::Modulus62 = crate::sakke::safegcd::Modulus62::new(&{
-            let mut l = [0u64; 16];
-            l[0] = P[0];
-            l[1] = P[1];
-            l[2] = P[2];
-            l[3] = P[3];
-            l
-        });
-        let mut x = [0u64; 16];
-        x[..4].copy_from_slice(&self.0);
-        let mut inv = crate::sakke::safegcd::invert_bits(&x, &M, 256);
-        let mut l = [0u64; 4];
-        l.copy_from_slice(&inv[..4]);
-        let out = Fe(l).mul(&Fe(R2)).mul(&Fe(R2));
-        // the input may be secret (a signature's J): wipe the copies
-        zeroize::Zeroize::zeroize(&mut x);
+        static M: Modulus62<4, 5> = Modulus62::new(&P);
+        let mut inv = M.invert(&self.0);
+        let out = Fe(inv).mul(&Fe(R2)).mul(&Fe(R2));
+        // the input may be secret (a signature's J): wipe the copy
         zeroize::Zeroize::zeroize(&mut inv);
-        zeroize::Zeroize::zeroize(&mut l);
         out
     }
 

@@ -15,6 +15,7 @@ use crate::backend::x86_64::fp_ifma::{CombX8, Fp2X8, FpX8, Ifma, PfpCombX8, Poin
 use crate::{Error, Result};
 
 use super::curve::Affine;
+use super::engine::Engine;
 use super::fp::Fp;
 use super::{derive_r, hash, identity_scalar, params, KmsPublic, Ssv, POINT_LEN, SED_LEN, SSV_LEN};
 
@@ -45,6 +46,8 @@ pub(super) fn z_comb(t: Ifma, z: &Affine) -> Option<Arc<CombX8>> {
 /// The three combs a batch needs, or `None` when the lanes cannot be used (no IFMA, or a
 /// comb failed to build) and the caller should take the scalar path.
 pub(super) struct Combs<'a> {
+    /// The engine the batch runs on (its single encapsulations too).
+    engine: Engine,
     kms: &'a KmsPublic,
     p: &'static CombX8,
     z: Arc<CombX8>,
@@ -52,12 +55,17 @@ pub(super) struct Combs<'a> {
 }
 
 impl<'a> Combs<'a> {
-    pub(super) fn get(kms: &'a KmsPublic) -> Option<Combs<'a>> {
-        let t = Ifma::new()?;
+    pub(super) fn get(engine: Engine, t: Ifma, kms: &'a KmsPublic) -> Option<Combs<'a>> {
         let p = p_comb(t)?;
         let g = g_comb(t)?;
-        let z = kms.lane_comb(t)?;
-        Some(Combs { kms, p, z, g })
+        let z = kms.combs.batch(t, &kms.z)?;
+        Some(Combs {
+            engine,
+            kms,
+            p,
+            z,
+            g,
+        })
     }
 }
 
@@ -86,7 +94,7 @@ pub(super) fn encapsulate_share(c: &Combs, items: &[(&[u8], &Ssv)]) -> Vec<Resul
     let mut out = encapsulate_groups(c, full);
     out.extend(
         rest.iter()
-            .map(|(id, ssv)| super::encapsulate(c.kms, id, ssv)),
+            .map(|(id, ssv)| super::encapsulate_on(c.kms, id, ssv, c.engine)),
     );
     out
 }

@@ -1,15 +1,16 @@
 //! F_p for RFC 6509 parameter set 1: constant-time Montgomery arithmetic (R = 2^1024) on
-//! 16 × 64-bit limbs, always fully reduced. The product and square use, by run-time detection,
-//! the AVX-512 IFMA single-product kernel (AVX-512F/BW/IFMA/VBMI), else the x86-64 MULX/ADX
-//! kernel (BMI2 and ADX), else the portable CIOS loop.
+//! 16 × 64-bit limbs, always fully reduced. The product and square use the kernel of the
+//! engine detected once in `engine.rs` (AVX-512 IFMA single product, else MULX/ADX, else the
+//! portable CIOS loop).
 #![allow(clippy::wrong_self_convention)]
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
+use super::engine;
 use super::mont::{self, Limbs};
-use super::params::{FP_BYTES, LIMBS, P, P_INV, P_MINUS_2, P_R, P_R2, P_R3, Q};
-use super::safegcd;
+use super::params::{FP_BYTES, LIMBS, P, P_MINUS_2, P_R, P_R2, P_R3, Q};
+use crate::arith::safegcd::Modulus62;
 
 /// An element of F_p in Montgomery form (value · 2^1024 mod p), fully reduced.
 #[derive(Clone, Copy, Default, Zeroize)]
@@ -21,54 +22,17 @@ impl core::fmt::Debug for Fp {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-const MULX_ENABLED: bool = true;
-
-/// Whether an x86-64 kernel (AVX-512 IFMA or MULX/ADX) serves the product on this CPU
-/// instead of the portable loop.
-pub(crate) fn mulx_available() -> bool {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    {
-        use crate::backend::x86_64::fp_mulx;
-        fp_mulx::MulxAdx::get().is_some() || fp_mulx::Ifma52::get().is_some()
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-    {
-        false
-    }
-}
-
-/// Montgomery product modulo p through the best available kernel: AVX-512 IFMA (one product
-/// on the vector lanes, radix 2^52), else MULX/ADX, else the portable CIOS loop.
+/// Montgomery product modulo p through the detected engine's kernel (`engine.rs`: AVX-512
+/// IFMA, else MULX/ADX, else the portable CIOS loop).
 #[inline(always)]
 pub(crate) fn mont_mul_p(a: &Limbs, b: &Limbs) -> Limbs {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    {
-        use crate::backend::x86_64::fp_mulx;
-        if let (Some(k), true) = (fp_mulx::Ifma52::get(), super::pairing::lanes_allowed()) {
-            return k.mont_mul(a, b);
-        }
-        if let (true, Some(k)) = (MULX_ENABLED, fp_mulx::MulxAdx::get()) {
-            return k.mont_mul(a, b);
-        }
-    }
-    mont::mont_mul(a, b, &P, P_INV)
+    engine::mont_mul(a, b)
 }
 
-/// Montgomery square modulo p through the best available kernel (as [`mont_mul_p`]).
+/// Montgomery square modulo p through the detected engine's kernel (as [`mont_mul_p`]).
 #[inline(always)]
 pub(crate) fn mont_sqr_p(a: &Limbs) -> Limbs {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    {
-        use crate::backend::x86_64::fp_mulx;
-        if let (Some(k), true) = (fp_mulx::Ifma52::get(), super::pairing::lanes_allowed()) {
-            return k.mont_sqr(a);
-        }
-        if let (true, Some(k)) = (MULX_ENABLED, fp_mulx::MulxAdx::get()) {
-            return k.mont_sqr(a);
-        }
-    }
-    mont::mont_mul(a, a, &P, P_INV)
+    engine::mont_sqr(a)
 }
 
 impl Fp {
@@ -173,8 +137,8 @@ impl Fp {
     /// Multiplicative inverse (safegcd, constant time); 0 maps to 0.
     /// (x·R)⁻¹ = x⁻¹·R⁻¹; one Montgomery product by R³ gives x⁻¹·R.
     pub(crate) fn invert(&self) -> Fp {
-        static M: safegcd::Modulus62 = safegcd::Modulus62::new(&P);
-        let inv = safegcd::invert(&self.0, &M);
+        static M: Modulus62<LIMBS, { LIMBS + 1 }> = Modulus62::new(&P);
+        let inv = M.invert(&self.0);
         Fp(mont_mul_p(&inv, &P_R3))
     }
 

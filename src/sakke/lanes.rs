@@ -2,8 +2,8 @@
 //! comb evaluation split over the lanes ([`SplitCombX8`]: signed 4-bit digits, each lane sums
 //! its own range of 32 of the 256 windows, the lanes are merged with complete additions). Used
 //! by `encapsulate` (`R = [r·b]P + [r]Z`), `issue_rsk` (`[1/(z+b)]P`) and the free
-//! `decapsulate`'s check; every function returns `None` when the lanes cannot be used (no
-//! IFMA, or a comb failed to build) and the caller keeps the scalar engine.
+//! `decapsulate`'s check; every function returns `None` when the lanes cannot be used (a
+//! comb failed to build; the token proves the CPU has IFMA) and the caller keeps the scalar engine.
 //!
 //! P's split comb is process-wide, Z's is cached in [`KmsPublic`] (655 KB each). Batches of
 //! eight scalars (`issue_rsks`) use the batch path's [`CombX8`] of P instead. The results are the same points as [`super::table::PointTable::mul`] / `mul2` (the property test
@@ -15,20 +15,22 @@ use zeroize::Zeroize;
 
 use std::sync::{Arc, OnceLock};
 
-use crate::backend::x86_64::fp_ifma::{Ifma, PfpSplitX8, PointX8, SplitCombX8};
+use crate::backend::x86_64::fp_ifma::{
+    mul2 as ifma_mul2, Fp2H, FpH, FpX8, Ifma, PfpSplitX8, PointX8, SplitCombX8, LANES,
+};
 
 use super::curve::Proj;
 use super::fp::Fp;
 use super::fp2::Fp2;
+use super::params::LIMBS;
 use super::scalar::Scalar;
 use super::{batch, KmsPublic};
 
 /// `[a]P + [b]Z` for the KMS's Z on the lanes, as the projective point `PointTable::mul2`
 /// returns (same point; the representative may differ). `None`: lanes unavailable.
-pub(super) fn mul2(kms: &KmsPublic, a: &Scalar, b: &Scalar) -> Option<Proj> {
-    let t = Ifma::new()?;
+pub(super) fn mul2(t: Ifma, kms: &KmsPublic, a: &Scalar, b: &Scalar) -> Option<Proj> {
     let p = p_split(t)?;
-    let z = kms.split_comb(t)?;
+    let z = kms.combs.split(t, &kms.z)?;
     let pt = SplitCombX8::mul2(p, &a.0, &z, &b.0).ok()?;
     Some(to_proj(&pt))
 }
@@ -40,17 +42,15 @@ pub(super) fn mul_with(comb: &SplitCombX8, a: &Scalar) -> Option<Proj> {
 }
 
 /// `[a]P` on the lanes. `None`: lanes unavailable.
-pub(super) fn mul_p(a: &Scalar) -> Option<Proj> {
-    let t = Ifma::new()?;
+pub(super) fn mul_p(t: Ifma, a: &Scalar) -> Option<Proj> {
     let pt = p_split(t)?.mul(&a.0).ok()?;
     Some(to_proj(&pt))
 }
 
 /// `g^r` in PF_p on the lanes (an F_p² value of the class, as `PfTable::pow` returns; the
 /// representative may differ). `None`: lanes unavailable.
-pub(super) fn g_pow(r: &Scalar) -> Option<Fp2> {
+pub(super) fn g_pow(t: Ifma, r: &Scalar) -> Option<Fp2> {
     static C: OnceLock<Option<PfpSplitX8>> = OnceLock::new();
-    let t = Ifma::new()?;
     let c = C
         .get_or_init(|| PfpSplitX8::new(t, &super::params::G).ok())
         .as_ref()?;
@@ -104,8 +104,7 @@ fn to_proj(pt: &PointX8) -> Proj {
 /// `[s_i]P` for many scalars: groups of eight on the lanes with one scalar per lane
 /// (the batch path's `CombX8::mul_x8`), or split evaluations for fewer than [`MANY_MIN`] scalars.
 /// `None`: lanes unavailable.
-pub(super) fn mul_p_many(s: &[Scalar]) -> Option<Vec<Proj>> {
-    let t = Ifma::new()?;
+pub(super) fn mul_p_many(t: Ifma, s: &[Scalar]) -> Option<Vec<Proj>> {
     let mut out = Vec::with_capacity(s.len());
     if s.len() < MANY_MIN {
         let p = p_split(t)?;
@@ -158,4 +157,70 @@ fn jacobian_to_proj(jx: Fp, jy: Fp, jz: Fp) -> Proj {
         z: jz.square().mul(&jz),
     };
     Proj::conditional_select(&out, &Proj::IDENTITY, jz.is_zero())
+}
+
+/// The lines as lane vectors (eight lines per pair, canonical values of a and b).
+pub(super) fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8, FpX8)>> {
+    let mut out = Vec::with_capacity(lines.len().div_ceil(LANES));
+    for chunk in lines.chunks(LANES) {
+        let mut a = [[0u64; LIMBS]; LANES];
+        let mut b = [[0u64; LIMBS]; LANES];
+        for (l, (la, lb, _)) in chunk.iter().enumerate() {
+            a[l] = la.to_canonical();
+            b[l] = lb.to_canonical();
+        }
+        let va = FpX8::from_u64x16x8(t, &a).ok();
+        let vb = FpX8::from_u64x16x8(t, &b).ok();
+        a.zeroize();
+        b.zeroize();
+        out.push((va?, vb?));
+    }
+    Some(out)
+}
+
+/// The Miller loop on the IFMA backend: the line values `s = a·u + b·v`, eight at a time in
+/// the lanes, then the chain `f ← f²·(s + i)` with both products of each step in one
+/// two-product call ([`mul2`]), f kept in the lanes' Montgomery domain (R = 2^1040) until the
+/// end.
+pub(super) fn miller_lanes(
+    groups: &[(FpX8, FpX8)],
+    lines: &[(Fp, Fp, bool)],
+    u: &Fp,
+    v: &Fp,
+) -> Option<Fp2> {
+    let t = groups.first()?.0.token();
+    let mut uc = u.to_canonical();
+    let mut vc = v.to_canonical();
+    let uu = FpX8::splat(t, &uc).ok();
+    let vv = FpX8::splat(t, &vc).ok();
+    uc.zeroize();
+    vc.zeroize();
+    let (uu, vv) = (uu?, vv?);
+    let one = FpX8::one(t);
+    let mut f = Fp2H {
+        re: FpH::from_lanes(&one)[0],
+        im: FpH::ZERO,
+    };
+    for (g, (a, b)) in groups.iter().enumerate() {
+        let s = a.mul(&uu).add(&b.mul(&vv));
+        let mut sh = FpH::from_lanes(&s);
+        for (l, (_, _, d)) in lines.iter().skip(g * LANES).take(LANES).enumerate() {
+            if *d {
+                f = f.square(t);
+            }
+            f = f.mul_by_s_plus_i(t, &sh[l]);
+        }
+        sh.zeroize();
+    }
+    // Out of the lanes' domain into F_p's: x·2^1040 ↦ x·2^1024 (a product by 2^1024 mod p).
+    let r64 = FpH::from_u64x16(&Fp::ONE.0);
+    let (mut re, mut im) = ifma_mul2(t, &f.re, &r64, &f.im, &r64);
+    let out = Fp2 {
+        a: Fp(re.to_u64x16_mod_p()),
+        b: Fp(im.to_u64x16_mod_p()),
+    };
+    f.zeroize();
+    re.zeroize();
+    im.zeroize();
+    Some(out)
 }

@@ -13,27 +13,10 @@
 use zeroize::Zeroize;
 
 use super::curve::Affine;
+use super::engine::{Engine, LineLanes};
 use super::fp::{batch_invert, Fp};
 use super::fp2::Fp2;
 use super::params::{LIMBS, Q};
-
-/// Benchmark switch: when set, single operations stay on the MULX/ADX (or portable) engine —
-/// no IFMA lanes, no IFMA product — so that both engines can be measured on one machine.
-static SCALAR_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether single operations may use the IFMA lanes (see [`set_scalar_only`]).
-#[cfg_attr(
-    not(all(target_arch = "x86_64", not(prose_backend = "soft"))),
-    allow(dead_code)
-)]
-pub(crate) fn lanes_allowed() -> bool {
-    !SCALAR_ONLY.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Keeps single operations on the scalar engine (benchmarks and tests only).
-pub(crate) fn set_scalar_only(on: bool) {
-    SCALAR_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
-}
 
 /// q − 1 and its bit length.
 fn q_minus_1() -> [u64; LIMBS] {
@@ -236,13 +219,10 @@ pub(crate) fn pairing_binary(r: &Affine, q: &Affine) -> Fp {
 pub(crate) struct LineTable {
     /// (a, b, is_doubling_step) for every line, in loop order.
     lines: Vec<(Fp, Fp, bool)>,
-    /// The same (a, b), eight lines per vector pair, for the lane evaluation.
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    lanes: Option<Vec<(FpX8, FpX8)>>,
+    /// The same (a, b), eight lines per vector pair, for the lane evaluation (when the
+    /// detected engine has lanes).
+    lanes: LineLanes,
 }
-
-#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-use crate::backend::x86_64::fp_ifma::{mul2, Fp2H, FpH, FpX8, Ifma, LANES};
 
 impl core::fmt::Debug for LineTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -287,26 +267,20 @@ impl LineTable {
 
     /// The table of already normalised lines `(a, b, is_doubling_step)` in loop order.
     pub(crate) fn from_normalised(lines: Vec<(Fp, Fp, bool)>) -> LineTable {
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        let lanes = Ifma::new().and_then(|t| lane_groups(t, &lines));
-        LineTable {
-            lines,
-            #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-            lanes,
-        }
+        let lanes = Engine::detect().line_lanes(&lines);
+        LineTable { lines, lanes }
     }
 
     /// The Miller value f_K(ψ(r)) up to an F_p factor (not yet raised to the 4th power).
     /// `r` must have y ≠ 0 (true of every point of odd order; R is checked for small order
     /// before it gets here, and an RSK is checked to be in the subgroup).
-    pub(crate) fn miller(&self, r: &Affine) -> Fp2 {
+    /// Runs on the given engine: the lanes when it has them and the table was built with
+    /// lane copies, else the scalar loop.
+    pub(crate) fn miller_on(&self, engine: Engine, r: &Affine) -> Fp2 {
         let v = r.y.invert();
         let u = r.x.mul(&v);
-        #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-        if let (Some(groups), true) = (&self.lanes, lanes_allowed()) {
-            if let Some(f) = miller_lanes(groups, &self.lines, &u, &v) {
-                return f;
-            }
+        if let Some(f) = engine.miller(&self.lanes, &self.lines, &u, &v) {
+            return f;
         }
         let mut f = Fp2::ONE;
         for (a, b, d) in self.lines.iter() {
@@ -322,8 +296,15 @@ impl LineTable {
 
     /// The lines as lane vectors (line `8g + l` in lane `l` of pair `g`), when built.
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    pub(crate) fn lanes_view(&self) -> Option<&[(FpX8, FpX8)]> {
-        self.lanes.as_deref()
+    pub(crate) fn lanes_view(
+        &self,
+    ) -> Option<
+        &[(
+            crate::backend::x86_64::fp_ifma::FpX8,
+            crate::backend::x86_64::fp_ifma::FpX8,
+        )],
+    > {
+        self.lanes.0.as_deref()
     }
 
     /// Number of stored lines.
@@ -337,81 +318,24 @@ impl LineTable {
 
     /// `<K, r>` (= `<r, K>`) for the stored K.
     pub(crate) fn pairing_with(&self, r: &Affine) -> Fp {
-        finish(&self.miller(r))
+        self.pairing_on(Engine::detect(), r)
+    }
+
+    /// [`LineTable::pairing_with`] on the given engine.
+    pub(crate) fn pairing_on(&self, engine: Engine, r: &Affine) -> Fp {
+        finish(&self.miller_on(engine, r))
     }
 }
 
 /// `<P, k>^b · <Z, k>` (= `<[b]P + Z, k>`) from the lines of P and of Z, with `b` public.
 pub(crate) fn pairing_two(
+    engine: Engine,
     p_lines: &LineTable,
     b: &[u64; LIMBS],
     z_lines: &LineTable,
     k: &Affine,
 ) -> Fp {
-    let fp = p_lines.miller(k).pow_vartime(b);
-    let fz = z_lines.miller(k);
+    let fp = p_lines.miller_on(engine, k).pow_vartime(b);
+    let fz = z_lines.miller_on(engine, k);
     finish(&fp.mul(&fz))
-}
-
-/// The lines as lane vectors (eight lines per pair, canonical values of a and b).
-#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8, FpX8)>> {
-    let mut out = Vec::with_capacity(lines.len().div_ceil(LANES));
-    for chunk in lines.chunks(LANES) {
-        let mut a = [[0u64; LIMBS]; LANES];
-        let mut b = [[0u64; LIMBS]; LANES];
-        for (l, (la, lb, _)) in chunk.iter().enumerate() {
-            a[l] = la.to_canonical();
-            b[l] = lb.to_canonical();
-        }
-        let va = FpX8::from_u64x16x8(t, &a).ok();
-        let vb = FpX8::from_u64x16x8(t, &b).ok();
-        a.zeroize();
-        b.zeroize();
-        out.push((va?, vb?));
-    }
-    Some(out)
-}
-
-/// The Miller loop on the IFMA backend: the line values `s = a·u + b·v`, eight at a time in
-/// the lanes, then the chain `f ← f²·(s + i)` with both products of each step in one
-/// two-product call ([`mul2`]), f kept in the lanes' Montgomery domain (R = 2^1040) until the
-/// end.
-#[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-fn miller_lanes(groups: &[(FpX8, FpX8)], lines: &[(Fp, Fp, bool)], u: &Fp, v: &Fp) -> Option<Fp2> {
-    let t = groups.first()?.0.token();
-    let mut uc = u.to_canonical();
-    let mut vc = v.to_canonical();
-    let uu = FpX8::splat(t, &uc).ok();
-    let vv = FpX8::splat(t, &vc).ok();
-    uc.zeroize();
-    vc.zeroize();
-    let (uu, vv) = (uu?, vv?);
-    let one = FpX8::one(t);
-    let mut f = Fp2H {
-        re: FpH::from_lanes(&one)[0],
-        im: FpH::ZERO,
-    };
-    for (g, (a, b)) in groups.iter().enumerate() {
-        let s = a.mul(&uu).add(&b.mul(&vv));
-        let mut sh = FpH::from_lanes(&s);
-        for (l, (_, _, d)) in lines.iter().skip(g * LANES).take(LANES).enumerate() {
-            if *d {
-                f = f.square(t);
-            }
-            f = f.mul_by_s_plus_i(t, &sh[l]);
-        }
-        sh.zeroize();
-    }
-    // Out of the lanes' domain into F_p's: x·2^1040 ↦ x·2^1024 (a product by 2^1024 mod p).
-    let r64 = FpH::from_u64x16(&Fp::ONE.0);
-    let (mut re, mut im) = mul2(t, &f.re, &r64, &f.im, &r64);
-    let out = Fp2 {
-        a: Fp(re.to_u64x16_mod_p()),
-        b: Fp(im.to_u64x16_mod_p()),
-    };
-    f.zeroize();
-    re.zeroize();
-    im.zeroize();
-    Some(out)
 }

@@ -7,7 +7,7 @@ use zeroize::Zeroize;
 
 use super::mont::{self, Limbs};
 use super::params::{LIMBS, Q, Q_INV, Q_MINUS_2, Q_R2};
-use super::safegcd;
+use crate::arith::safegcd::Modulus62;
 
 /// An integer modulo q, canonical.
 #[derive(Clone, Copy, Default, Zeroize)]
@@ -87,8 +87,8 @@ impl Scalar {
 
     /// Inverse modulo q (safegcd, constant time); 0 maps to 0.
     pub(crate) fn invert(&self) -> Scalar {
-        static M: safegcd::Modulus62 = safegcd::Modulus62::new(&Q);
-        Scalar(safegcd::invert(&self.0, &M))
+        static M: Modulus62<LIMBS, { LIMBS + 1 }> = Modulus62::new(&Q);
+        Scalar(M.invert(&self.0))
     }
 
     /// Inverse modulo q by Fermat's little theorem (reference for tests).

@@ -22,8 +22,9 @@ mod lanes {
 
     use zeroize::Zeroize;
 
+    use super::super::engine::Engine;
     use super::super::fp::{batch_invert, Fp};
-    use super::super::pairing::{lanes_allowed, naf_q_minus_1};
+    use super::super::pairing::naf_q_minus_1;
     use super::super::params::LIMBS;
     use super::super::{g_value, identity_scalar, p_lines, KmsPublic, Rsk};
     use crate::backend::x86_64::fp_ifma::{miller_lines_x8, FpX8, Ifma, LANES};
@@ -48,10 +49,10 @@ mod lanes {
     /// Validates up to eight keys on the lanes; `None` when the lanes are unusable (the caller
     /// then takes the single path).
     pub(super) fn group(kms: &KmsPublic, items: &[(&[u8], &Rsk)]) -> Option<Vec<Result<()>>> {
-        if items.is_empty() || items.len() > LANES || !lanes_allowed() {
+        if items.is_empty() || items.len() > LANES {
             return None;
         }
-        let t = Ifma::new()?;
+        let t: Ifma = Engine::detect().lanes()?;
         let (p_tab, z_tab) = (p_lines(), kms.z_lines());
         let kinds = kinds();
         let (pg, zg) = (p_tab.lanes_view()?, z_tab.lanes_view()?);

@@ -56,11 +56,14 @@ use crate::{Error, Result};
 
 mod amm;
 mod fp2;
+mod ifma52;
 mod lines_x8;
 mod point;
+mod radix52;
 
 pub use amm::{mul2, Fp2H, FpH};
 pub use fp2::{Fp2X8, PfpCombX8, PfpSplitX8};
+pub use ifma52::Ifma52;
 pub use lines_x8::{miller_lines_x8, F2X8};
 pub use point::{CombX8, PointX8, SplitCombX8};
 
@@ -70,7 +73,7 @@ pub const LIMBS: usize = 20;
 pub const LANES: usize = 8;
 
 const N: usize = LIMBS;
-const MASK52: u64 = (1 << 52) - 1;
+use radix52::MASK52;
 
 /// p in radix 2^52.
 const P: [u64; N] = [
@@ -223,40 +226,6 @@ impl fmt::Debug for FpX8 {
 }
 
 type V = [__m512i; N];
-
-/// Converts a canonical little-endian `[u64; 16]` into 20 radix-2^52 limbs (public bit
-/// positions only).
-fn u64x16_to_l52(x: &[u64; 16]) -> [u64; N] {
-    let mut out = [0u64; N];
-    for (i, o) in out.iter_mut().enumerate() {
-        let bit = 52 * i;
-        let w = bit / 64;
-        let off = bit % 64;
-        let mut v = x[w] >> off;
-        if off > 12 && w + 1 < 16 {
-            v |= x[w + 1] << (64 - off);
-        }
-        *o = v & MASK52;
-    }
-    out
-}
-
-/// Converts 20 normalised radix-2^52 limbs (value < 2^1024) into `[u64; 16]`.
-fn l52_to_u64x16(l: &[u64; N]) -> [u64; 16] {
-    let mut out = [0u64; 16];
-    for (i, &limb) in l.iter().enumerate() {
-        let bit = 52 * i;
-        let w = bit / 64;
-        let off = bit % 64;
-        if w < 16 {
-            out[w] |= limb << off;
-        }
-        if off > 12 && w + 1 < 16 {
-            out[w + 1] |= limb >> (64 - off);
-        }
-    }
-    out
-}
 
 // ---------------------------------------------------------------------------------------------
 // Kernels. Every function below requires avx512f + avx512ifma; they are only reached through
@@ -845,7 +814,7 @@ fn lt_p(x: &[u64; 16]) -> u64 {
 
 /// p as 16 little-endian 64-bit words.
 pub fn p_words() -> [u64; 16] {
-    l52_to_u64x16(&P)
+    radix52::from_digits(&P)
 }
 
 impl FpX8 {
@@ -902,7 +871,7 @@ impl FpX8 {
     pub fn from_u64x16x8_reduced(_t: Ifma, x: &[[u64; 16]; LANES]) -> Self {
         let mut lanes = [[0u64; N]; LANES];
         for (l, xl) in lanes.iter_mut().zip(x.iter()) {
-            *l = u64x16_to_l52(xl);
+            *l = radix52::to_digits(xl);
         }
         let raw = Self::from_l52_lanes(&lanes);
         lanes.zeroize();
@@ -929,7 +898,7 @@ impl FpX8 {
             for (i, limb) in lane.iter_mut().enumerate() {
                 *limb = c.v.0[8 * i + l];
             }
-            *o = l52_to_u64x16(&lane);
+            *o = radix52::from_digits(&lane);
             lane.zeroize();
         }
         out
@@ -1060,7 +1029,7 @@ mod tests {
     #[test]
     fn limb_conversions_roundtrip() {
         let p = p_words();
-        assert_eq!(u64x16_to_l52(&p), P);
+        assert_eq!(radix52::to_digits(&p), P);
         let mut p2 = [0u64; N];
         let mut c = 0u64;
         for i in 0..N {

@@ -23,14 +23,15 @@
 
 use core::arch::x86_64::{
     __m512i, _mm512_alignr_epi64, _mm512_extracti32x4_epi32, _mm512_load_si512,
-    _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_set1_epi64, _mm512_setzero_si512,
-    _mm512_store_si512, _mm_cvtsi128_si64,
+    _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_set1_epi64, _mm512_set1_epi64,
+    _mm512_setzero_si512, _mm512_store_si512, _mm_cvtsi128_si64,
 };
 use core::fmt;
 
 use zeroize::Zeroize;
 
-use super::{l52_to_u64x16, u64x16_to_l52, FpX8, Ifma, K0, LANES, MASK52, N, P};
+use super::radix52;
+use super::{FpX8, Ifma, K0, LANES, MASK52, N, P};
 
 /// Words of an [`FpH`]: 20 limbs and four zero words (three vectors).
 const W: usize = 24;
@@ -148,17 +149,6 @@ fn csub_l(t: &[u64; W], k: &[u64; W]) -> [u64; W] {
     out
 }
 
-/// Normalises 20 accumulator words (each below 2^63) into limbs.
-#[inline(always)]
-fn normalise(t: &mut [u64; W]) {
-    let mut carry = 0u64;
-    for x in t.iter_mut().take(N) {
-        let v = *x + carry;
-        *x = v & MASK52;
-        carry = v >> 52;
-    }
-}
-
 impl FpH {
     /// Zero.
     pub const ZERO: FpH = FpH([0; W]);
@@ -166,7 +156,7 @@ impl FpH {
     /// An integer below 2^1024 given as 16 little-endian words, re-chunked into limbs (no
     /// change of value or domain).
     pub fn from_u64x16(x: &[u64; 16]) -> FpH {
-        let l = u64x16_to_l52(x);
+        let l = radix52::to_digits(x);
         let mut out = [0u64; W];
         out[..N].copy_from_slice(&l);
         FpH(out)
@@ -181,7 +171,7 @@ impl FpH {
         t = csub_l(&t, &P1);
         let mut l = [0u64; N];
         l.copy_from_slice(&t[..N]);
-        let out = l52_to_u64x16(&l);
+        let out = radix52::from_digits(&l);
         t.zeroize();
         l.zeroize();
         out
@@ -301,6 +291,12 @@ fn mul2_kernel(a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH, r0: &mut FpH, r1: &mut Fp
             y[k] = _mm512_madd52hi_epu64(y[k], pv[k], vmy);
         }
     }
+    // Limbs 0 and 1 are the scalar ones (the vector's never received the carries).
+    x[0] = _mm512_mask_set1_epi64(_mm512_mask_set1_epi64(x[0], 1, tx as i64), 2, l1x as i64);
+    y[0] = _mm512_mask_set1_epi64(_mm512_mask_set1_epi64(y[0], 1, ty as i64), 2, l1y as i64);
+    // Each word received at most 4·21 terms below 2^52 plus carries: below 2^59.
+    let x = radix52::normalize(x);
+    let y = radix52::normalize(y);
     let px = r0.0.as_mut_ptr() as *mut __m512i;
     let py = r1.0.as_mut_ptr() as *mut __m512i;
     // SAFETY: `FpH` is 64-byte aligned with room for three vectors.
@@ -310,14 +306,6 @@ fn mul2_kernel(a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH, r0: &mut FpH, r1: &mut Fp
             _mm512_store_si512(py.add(k), y[k]);
         }
     }
-    // Limbs 0 and 1 are the scalar ones (the vector's never received the carries).
-    r0.0[0] = tx;
-    r1.0[0] = ty;
-    r0.0[1] = l1x;
-    r1.0[1] = l1y;
-    // Each word received at most 4·21 terms below 2^52 plus carries: below 2^59.
-    normalise(&mut r0.0);
-    normalise(&mut r1.0);
 }
 
 /// Two independent products `a0·b0·2^-1040` and `a1·b1·2^-1040` modulo p. Inputs: limbs

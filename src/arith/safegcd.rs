@@ -1,37 +1,35 @@
 //! Constant-time modular inversion by Bernstein–Yang "safegcd" divsteps (2019), in the signed
 //! 62-bit-limb formulation (batches of 62 branch-free divsteps giving a 2×2 transition matrix,
-//! applied to (f, g) exactly and to (d, e) modulo M). The number of rounds is fixed by the
-//! Bernstein–Yang bound for 1024-bit inputs (⌊(49·1024 + 57)/17⌋ = 2955 divsteps ≤ 48·62), so the
-//! running time does not depend on the value. Written from the paper's description.
+//! applied to (f, g) exactly and to (d, e) modulo M), for odd moduli of `N` × 64-bit limbs.
+//! The number of rounds is fixed by the Bernstein–Yang bound for 64N-bit inputs
+//! (⌊(49·64N + 57)/17⌋ divsteps: 2954 ≤ 48·62 for SAKKE's 1024 bits, 741 ≤ 12·62 for ECCSI's
+//! 256), so the running time does not depend on the value. Written from the paper's
+//! description.
+//!
+//! `S` is the number of signed 62-bit limbs, N + 1 (checked when the modulus is built): it
+//! holds the values of (−2M, 2M) with their sign for N ≤ 30.
 
-use super::mont::Limbs;
-use super::params::LIMBS;
-
-/// Signed 62-bit limbs (little-endian, top limb signed): 17 × 62 = 1054 bits.
-const N62: usize = 17;
 const M62: u64 = u64::MAX >> 2;
-/// Rounds of 62 divsteps (2976 ≥ 2955).
-const ROUNDS: usize = 48;
 
-type S62 = [i64; N62];
-
-/// A modulus prepared for inversion.
-pub(crate) struct Modulus62 {
-    m: S62,
+/// A modulus of `N` limbs prepared for inversion (`S` = N + 1 signed 62-bit limbs).
+pub(crate) struct Modulus62<const N: usize, const S: usize> {
+    m: [i64; S],
     /// m⁻¹ mod 2^62
     inv62: u64,
-    limbs: Limbs,
+    limbs: [u64; N],
+    /// Rounds of 62 divsteps for a modulus of 64N bits.
+    rounds: usize,
 }
 
-const fn to_s62(x: &Limbs) -> S62 {
-    let mut out = [0i64; N62];
+const fn to_s62<const N: usize, const S: usize>(x: &[u64; N]) -> [i64; S] {
+    let mut out = [0i64; S];
     let mut i = 0;
-    while i < N62 {
+    while i < S {
         let bit = 62 * i;
         let limb = bit / 64;
         let off = bit % 64;
-        let mut v = if limb < LIMBS { x[limb] >> off } else { 0 };
-        if off > 2 && limb + 1 < LIMBS {
+        let mut v = if limb < N { x[limb] >> off } else { 0 };
+        if off > 2 && limb + 1 < N {
             v |= x[limb + 1] << (64 - off);
         }
         out[i] = (v & M62) as i64;
@@ -40,8 +38,11 @@ const fn to_s62(x: &Limbs) -> S62 {
     out
 }
 
-impl Modulus62 {
-    pub(crate) const fn new(m: &Limbs) -> Modulus62 {
+impl<const N: usize, const S: usize> Modulus62<N, S> {
+    /// Prepares the odd modulus `m` (at most 64N bits).
+    pub(crate) const fn new(m: &[u64; N]) -> Self {
+        assert!(S == N + 1 && N <= 30, "S must be N + 1 signed 62-bit limbs");
+        assert!(m[0] & 1 == 1, "the modulus must be odd");
         // m⁻¹ mod 2^64 by Newton, then truncated
         let m0 = m[0];
         let mut x: u64 = 1;
@@ -54,7 +55,13 @@ impl Modulus62 {
             m: to_s62(m),
             inv62: x & M62,
             limbs: *m,
+            rounds: ((49 * 64 * N + 57) / 17).div_ceil(62),
         }
+    }
+
+    /// x⁻¹ mod M for 0 ≤ x < M (0 maps to 0), constant time.
+    pub(crate) fn invert(&self, x: &[u64; N]) -> [u64; N] {
+        invert_rounds(x, self, self.rounds)
     }
 }
 
@@ -97,13 +104,13 @@ fn divsteps_62(mut delta: i64, f0: u64, g0: u64) -> (i64, [i64; 4]) {
 
 /// [f; g] <- t·[f; g] / 2^62 (exact).
 #[inline(always)]
-fn update_fg(f: &mut S62, g: &mut S62, t: &[i64; 4]) {
+fn update_fg<const S: usize>(f: &mut [i64; S], g: &mut [i64; S], t: &[i64; 4]) {
     let (u, v, q, r) = (t[0] as i128, t[1] as i128, t[2] as i128, t[3] as i128);
     let mut cf = u * f[0] as i128 + v * g[0] as i128;
     let mut cg = q * f[0] as i128 + r * g[0] as i128;
     cf >>= 62;
     cg >>= 62;
-    for i in 1..N62 {
+    for i in 1..S {
         cf += u * f[i] as i128 + v * g[i] as i128;
         cg += q * f[i] as i128 + r * g[i] as i128;
         f[i - 1] = (cf as u64 & M62) as i64;
@@ -111,16 +118,21 @@ fn update_fg(f: &mut S62, g: &mut S62, t: &[i64; 4]) {
         cf >>= 62;
         cg >>= 62;
     }
-    f[N62 - 1] = cf as i64;
-    g[N62 - 1] = cg as i64;
+    f[S - 1] = cf as i64;
+    g[S - 1] = cg as i64;
 }
 
 /// [d; e] <- t·[d; e] / 2^62 mod M, keeping both in (−2M, M).
 #[inline(always)]
-fn update_de(d: &mut S62, e: &mut S62, t: &[i64; 4], m: &Modulus62) {
+fn update_de<const N: usize, const S: usize>(
+    d: &mut [i64; S],
+    e: &mut [i64; S],
+    t: &[i64; 4],
+    m: &Modulus62<N, S>,
+) {
     let (u, v, q, r) = (t[0], t[1], t[2], t[3]);
-    let sd = d[N62 - 1] >> 63;
-    let se = e[N62 - 1] >> 63;
+    let sd = d[S - 1] >> 63;
+    let se = e[S - 1] >> 63;
     let mut md = (u & sd).wrapping_add(v & se);
     let mut me = (q & sd).wrapping_add(r & se);
     let (u, v, q, r) = (u as i128, v as i128, q as i128, r as i128);
@@ -133,7 +145,7 @@ fn update_de(d: &mut S62, e: &mut S62, t: &[i64; 4], m: &Modulus62) {
     ce += m.m[0] as i128 * mew;
     cd >>= 62;
     ce >>= 62;
-    for i in 1..N62 {
+    for i in 1..S {
         cd += u * d[i] as i128 + v * e[i] as i128 + m.m[i] as i128 * mdw;
         ce += q * d[i] as i128 + r * e[i] as i128 + m.m[i] as i128 * mew;
         d[i - 1] = (cd as u64 & M62) as i64;
@@ -141,29 +153,29 @@ fn update_de(d: &mut S62, e: &mut S62, t: &[i64; 4], m: &Modulus62) {
         cd >>= 62;
         ce >>= 62;
     }
-    d[N62 - 1] = cd as i64;
-    e[N62 - 1] = ce as i64;
+    d[S - 1] = cd as i64;
+    e[S - 1] = ce as i64;
 }
 
-/// Two's-complement packing of a signed-62 value into 17 u64 limbs (1088 bits).
-fn pack(x: &S62) -> [u64; LIMBS + 1] {
-    let mut out = [0u64; LIMBS + 1];
+/// Two's-complement packing of a signed-62 value into S = N + 1 u64 limbs.
+fn pack<const S: usize>(x: &[i64; S]) -> [u64; S] {
+    let mut out = [0u64; S];
     let mut acc: i128 = 0;
     let mut acc_bits = 0usize;
     let mut o = 0usize;
     for (i, &l) in x.iter().enumerate() {
         // lower limbs are in [0, 2^62); the top one carries the sign
-        let l = if i + 1 < N62 { l & M62 as i64 } else { l };
+        let l = if i + 1 < S { l & M62 as i64 } else { l };
         acc |= (l as i128) << acc_bits;
         acc_bits += 62;
-        while acc_bits >= 64 && o < LIMBS + 1 {
+        while acc_bits >= 64 && o < S {
             out[o] = acc as u64;
             acc >>= 64; // arithmetic: keeps the sign for the top limb
             acc_bits -= 64;
             o += 1;
         }
     }
-    while o < LIMBS + 1 {
+    while o < S {
         out[o] = acc as u64;
         acc >>= 64;
         o += 1;
@@ -171,10 +183,10 @@ fn pack(x: &S62) -> [u64; LIMBS + 1] {
     out
 }
 
-fn add17(a: &[u64; LIMBS + 1], b: &[u64; LIMBS + 1]) -> [u64; LIMBS + 1] {
-    let mut out = [0u64; LIMBS + 1];
+fn add_s<const S: usize>(a: &[u64; S], b: &[u64; S]) -> [u64; S] {
+    let mut out = [0u64; S];
     let mut c = 0u64;
-    for i in 0..LIMBS + 1 {
+    for i in 0..S {
         let s = a[i] as u128 + b[i] as u128 + c as u128;
         out[i] = s as u64;
         c = (s >> 64) as u64;
@@ -182,11 +194,11 @@ fn add17(a: &[u64; LIMBS + 1], b: &[u64; LIMBS + 1]) -> [u64; LIMBS + 1] {
     out
 }
 
-/// a − b if that is not negative, else a (masked; a, b non-negative, 1088-bit).
-fn csub17(a: &[u64; LIMBS + 1], b: &[u64; LIMBS + 1]) -> [u64; LIMBS + 1] {
-    let mut d = [0u64; LIMBS + 1];
+/// a − b if that is not negative, else a (masked; a, b non-negative, 64·S-bit).
+fn csub_s<const S: usize>(a: &[u64; S], b: &[u64; S]) -> [u64; S] {
+    let mut d = [0u64; S];
     let mut borrow = 0u64;
-    for i in 0..LIMBS + 1 {
+    for i in 0..S {
         let t = (a[i] as u128)
             .wrapping_sub(b[i] as u128)
             .wrapping_sub(borrow as u128);
@@ -194,31 +206,22 @@ fn csub17(a: &[u64; LIMBS + 1], b: &[u64; LIMBS + 1]) -> [u64; LIMBS + 1] {
         borrow = ((t >> 64) as u64) & 1;
     }
     let keep_a = borrow.wrapping_neg();
-    let mut out = [0u64; LIMBS + 1];
-    for i in 0..LIMBS + 1 {
+    let mut out = [0u64; S];
+    for i in 0..S {
         out[i] = d[i] ^ (keep_a & (d[i] ^ a[i]));
     }
     out
 }
 
-/// x⁻¹ mod M for 0 ≤ x < M (0 maps to 0), constant time.
-pub(crate) fn invert(x: &Limbs, m: &Modulus62) -> Limbs {
-    invert_rounds(x, m, ROUNDS)
-}
-
-/// x⁻¹ mod M for a modulus of at most `bits` bits (a public parameter: it fixes the number of
-/// rounds, ⌈⌊(49·bits + 57)/17⌋ / 62⌉), 0 ≤ x < M, constant time in x. Used for the 256-bit
-/// moduli of ECCSI (12 rounds instead of 48).
-pub(crate) fn invert_bits(x: &Limbs, m: &Modulus62, bits: usize) -> Limbs {
-    let rounds = ((49 * bits + 57) / 17).div_ceil(62).min(ROUNDS);
-    invert_rounds(x, m, rounds)
-}
-
-fn invert_rounds(x: &Limbs, m: &Modulus62, rounds: usize) -> Limbs {
+fn invert_rounds<const N: usize, const S: usize>(
+    x: &[u64; N],
+    m: &Modulus62<N, S>,
+    rounds: usize,
+) -> [u64; N] {
     let mut f = m.m;
-    let mut g = to_s62(x);
-    let mut d = [0i64; N62];
-    let mut e = [0i64; N62];
+    let mut g: [i64; S] = to_s62(x);
+    let mut d = [0i64; S];
+    let mut e = [0i64; S];
     e[0] = 1;
     let mut delta = 1i64;
     for _ in 0..rounds {
@@ -228,24 +231,80 @@ fn invert_rounds(x: &Limbs, m: &Modulus62, rounds: usize) -> Limbs {
         update_fg(&mut f, &mut g, &t);
     }
     // f = ±1 (for x ≠ 0): x⁻¹ = sign(f)·d, d ∈ (−2M, M)
-    let sf = (f[N62 - 1] >> 63) as u64; // all ones if f < 0
+    let sf = (f[S - 1] >> 63) as u64; // all ones if f < 0
     let dp = pack(&d);
     // conditional negation: (dp ^ s) − s
-    let mut neg = [0u64; LIMBS + 1];
+    let mut neg = [0u64; S];
     let mut c = 1u64 & sf;
-    for i in 0..LIMBS + 1 {
+    for i in 0..S {
         let s = (dp[i] ^ sf) as u128 + c as u128;
         neg[i] = s as u64;
         c = (s >> 64) as u64;
     }
     // v ∈ (−2M, 2M): add 2M, then reduce from [0, 4M) with two masked subtractions
-    let mut m1 = [0u64; LIMBS + 1];
-    m1[..LIMBS].copy_from_slice(&m.limbs);
-    let m2 = add17(&m1, &m1);
-    let v = add17(&neg, &m2);
-    let v = csub17(&v, &m2);
-    let v = csub17(&v, &m1);
-    let mut out = [0u64; LIMBS];
-    out.copy_from_slice(&v[..LIMBS]);
+    let mut m1 = [0u64; S];
+    m1[..N].copy_from_slice(&m.limbs);
+    let m2 = add_s(&m1, &m1);
+    let v = add_s(&neg, &m2);
+    let v = csub_s(&v, &m2);
+    let v = csub_s(&v, &m1);
+    let mut out = [0u64; N];
+    out.copy_from_slice(&v[..N]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigUint;
+
+    fn big<const N: usize>(l: &[u64; N]) -> BigUint {
+        let mut v = Vec::with_capacity(8 * N);
+        for x in l {
+            v.extend_from_slice(&x.to_le_bytes());
+        }
+        BigUint::from_bytes_le(&v)
+    }
+
+    /// Both instances (4 and 16 limbs) against Fermat in num-bigint, 0 ↦ 0.
+    fn check<const N: usize, const S: usize>(m: [u64; N]) {
+        let md: Modulus62<N, S> = Modulus62::new(&m);
+        let bm = big(&m);
+        let mut s = 0x0123_4567_89ab_cdefu64;
+        let mut rnd = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let mut pm1 = m;
+        pm1[0] -= 1;
+        let mut ones = [u64::MAX; N];
+        ones[N - 1] = m[N - 1] - 1;
+        let mut vals = vec![[0u64; N], pm1, ones];
+        vals.push({
+            let mut one = [0u64; N];
+            one[0] = 1;
+            one
+        });
+        for _ in 0..40 {
+            let mut v = [0u64; N];
+            for l in v.iter_mut() {
+                *l = rnd();
+            }
+            v[N - 1] %= m[N - 1];
+            vals.push(v);
+        }
+        for x in vals {
+            let want = big(&x).modpow(&(&bm - 2u8), &bm);
+            assert_eq!(big(&md.invert(&x)), want, "x = {x:x?}");
+        }
+    }
+
+    #[test]
+    fn four_and_sixteen_limbs_match_fermat() {
+        check::<4, 5>(crate::eccsi::N_LIMBS);
+        check::<16, 17>(crate::sakke::params::P);
+        check::<16, 17>(crate::sakke::params::Q);
+    }
 }

@@ -38,12 +38,13 @@
 use core::arch::x86_64::{
     __m512i, _mm512_add_epi64, _mm512_alignr_epi64, _mm512_and_si512, _mm512_broadcastq_epi64,
     _mm512_castsi512_si128, _mm512_cmpeq_epi64_mask, _mm512_cmplt_epi64_mask, _mm512_load_si512,
-    _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_add_epi64,
-    _mm512_mask_blend_epi64, _mm512_mask_sub_epi64, _mm512_maskz_permutex2var_epi8,
-    _mm512_maskz_srli_epi64, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_srli_epi64,
-    _mm512_srlv_epi64, _mm512_store_si512, _mm512_sub_epi64,
+    _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_mask_blend_epi64,
+    _mm512_mask_sub_epi64, _mm512_maskz_permutex2var_epi8, _mm512_maskz_srli_epi64,
+    _mm512_set1_epi64, _mm512_setzero_si512, _mm512_srlv_epi64, _mm512_store_si512,
+    _mm512_sub_epi64,
 };
 
+use super::radix52::{self, normalize};
 use crate::sakke::params::{P, P_INV};
 
 /// Number of 64-bit limbs.
@@ -100,23 +101,12 @@ impl Ifma52 {
 #[repr(C, align(64))]
 struct Aligned([u64; LANES]);
 
-/// Digit `j` (bits 52j .. 52j+51) of a 16-limb integer (compile time).
-const fn digit(x: &[u64; N], j: usize) -> u64 {
-    let lo = 52 * j;
-    let (k, s) = (lo / 64, lo % 64);
-    let mut v = if k < N { x[k] >> s } else { 0 };
-    if s > 12 && k + 1 < N {
-        v |= x[k + 1] << (64 - s);
-    }
-    v & MASK
-}
-
 /// Digits `down..20` of x in lanes `0..20-down` (compile time).
 const fn digits_from(x: &[u64; N], down: usize) -> [u64; LANES] {
     let mut o = [0u64; LANES];
     let mut j = 0;
     while j + down < D {
-        o[j] = digit(x, j + down);
+        o[j] = radix52::digit(x, j + down);
         j += 1;
     }
     o
@@ -193,53 +183,6 @@ fn to_digits(x: &[u64; N], g: &Gather) -> [__m512i; 3] {
     }
 }
 
-/// Propagates the carries of 20 digits (each below 2^60, lanes 20..24 zero): every digit
-/// ends below 2^52. The value must be below 2^1040.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn normalize(mut x: [__m512i; 3]) -> [__m512i; 3] {
-    let zero = _mm512_setzero_si512();
-    let mv = _mm512_set1_epi64(MASK as i64);
-    // two rounds: after them every digit is at most 2^52
-    for _ in 0..2 {
-        let c = [
-            _mm512_srli_epi64::<52>(x[0]),
-            _mm512_srli_epi64::<52>(x[1]),
-            _mm512_srli_epi64::<52>(x[2]),
-        ];
-        x[0] = _mm512_add_epi64(
-            _mm512_and_si512(x[0], mv),
-            _mm512_alignr_epi64::<7>(c[0], zero),
-        );
-        x[1] = _mm512_add_epi64(
-            _mm512_and_si512(x[1], mv),
-            _mm512_alignr_epi64::<7>(c[1], c[0]),
-        );
-        x[2] = _mm512_add_epi64(
-            _mm512_and_si512(x[2], mv),
-            _mm512_alignr_epi64::<7>(c[2], c[1]),
-        );
-    }
-    // g: digits equal to 2^52 (carry out); p: digits equal to 2^52 − 1 (pass a carry on).
-    // The lanes that receive a carry are ((g << 1) + p) ^ p (carry-lookahead on the masks).
-    let two52 = _mm512_set1_epi64(1 << 52);
-    let g = (_mm512_cmpeq_epi64_mask(x[0], two52) as u32)
-        | ((_mm512_cmpeq_epi64_mask(x[1], two52) as u32) << 8)
-        | ((_mm512_cmpeq_epi64_mask(x[2], two52) as u32) << 16);
-    let p = (_mm512_cmpeq_epi64_mask(x[0], mv) as u32)
-        | ((_mm512_cmpeq_epi64_mask(x[1], mv) as u32) << 8)
-        | ((_mm512_cmpeq_epi64_mask(x[2], mv) as u32) << 16);
-    let inc = ((g << 1).wrapping_add(p)) ^ p;
-    let one = _mm512_set1_epi64(1);
-    x[0] = _mm512_and_si512(_mm512_mask_add_epi64(x[0], inc as u8, x[0], one), mv);
-    x[1] = _mm512_and_si512(_mm512_mask_add_epi64(x[1], (inc >> 8) as u8, x[1], one), mv);
-    x[2] = _mm512_and_si512(
-        _mm512_mask_add_epi64(x[2], (inc >> 16) as u8, x[2], one),
-        mv,
-    );
-    x
-}
-
 /// `x mod p` for normalized digits of `x < 2p`: `s = x − p` lane by lane, then the borrows:
 /// lanes below zero take one from the next lane, lanes equal to zero pass a borrow on (the same
 /// carry-lookahead on the lane masks as in [`normalize`]); `x` is kept when a borrow leaves
@@ -290,18 +233,9 @@ fn from_digits(x: &[__m512i; 3]) -> [u64; N] {
         _mm512_store_si512(d.0.as_mut_ptr().add(8).cast(), x[1]);
         _mm512_store_si512(d.0.as_mut_ptr().add(16).cast(), x[2]);
     }
-    let d = &d.0;
-    let mut r = [0u64; N];
-    for (k, rk) in r.iter_mut().enumerate() {
-        let lo = 64 * k;
-        let (j, s) = (lo / 52, lo % 52);
-        let mut v = (d[j] >> s) | (d[j + 1] << (52 - s));
-        if 104 - s < 64 {
-            v |= d[j + 2] << (104 - s);
-        }
-        *rk = v;
-    }
-    r
+    let mut digits = [0u64; D];
+    digits.copy_from_slice(&d.0[..D]);
+    radix52::from_digits(&digits)
 }
 
 /// The product kernel; requires the features of [`Ifma52`].
