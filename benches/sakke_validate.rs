@@ -88,5 +88,43 @@ fn first_validation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, first_validation);
+fn as_refs(v: &[(Vec<u8>, sakke::Rsk)]) -> Vec<(&[u8], &sakke::Rsk)> {
+    v.iter().map(|(i, k)| (i.as_slice(), k)).collect()
+}
+
+fn batched(c: &mut Criterion) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = KmsPublic::from_bytes(&z.public().to_bytes()).unwrap();
+    let make = |n: usize| -> Vec<(Vec<u8>, sakke::Rsk)> {
+        (0..n)
+            .map(|_| {
+                let id = rand_id();
+                let k = z.issue_rsk(&id).unwrap();
+                (id, k)
+            })
+            .collect()
+    };
+    let eight = make(8);
+    let many = make(32);
+    let (r8, r32) = (as_refs(&eight), as_refs(&many));
+    assert!(sakke::validate_rsks(&kms, &r8).iter().all(|r| r.is_ok()));
+    let mut g = c.benchmark_group("sakke/validate_rsks");
+    g.sample_size(10);
+    g.bench_function("8/ours-lanes-one-core", |bn| {
+        bn.iter(|| t::validate_rsks_one_core(&kms, core::hint::black_box(&r8)))
+    });
+    g.bench_function("8/ours-single-validations-one-core", |bn| {
+        bn.iter(|| {
+            r8.iter()
+                .map(|(id, k)| sakke::validate_rsk(&kms, id, k))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.bench_function("32/ours-lanes-all-cores", |bn| {
+        bn.iter(|| sakke::validate_rsks(&kms, core::hint::black_box(&r32)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, first_validation, batched);
 criterion_main!(benches);
