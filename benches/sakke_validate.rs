@@ -2,12 +2,126 @@
 //! variable-time import beside the constant-time check it replaced, and batched validations on
 //! the IFMA lanes beside single ones; the system wolfSSL beside ours in the same run.
 //!
+//! Time is the benchmark thread's on-CPU time (`/proc/thread-self/schedstat`, as in
+//! `benches/fp_ifma.rs`), so that figures taken on a shared, oversubscribed machine are not
+//! inflated by waiting for a core (wall-clock time where that file is missing); the row on
+//! every core is wall-clock time.
+//!
 //! Run: `cargo bench -p prose-sec --bench sakke_validate -- --warm-up-time 1 --measurement-time 4`
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use std::time::{Duration, Instant};
+
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use prose_sec::sakke::{self, __internal as t, KmsPublic, KmsSecret};
 use rand_core::{OsRng, RngCore};
 
 use prose_sec_peers::wolfssl::sakke as wolf;
+
+struct CpuTime {
+    origin: Instant,
+    schedstat: bool,
+}
+
+impl CpuTime {
+    fn new() -> Self {
+        let schedstat = read_schedstat().is_some();
+        if !schedstat {
+            eprintln!("note: /proc/thread-self/schedstat unavailable; measuring wall-clock time");
+        }
+        Self {
+            origin: Instant::now(),
+            schedstat,
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        if self.schedstat {
+            if let Some(ns) = read_schedstat() {
+                return ns;
+            }
+        }
+        self.origin.elapsed().as_nanos() as u64
+    }
+}
+
+fn read_schedstat() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+struct NsFormatter;
+
+impl NsFormatter {
+    fn unit(typical_ns: f64) -> (f64, &'static str) {
+        if typical_ns < 1e3 {
+            (1.0, "ns")
+        } else if typical_ns < 1e6 {
+            (1e-3, "µs")
+        } else if typical_ns < 1e9 {
+            (1e-6, "ms")
+        } else {
+            (1e-9, "s")
+        }
+    }
+}
+
+impl ValueFormatter for NsFormatter {
+    fn scale_values(&self, typical_value: f64, values: &mut [f64]) -> &'static str {
+        let (f, u) = Self::unit(typical_value);
+        values.iter_mut().for_each(|v| *v *= f);
+        u
+    }
+
+    fn scale_throughputs(
+        &self,
+        typical_value: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let n = match throughput {
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) | Throughput::Elements(n) => *n,
+        } as f64;
+        // values are ns per iteration: report ns (or µs) per element.
+        let (f, u) = Self::unit(typical_value / n);
+        values.iter_mut().for_each(|v| *v = *v / n * f);
+        match u {
+            "ns" => "ns/elem",
+            "µs" => "µs/elem",
+            "ms" => "ms/elem",
+            _ => "s/elem",
+        }
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = u64;
+    type Value = Duration;
+
+    fn start(&self) -> u64 {
+        self.now_ns()
+    }
+    fn end(&self, i: u64) -> Duration {
+        Duration::from_nanos(self.now_ns().saturating_sub(i))
+    }
+    fn add(&self, v1: &Duration, v2: &Duration) -> Duration {
+        *v1 + *v2
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, val: &Duration) -> f64 {
+        val.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NsFormatter
+    }
+}
+
+type C = Criterion<CpuTime>;
 
 fn rand_id() -> Vec<u8> {
     let mut id = vec![0u8; 32];
@@ -15,7 +129,7 @@ fn rand_id() -> Vec<u8> {
     id
 }
 
-fn first_validation(c: &mut Criterion) {
+fn first_validation(c: &mut C) {
     let z = KmsSecret::generate(&mut OsRng);
     let zp = z.public().to_bytes();
     let warm = KmsPublic::from_bytes(&zp).unwrap();
@@ -88,5 +202,113 @@ fn first_validation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, first_validation);
-criterion_main!(benches);
+fn as_refs(v: &[(Vec<u8>, sakke::Rsk)]) -> Vec<(&[u8], &sakke::Rsk)> {
+    v.iter().map(|(i, k)| (i.as_slice(), k)).collect()
+}
+
+fn batched(c: &mut C) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = KmsPublic::from_bytes(&z.public().to_bytes()).unwrap();
+    let make = |n: usize| -> Vec<(Vec<u8>, sakke::Rsk)> {
+        (0..n)
+            .map(|_| {
+                let id = rand_id();
+                let k = z.issue_rsk(&id).unwrap();
+                (id, k)
+            })
+            .collect()
+    };
+    let eight = make(8);
+    let r8 = as_refs(&eight);
+    assert!(sakke::validate_rsks(&kms, &r8).iter().all(|r| r.is_ok()));
+    let mut g = c.benchmark_group("sakke/validate_rsks");
+    g.sample_size(10);
+    g.bench_function("8/ours-lanes-one-core", |bn| {
+        bn.iter(|| t::validate_rsks_one_core(&kms, core::hint::black_box(&r8)))
+    });
+    g.bench_function("8/ours-single-validations-one-core", |bn| {
+        bn.iter(|| {
+            r8.iter()
+                .map(|(id, k)| sakke::validate_rsk(&kms, id, k))
+                .collect::<Vec<_>>()
+        })
+    });
+    g.finish();
+    // the floor: one product, one stored-line pairing (one Miller loop and the final step)
+    let mut g = c.benchmark_group("sakke/validate_floor");
+    g.sampling_mode(SamplingMode::Flat);
+    let a = [0x1234_5678_9abc_def1u64; 16];
+    let mut b = [0x0fed_cba9_8765_4321u64; 16];
+    b[15] = 0x1111;
+    g.bench_function("mont_mul/ours-selected", |bn| {
+        bn.iter(|| t::fp_mont_mul(core::hint::black_box(&a), core::hint::black_box(&b)))
+    });
+    let rsk = z.issue_rsk(b"floor").unwrap().to_bytes();
+    let lines = t::PairingLines::new(&rsk).unwrap();
+    let pt = z.public().to_bytes();
+    g.bench_function("stored_line_pairing/ours", |bn| {
+        bn.iter(|| lines.pairing_with(core::hint::black_box(&pt)).unwrap())
+    });
+    #[cfg(target_arch = "x86_64")]
+    if let Some(tk) = prose_sec::backend::x86_64::fp_ifma::Ifma::new() {
+        use prose_sec::backend::x86_64::fp_ifma::FpX8;
+        let mut w = [[0u64; 16]; 8];
+        for (l, x) in w.iter_mut().enumerate() {
+            x[0] = l as u64 + 3;
+            x[9] = 0x5555_0000_1234_9876;
+        }
+        let va = FpX8::from_u64x16x8(tk, &w).unwrap();
+        let vb = va.square();
+        g.throughput(Throughput::Elements(8));
+        g.bench_function("fp_ifma_x8_mul_per_lane", |bn| {
+            bn.iter(|| core::hint::black_box(&va).mul(core::hint::black_box(&vb)))
+        });
+    }
+    g.finish();
+}
+
+/// The batch on every core (wall-clock time).
+fn batched_all_cores(c: &mut Criterion) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = KmsPublic::from_bytes(&z.public().to_bytes()).unwrap();
+    let many: Vec<(Vec<u8>, sakke::Rsk)> = (0..32)
+        .map(|_| {
+            let id = rand_id();
+            let k = z.issue_rsk(&id).unwrap();
+            (id, k)
+        })
+        .collect();
+    let r32 = as_refs(&many);
+    let mut g = c.benchmark_group("sakke/validate_rsks_wall");
+    g.sample_size(10);
+    g.bench_function("32/ours-lanes-all-cores", |bn| {
+        bn.iter(|| sakke::validate_rsks(&kms, core::hint::black_box(&r32)))
+    });
+    g.bench_function("32/ours-single-validations-all-cores", |bn| {
+        bn.iter(|| {
+            std::thread::scope(|s| {
+                let h: Vec<_> = r32
+                    .chunks(16)
+                    .map(|part| {
+                        let kms = &kms;
+                        s.spawn(move || {
+                            part.iter()
+                                .map(|(id, k)| sakke::validate_rsk(kms, id, k))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                h.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(CpuTime::new());
+    targets = first_validation, batched
+}
+criterion_group!(wall, batched_all_cores);
+criterion_main!(benches, wall);
