@@ -301,6 +301,15 @@ for line in sys.stdin:
   for op in p256mul p256sqr; do
     echo "| $op | $(per_op "$op") |"
   done
+  echo
+  echo "| SAKKE (RFC 6508 Appendix A, the engine selected on aarch64) | insns/op |"
+  echo "| --- | ---: |"
+  for op in sakke:encap sakke:decap; do
+    n=$N
+    N=${PROSE_COUNT_SAKKE_N:-4}
+    echo "| $op | $(per_op "$op") |"
+    N=$n
+  done
 fi
 
 echo "== aarch64: done in $(($(date +%s) - start)) s"

@@ -9,11 +9,18 @@
 //! `montmul:<hw|portable>` / `montsqr:<hw|portable>` (one F_p Montgomery product or square of
 //! SAKKE: the MUL/UMULH kernel called with its token, or the portable CIOS loop), or
 //! `p256mul` / `p256sqr` (one product or square of ECCSI's P-256 field: the source of
-//! `src/eccsi/field.rs`, crate-private, copied below).
+//! `src/eccsi/field.rs`, crate-private, copied below), or `sakke:<encap|decap>` (one SAKKE
+//! encapsulation or decapsulation of RFC 6508 Appendix A on the engine the library selects).
 #![cfg(target_arch = "aarch64")]
 
 use hmac::{Hmac, Mac};
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
+
+/// RFC 6508 Appendix A: the KMS public key Z, the identifier b, the RSK K_(b,S) and the SSV.
+const RFC6508_Z: &str = "045958EF1B1679BF099B3A030DF255AA6A23C1D8F143D4D23F753E69BD27A832F38CB4AD53DDEF4260B0FE8BB45C4C1FF510EFFE300367A37B61F701D914AEF09724825FA0707D61A6DFF4FBD7273566CDDE352A0B04B7C16A78309BE640697DE747613A5FC195E8B9F328852A579DB8F99B1D0034479EA9C5595F47C4B2F54FF21508D37514DCF7A8E143A6058C09A6BF2C9858CA37C258065AE6BF7532BC8B5B63383866E0753C5AC0E72709F8445F2E6178E065857E0EDA10F68206B63505ED87E534FB2831FF957FB7DC619DAE61301EEACC2FDA3680EA4999258A833CEA8FC67C6D19487FB449059F26CC8AAB655AB58B7CC796E24E9A394095754F5F8BAE";
+const RFC6508_ID: &str = "323031312D30320074656C3A2B34343737303039303031323300";
+const RFC6508_RSK: &str = "0493AF67E5007BA6E6A80DA793DA300FA4B52D0A74E25E6E7B2B3D6EE9D18A9B5C5023597BD82D8062D34019563BA1D25C0DC56B7B979D74AA50F29FBF11CC2C93F5DFCA615E609279F6175CEADB00B58C6BEE1E7A2A47C4F0C456F05259A6FA94A634A40DAE1DF593D4FECF688D5FC678BE7EFC6DF3D6835325B83B2C6E69036B155F0A27241094B04BFB0BDFAC6C670A65C325D39A069F03659D44CA27D3BE8DF311172B554160181CBE94A2A783320CED590BC42644702CF371271E496BF20F588B78A1BC01ECBB6559934BDD2FB65D2884318A33D1A42ADF5E33CC5800280B28356497F87135BAB9612A17260424409AC15FEE996B744C332151235DECB0F5";
+const RFC6508_SSV: &str = "123456789ABCDEF0123456789ABCDEF0";
 
 /// Room for the SRTP tag and MKI after the packet.
 const MAX_TRAILER: usize = 64;
@@ -94,6 +101,31 @@ fn count_workload() {
                 a = std::hint::black_box(if sqr { a.square() } else { a.mul(&b) });
             }
             sink ^= a.0[0] as u8;
+        }
+        ["sakke", what] => {
+            use prose_sec::sakke::{self, DecapsulationKey, KmsPublic, Rsk, Ssv};
+            let unhex = |s: &str| hex::decode(s).expect("hex");
+            let kms = KmsPublic::from_bytes(&unhex(RFC6508_Z)).expect("Z");
+            let id = unhex(RFC6508_ID);
+            let ssv = Ssv::from_bytes(&unhex(RFC6508_SSV)).expect("SSV");
+            let sed = sakke::encapsulate(&kms, &id, &ssv).expect("encapsulate");
+            match *what {
+                "encap" => {
+                    for _ in 0..n {
+                        sink ^= sakke::encapsulate(&kms, &id, &ssv).expect("encapsulate")[1];
+                    }
+                }
+                "decap" => {
+                    let rsk = Rsk::from_bytes(&unhex(RFC6508_RSK)).expect("RSK");
+                    let key = DecapsulationKey::new(&kms, &id, &rsk).expect("key");
+                    for _ in 0..n {
+                        let out = key.decapsulate(&sed).expect("decapsulate");
+                        assert_eq!(out.as_bytes()[..], unhex(RFC6508_SSV)[..]);
+                        sink ^= out.as_bytes()[0];
+                    }
+                }
+                other => panic!("unknown SAKKE operation {other}"),
+            }
         }
         _ => panic!("PROSE_COUNT_OP not understood: {op:?}"),
     }
