@@ -295,6 +295,21 @@ for line in sys.stdin:
     sw=$(per_op "$op:portable")
     echo "| $op | $hw | $sw | $(python3 -c "print(f'{$sw / $hw:.2f}x')") |"
   done
+  echo
+  echo "| ECCSI P-256 F_p (portable, inlined; no aarch64 kernel) | insns/op |"
+  echo "| --- | ---: |"
+  for op in p256mul p256sqr; do
+    echo "| $op | $(per_op "$op") |"
+  done
+  echo
+  echo "| SAKKE (RFC 6508 Appendix A, the engine selected on aarch64) | insns/op |"
+  echo "| --- | ---: |"
+  for op in sakke:encap sakke:decap; do
+    n=$N
+    N=${PROSE_COUNT_SAKKE_N:-4}
+    echo "| $op | $(per_op "$op") |"
+    N=$n
+  done
 fi
 
 echo "== aarch64: done in $(($(date +%s) - start)) s"

@@ -7,11 +7,20 @@
 //! packet with that payload size, a new sequence number each time) or
 //! `hmac:<octets>:<hw|portable>` (one HMAC-SHA1 with a precomputed key state), or
 //! `montmul:<hw|portable>` / `montsqr:<hw|portable>` (one F_p Montgomery product or square of
-//! SAKKE: the MUL/UMULH kernel called with its token, or the portable CIOS loop).
+//! SAKKE: the MUL/UMULH kernel called with its token, or the portable CIOS loop), or
+//! `p256mul` / `p256sqr` (one product or square of ECCSI's P-256 field: the source of
+//! `src/eccsi/field.rs`, crate-private, copied below), or `sakke:<encap|decap>` (one SAKKE
+//! encapsulation or decapsulation of RFC 6508 Appendix A on the engine the library selects).
 #![cfg(target_arch = "aarch64")]
 
 use hmac::{Hmac, Mac};
 use prose_sec::srtp::{MasterKey, Policy, Profile, Session};
+
+/// RFC 6508 Appendix A: the KMS public key Z, the identifier b, the RSK K_(b,S) and the SSV.
+const RFC6508_Z: &str = "045958EF1B1679BF099B3A030DF255AA6A23C1D8F143D4D23F753E69BD27A832F38CB4AD53DDEF4260B0FE8BB45C4C1FF510EFFE300367A37B61F701D914AEF09724825FA0707D61A6DFF4FBD7273566CDDE352A0B04B7C16A78309BE640697DE747613A5FC195E8B9F328852A579DB8F99B1D0034479EA9C5595F47C4B2F54FF21508D37514DCF7A8E143A6058C09A6BF2C9858CA37C258065AE6BF7532BC8B5B63383866E0753C5AC0E72709F8445F2E6178E065857E0EDA10F68206B63505ED87E534FB2831FF957FB7DC619DAE61301EEACC2FDA3680EA4999258A833CEA8FC67C6D19487FB449059F26CC8AAB655AB58B7CC796E24E9A394095754F5F8BAE";
+const RFC6508_ID: &str = "323031312D30320074656C3A2B34343737303039303031323300";
+const RFC6508_RSK: &str = "0493AF67E5007BA6E6A80DA793DA300FA4B52D0A74E25E6E7B2B3D6EE9D18A9B5C5023597BD82D8062D34019563BA1D25C0DC56B7B979D74AA50F29FBF11CC2C93F5DFCA615E609279F6175CEADB00B58C6BEE1E7A2A47C4F0C456F05259A6FA94A634A40DAE1DF593D4FECF688D5FC678BE7EFC6DF3D6835325B83B2C6E69036B155F0A27241094B04BFB0BDFAC6C670A65C325D39A069F03659D44CA27D3BE8DF311172B554160181CBE94A2A783320CED590BC42644702CF371271E496BF20F588B78A1BC01ECBB6559934BDD2FB65D2884318A33D1A42ADF5E33CC5800280B28356497F87135BAB9612A17260424409AC15FEE996B744C332151235DECB0F5";
+const RFC6508_SSV: &str = "123456789ABCDEF0123456789ABCDEF0";
 
 /// Room for the SRTP tag and MKI after the packet.
 const MAX_TRAILER: usize = 64;
@@ -84,6 +93,43 @@ fn count_workload() {
             }
             sink ^= a[0] as u8;
         }
+        ["p256mul" | "p256sqr"] => {
+            let mut a = p256::Fe([0x0123_4567_89ab_cdef, 0x1111, 0x2222, 0x0fed_cba9_8765_4321]);
+            let b = p256::Fe([0xfedc_ba98_7654_3210, 3, 0x7777_7777, 0x0123_4567]);
+            let sqr = parts[0] == "p256sqr";
+            for _ in 0..n {
+                a = std::hint::black_box(if sqr { a.square() } else { a.mul(&b) });
+            }
+            sink ^= a.0[0] as u8;
+        }
+        ["sakke", what] => {
+            use prose_sec::sakke::{self, DecapsulationKey, KmsPublic, Rsk, Ssv};
+            let unhex = |s: &str| hex::decode(s).expect("hex");
+            let kms = KmsPublic::from_bytes(&unhex(RFC6508_Z)).expect("Z");
+            let id = unhex(RFC6508_ID);
+            let ssv = Ssv::from_bytes(&unhex(RFC6508_SSV)).expect("SSV");
+            // (one of each before the counted ones, in every run: the tables built on first
+            // use are not counted)
+            let sed = sakke::encapsulate(&kms, &id, &ssv).expect("encapsulate");
+            let rsk = Rsk::from_bytes(&unhex(RFC6508_RSK)).expect("RSK");
+            let key = DecapsulationKey::new(&kms, &id, &rsk).expect("key");
+            key.decapsulate(&sed).expect("decapsulate");
+            match *what {
+                "encap" => {
+                    for _ in 0..n {
+                        sink ^= sakke::encapsulate(&kms, &id, &ssv).expect("encapsulate")[1];
+                    }
+                }
+                "decap" => {
+                    for _ in 0..n {
+                        let out = key.decapsulate(&sed).expect("decapsulate");
+                        assert_eq!(out.as_bytes()[..], unhex(RFC6508_SSV)[..]);
+                        sink ^= out.as_bytes()[0];
+                    }
+                }
+                other => panic!("unknown SAKKE operation {other}"),
+            }
+        }
         _ => panic!("PROSE_COUNT_OP not understood: {op:?}"),
     }
     std::hint::black_box(sink);
@@ -146,4 +192,119 @@ fn hw_hmac(key: &[u8; 20], msg: &[u8], n: usize, sink: &mut u8) {
 #[cfg(not(all(target_endian = "little", not(prose_backend = "soft"))))]
 fn hw_hmac(_: &[u8; 20], _: &[u8], _: usize, _: &mut u8) {
     panic!("no aarch64 kernels in this build");
+}
+
+/// ECCSI's P-256 field product and square, the code of `src/eccsi/field.rs` (`Fe::mul`,
+/// `Fe::square`, `Fe::reduce`, `Fe::sub_p_if_ge`), copied to count it on its own: there it is
+/// crate-private and inlined into the point formulas.
+mod p256 {
+    const P: [u64; 4] = [
+        0xFFFF_FFFF_FFFF_FFFF,
+        0x0000_0000_FFFF_FFFF,
+        0x0000_0000_0000_0000,
+        0xFFFF_FFFF_0000_0001,
+    ];
+
+    #[inline(always)]
+    fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
+        let t = (acc as u128) + (a as u128) * (b as u128) + (carry as u128);
+        (t as u64, (t >> 64) as u64)
+    }
+
+    #[inline(always)]
+    fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
+        let t = (a as u128) + (b as u128) + (carry as u128);
+        (t as u64, (t >> 64) as u64)
+    }
+
+    #[inline(always)]
+    fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+        let t = (a as u128).wrapping_sub((b as u128) + ((borrow >> 63) as u128));
+        (t as u64, (t >> 64) as u64)
+    }
+
+    #[derive(Clone, Copy)]
+    pub struct Fe(pub [u64; 4]);
+
+    impl Fe {
+        #[inline(always)]
+        fn sub_p_if_ge(t: [u64; 4], hi: u64) -> Fe {
+            let (r0, b) = sbb(t[0], P[0], 0);
+            let (r1, b) = sbb(t[1], P[1], b);
+            let (r2, b) = sbb(t[2], P[2], b);
+            let (r3, b) = sbb(t[3], P[3], b);
+            let (_, b) = sbb(hi, 0, b);
+            Fe([
+                (t[0] & b) | (r0 & !b),
+                (t[1] & b) | (r1 & !b),
+                (t[2] & b) | (r2 & !b),
+                (t[3] & b) | (r3 & !b),
+            ])
+        }
+
+        #[inline(always)]
+        pub fn mul(&self, o: &Fe) -> Fe {
+            let a = &self.0;
+            let b = &o.0;
+            let mut t = [0u64; 8];
+            for i in 0..4 {
+                let mut carry = 0;
+                for j in 0..4 {
+                    let (lo, hi) = mac(t[i + j], a[i], b[j], carry);
+                    t[i + j] = lo;
+                    carry = hi;
+                }
+                t[i + 4] = carry;
+            }
+            Fe::reduce(t)
+        }
+
+        #[inline(always)]
+        pub fn square(&self) -> Fe {
+            let a = &self.0;
+            let mut t = [0u64; 8];
+            for i in 0..3 {
+                let mut carry = 0;
+                for j in (i + 1)..4 {
+                    let (lo, hi) = mac(t[i + j], a[i], a[j], carry);
+                    t[i + j] = lo;
+                    carry = hi;
+                }
+                t[i + 4] = carry;
+            }
+            let mut carry = 0;
+            for limb in t.iter_mut() {
+                let v = *limb;
+                *limb = (v << 1) | carry;
+                carry = v >> 63;
+            }
+            let mut c = 0;
+            for i in 0..4 {
+                let (lo, hi) = mac(t[2 * i], a[i], a[i], c);
+                t[2 * i] = lo;
+                let (lo2, hi2) = adc(t[2 * i + 1], hi, 0);
+                t[2 * i + 1] = lo2;
+                c = hi2;
+            }
+            Fe::reduce(t)
+        }
+
+        #[inline(always)]
+        fn reduce(mut t: [u64; 8]) -> Fe {
+            let mut carry2 = 0;
+            for i in 0..4 {
+                let m = t[i];
+                let (lo, hi) = mac(t[i + 1], m, P[1], m);
+                t[i + 1] = lo;
+                let (lo, c) = adc(t[i + 2], hi, 0);
+                t[i + 2] = lo;
+                let (lo, hi) = mac(t[i + 3], m, P[3], c);
+                t[i + 3] = lo;
+                let (lo, c) = adc(t[i + 4], hi, carry2);
+                t[i + 4] = lo;
+                carry2 = c;
+            }
+            Fe::sub_p_if_ge([t[4], t[5], t[6], t[7]], carry2)
+        }
+    }
 }

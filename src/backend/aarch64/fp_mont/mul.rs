@@ -12,9 +12,9 @@ use super::{P_INV, P_LIMBS};
 pub(super) fn mont_mul(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
     let mut out = [0u64; 16];
     // SAFETY: the asm reads 16 limbs through each of `a`, `b` and `P_LIMBS` and writes
-    // 16 limbs through `out`, all valid for those sizes; it touches no other memory and not
-    // the stack (`nostack`); every register it modifies is declared; MUL/UMULH/ADDS/ADCS/
-    // LDP/STP/CSETM are base AArch64 instructions.
+    // 16 limbs through `out`, all valid for those sizes;
+    // it touches no other memory and not the stack (`nostack`); every register it modifies
+    // is declared; MUL/UMULH/ADDS/ADCS/EXTR/LDP/STP/CSETM are base AArch64 instructions.
     unsafe {
         core::arch::asm!(
             "ldr x25, [x1, #0]",
