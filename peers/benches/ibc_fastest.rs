@@ -9,8 +9,15 @@
 //! wolfSSL keeps a process-wide point cache that builds a table for any point used twice, so
 //! identities, RSKs and signers rotate on both sides (fresh for SAKKE, 64 for ECCSI).
 //!
+//! Default measurement: wall time. With `PROSE_BENCH_CPU_TIME=1` the thread's CPU time
+//! (`CLOCK_THREAD_CPUTIME_ID`), which keeps the figures usable on a machine shared with other
+//! jobs (time spent descheduled is not counted; cache pollution still is).
+//!
 //! Run: `cargo bench -p prose-sec-peers --bench ibc_fastest -- --warm-up-time 1 --measurement-time 3`.
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use std::time::Duration;
+
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BatchSize, Criterion};
 use prose_sec::eccsi::{self, Ksak, SigningKey};
 use prose_sec::sakke::{self, DecapsulationKey, KmsPublic, KmsSecret, Ssv};
 use prose_sec_peers::wolfssl::{eccsi as weccsi, sakke as wsakke, BUILD};
@@ -34,7 +41,7 @@ fn wolf() -> String {
     format!("wolfssl-{BUILD}")
 }
 
-fn sakke_rows(c: &mut Criterion) {
+fn sakke_rows<M: Measurement>(c: &mut Criterion<M>) {
     let z = KmsSecret::generate(&mut OsRng);
     let kms = z.public();
     kms.precompute();
@@ -151,7 +158,7 @@ fn sakke_rows(c: &mut Criterion) {
     g.finish();
 }
 
-fn eccsi_rows(c: &mut Criterion) {
+fn eccsi_rows<M: Measurement>(c: &mut Criterion<M>) {
     let ksak = Ksak::generate(&mut OsRng);
     let kpak = ksak.kpak();
     let kpak_b = kpak.to_sec1();
@@ -219,5 +226,44 @@ fn eccsi_rows(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sakke_rows, eccsi_rows);
-criterion_main!(benches);
+/// Criterion measurement: CPU time of the benchmarking thread.
+struct ThreadCpuTime(WallTime);
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+    fn start(&self) -> Duration {
+        prose_sec_peers::cputime::thread_cpu_time()
+    }
+    fn end(&self, i: Duration) -> Duration {
+        prose_sec_peers::cputime::thread_cpu_time().saturating_sub(i)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, v: &Duration) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.0.formatter()
+    }
+}
+
+fn run<M: Measurement>(mut c: Criterion<M>) {
+    sakke_rows(&mut c);
+    eccsi_rows(&mut c);
+    c.final_summary();
+}
+
+fn main() {
+    if std::env::var_os("PROSE_BENCH_CPU_TIME").is_some() {
+        run(Criterion::default()
+            .with_measurement(ThreadCpuTime(WallTime))
+            .configure_from_args());
+    } else {
+        run(Criterion::default().configure_from_args());
+    }
+}
