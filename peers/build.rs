@@ -1,4 +1,5 @@
-//! Binds the system libsrtp2 and wolfSSL (found with pkg-config). Nothing of theirs is vendored.
+//! Binds libsrtp 2.x and wolfSSL (the system ones, found with pkg-config). Nothing of theirs is
+//! vendored.
 //!
 //! With `PROSE_WOLFSSL_SP_DIR` set to the install prefix of `scripts/build-wolfssl-sp.sh`
 //! (wolfSSL with SAKKE, ECCSI and its SP 1024-bit assembly, a static library), that wolfSSL is
@@ -9,9 +10,20 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-changed=wrapper.h");
     println!("cargo:rerun-if-env-changed=PROSE_WOLFSSL_SP_DIR");
+    // Debian's libsrtp2 is opened at run time (see src/libsrtp.rs), never linked: another
+    // libsrtp (srtp2-sys's, feature `fastest`) may be linked into the same binary.
     let srtp = pkg_config::Config::new()
+        .cargo_metadata(false)
         .probe("libsrtp2")
         .expect("libsrtp2 not found: apt-get install libsrtp2-dev (see README)");
+    let so = srtp
+        .link_paths
+        .iter()
+        .map(|d| d.join("libsrtp2.so.1"))
+        .find(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "libsrtp2.so.1".to_string());
+    println!("cargo:rustc-env=PROSE_LIBSRTP2_SO={so}");
     let mut include_paths = srtp.include_paths.clone();
     match env::var_os("PROSE_WOLFSSL_SP_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => {

@@ -1,6 +1,8 @@
 //! The independent peers of prose-sec's test suite and benchmarks, behind safe wrappers (dev
-//! only, never a dependency of the library): the system libsrtp2 ([`libsrtp`]) and wolfSSL's
-//! SAKKE and ECCSI ([`wolfssl`]), plus the shared plain-text vector reader of the MIKEY tests
+//! only, never a dependency of the library): libsrtp ([`libsrtp`]: Debian's, and with the
+//! feature `fastest` the OpenSSL build of `srtp2-sys`), wolfSSL's SAKKE and ECCSI
+//! ([`wolfssl`]: Debian's, or its SP assembly build), str0m's SRTP on aws-lc-rs ([`str0m`],
+//! feature `fastest`), plus the shared plain-text vector reader of the MIKEY tests
 //! ([`vectors`]) and the thread CPU clock of the benchmarks ([`cputime`]).
 //!
 //! Every `unsafe` block of the test suite lives in this crate, each with a `// SAFETY:` line;
@@ -9,6 +11,8 @@
 
 pub mod cputime;
 pub mod libsrtp;
+#[cfg(feature = "fastest")]
+pub mod str0m;
 pub mod vectors;
 pub mod wolfssl;
 

@@ -203,6 +203,11 @@ impl Mp {
         Mp(m)
     }
 
+    /// The integer, for the other wrappers of this crate.
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut w::mp_int {
+        &mut *self.0
+    }
+
     /// An SSK decoded by wolfSSL.
     pub fn from_bytes(key: &mut Key, b: &[u8]) -> Self {
         let mut m = Mp::new();

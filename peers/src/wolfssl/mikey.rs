@@ -261,13 +261,17 @@ impl MessageSigner for WolfSigner {
     fn sign(&self, msg: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
         let mut k = Eccsi::new(&self.kpak)?;
         let pvt = Point::new();
-        let mut ssk: Box<w::mp_int> = Box::default();
-        ssk.size = ssk.dp.len() as i32; // what mp_init sets up for sp_int
+        let mut ssk = super::eccsi::Mp::new();
         let mut sig = [0u8; SIGNATURE_LEN];
         let mut sl = SIGNATURE_LEN as u32;
         // SAFETY: buffers live; the RNG is initialised and freed here.
         unsafe {
-            if w::wc_DecodeEccsiSsk(&*k.0, self.ssk.as_ptr(), self.ssk.len() as u32, &mut *ssk) != 0
+            if w::wc_DecodeEccsiSsk(
+                &*k.0,
+                self.ssk.as_ptr(),
+                self.ssk.len() as u32,
+                ssk.as_mut_ptr(),
+            ) != 0
             {
                 return Err(Error::InvalidKey);
             }
@@ -275,7 +279,7 @@ impl MessageSigner for WolfSigner {
             if w::wc_DecodeEccsiPvt(&*k.0, p.as_ptr(), p.len() as u32, pvt.0) != 0 {
                 return Err(Error::InvalidKey);
             }
-            if w::wc_SetEccsiPair(&mut *k.0, &*ssk, pvt.0) != 0 {
+            if w::wc_SetEccsiPair(&mut *k.0, ssk.as_mut_ptr(), pvt.0) != 0 {
                 return Err(Error::InvalidKey);
             }
             k.set_hash(&self.id, pvt.0)?;
