@@ -42,7 +42,8 @@ export PROSE_PG_CTL="${as_pg[*]} $PGBIN/pg_ctl -D $tmp/data"
 cargo test --release -p prose-sec-kms-server --features gba
 if ls cli/tests/kms_serve*.rs >/dev/null 2>&1; then
   for t in cli/tests/kms_serve*.rs; do
-    cargo test --release -p prose-sec-cli --test "$(basename "$t" .rs)"
+    # With the GBA listener of `kms serve --gba-listen`.
+    cargo test --release -p prose-sec-cli --features gba --test "$(basename "$t" .rs)"
   done
 fi
 

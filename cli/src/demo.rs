@@ -1,15 +1,19 @@
 //! `prose-sec demo`: the whole story on loopback sockets (see `prose_sec_net::scenario`), with
 //! progress bars on a terminal, a table at the end, `--json` and `--pcap`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use prose_sec::group::member::Member;
 use prose_sec::kms::IdFormat;
 use prose_sec::srtp::Profile;
-use prose_sec_net::scenario::{self, Impair, Mode, Options, Progress};
+use prose_sec_kms_server::client::{Client, ClientOptions, Fetched};
+use prose_sec_kms_server::local::{LocalOptions, LocalService};
+use prose_sec_net::scenario::{self, Impair, Mode, Options, Phase, Progress, World};
 
 /// Which call modes to run.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -66,6 +70,20 @@ pub struct DemoArgs {
     /// Print the report as JSON instead of the table.
     #[arg(long)]
     json: bool,
+    /// Provision the members through a KMS service over HTTPS (TS 33.180 Annex D) instead of
+    /// an in-process KMS: alone, a service started on 127.0.0.1 for the run (SQLite in a
+    /// temporary directory, a self-signed CA); with `https://host:port`, that service (give
+    /// --kms-tokens and --kms-ca).
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "local")]
+    kms_service: Option<String>,
+    /// With `--kms-service URL`: a file of `URI TOKEN` lines, an access token for every
+    /// member (`sip:unit-<i>@example.org`), the outsider and the Group Manager.
+    #[arg(long, value_name = "FILE", requires = "kms_service")]
+    kms_tokens: Option<PathBuf>,
+    /// With `--kms-service URL`: the CA certificates (PEM) trusted for it (default: the
+    /// system's).
+    #[arg(long, value_name = "FILE", requires = "kms_service")]
+    kms_ca: Option<PathBuf>,
 }
 
 /// indicatif bars on a terminal, plain lines otherwise.
@@ -162,7 +180,22 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = rt.block_on(scenario::run(&opts, &bars))?;
+    let report = rt.block_on(async {
+        match &a.kms_service {
+            None => scenario::run(&opts, &bars).await,
+            Some(svc) => {
+                let via =
+                    Service::open(svc, a.kms_tokens.as_deref(), a.kms_ca.as_deref(), &opts).await?;
+                let (world, phase, checks) = via.provision(&opts, &bars).await?;
+                let mut r = scenario::run_with(&opts, &bars, Some((world, phase))).await;
+                if let Ok(r) = &mut r {
+                    r.checks.kms_service = checks;
+                }
+                via.stop().await;
+                r
+            }
+        }
+    })?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -172,4 +205,238 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where the members' key sets come from with `--kms-service`.
+enum Service {
+    /// A service started for the run.
+    Local(LocalService),
+    /// An external one: its URL, the trust anchors, a token per identity.
+    External {
+        url: String,
+        ca_pem: Option<Vec<u8>>,
+        tokens: HashMap<String, String>,
+    },
+}
+
+/// Concurrent provisioning clients.
+const CLIENTS: usize = 16;
+
+impl Service {
+    async fn open(
+        svc: &str,
+        tokens: Option<&Path>,
+        ca: Option<&Path>,
+        opts: &Options,
+    ) -> anyhow::Result<Service> {
+        if svc == "local" {
+            if tokens.is_some() || ca.is_some() {
+                bail!("--kms-tokens and --kms-ca go with --kms-service https://…");
+            }
+            let mut users: Vec<String> = (0..opts.members).map(scenario::member_uri).collect();
+            users.push(scenario::OUTSIDER.into());
+            users.push(scenario::MANAGER.into());
+            let s = LocalService::start(&LocalOptions {
+                kms_uri: String::from_utf8_lossy(scenario::KMS_URI).into_owned(),
+                format: opts.format.clone(),
+                users,
+                groups: vec![(scenario::GROUP.into(), scenario::MANAGER.into())],
+                listen: "127.0.0.1:0".into(),
+            })
+            .await
+            .context("starting the KMS service")?;
+            return Ok(Service::Local(s));
+        }
+        if !svc.starts_with("https://") {
+            bail!(
+                "--kms-service {svc}: expected https://host[:port] (or no value: a local service)"
+            );
+        }
+        let tokens = tokens.context("--kms-service URL needs --kms-tokens FILE")?;
+        let text = std::fs::read_to_string(tokens)
+            .with_context(|| format!("--kms-tokens {}", tokens.display()))?;
+        let mut map = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((uri, token)) = line.split_once(char::is_whitespace) else {
+                bail!(
+                    "--kms-tokens {} line {}: expected `URI TOKEN`",
+                    tokens.display(),
+                    i + 1
+                );
+            };
+            map.insert(uri.to_owned(), token.trim().to_owned());
+        }
+        let ca_pem = match ca {
+            Some(p) => Some(std::fs::read(p).with_context(|| format!("--kms-ca {}", p.display()))?),
+            None => None,
+        };
+        Ok(Service::External {
+            url: svc.trim_end_matches('/').to_owned(),
+            ca_pem,
+            tokens: map,
+        })
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Service::Local(s) => s.base_url(),
+            Service::External { url, .. } => url.clone(),
+        }
+    }
+
+    /// Client options for `who` fetching `user`'s key sets (its own when `None`).
+    fn client(&self, who: &str, user: Option<&str>) -> anyhow::Result<ClientOptions> {
+        match self {
+            Service::Local(s) => s.client_options(who, user),
+            Service::External {
+                url,
+                ca_pem,
+                tokens,
+            } => Ok(ClientOptions {
+                kms: url.clone(),
+                token: Some(
+                    tokens
+                        .get(who)
+                        .with_context(|| format!("--kms-tokens has no token for {who}"))?
+                        .clone(),
+                ),
+                ca_pem: ca_pem.clone(),
+                identity_pem: None,
+                user: user.map(str::to_owned),
+                request_body: false,
+            }),
+        }
+    }
+
+    /// Every member, the outsider and the Group Manager (the group's key set) fetch their keys
+    /// over HTTPS; each member validates its key sets.
+    async fn provision(
+        &self,
+        opts: &Options,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<(World, Phase, BTreeMap<String, u64>)> {
+        let now = prose_sec_net::node::ntp_now(0);
+        let n = opts.members;
+        let mut uris: Vec<String> = (0..n).map(scenario::member_uri).collect();
+        uris.push(scenario::OUTSIDER.into());
+        progress.start("KMS service provisioning", uris.len() as u64 + 1);
+        let t0 = Instant::now();
+        let gm = Client::new(self.client(scenario::MANAGER, Some(scenario::GROUP))?)?
+            .fetch(now)
+            .await
+            .context("the Group Manager fetching the group's key set")?;
+        let cert = gm.certificate.clone();
+        let cur = cert
+            .periods
+            .period_no(now)
+            .map_err(|e| anyhow::anyhow!("the clock: {}", e.as_str()))?;
+        let Fetched { key_sets, .. } = gm;
+        let group_keys = key_sets
+            .into_iter()
+            .find(|k| k.period_no == cur)
+            .context("no group key set for the current period")?;
+        let sem = Arc::new(tokio::sync::Semaphore::new(CLIENTS));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, uri) in uris.iter().enumerate() {
+            let o = self.client(uri, None)?;
+            let sem = sem.clone();
+            let uri = uri.clone();
+            let cert = cert.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await?;
+                let fetched = Client::new(o)?
+                    .fetch(now)
+                    .await
+                    .with_context(|| format!("{uri} fetching its key sets"))?;
+                if fetched.user_uri != uri {
+                    bail!("{uri} was served the key sets of {}", fetched.user_uri);
+                }
+                let m = tokio::task::spawn_blocking(move || {
+                    fetched.into_member(Some(scenario::new_member(uri.as_bytes(), cert)), now)
+                })
+                .await??;
+                anyhow::Ok((i, m))
+            });
+        }
+        let mut members: Vec<Option<Member>> = (0..uris.len()).map(|_| None).collect();
+        let mut done = 1;
+        while let Some(r) = set.join_next().await {
+            let (i, m) = r??;
+            members[i] = Some(m);
+            done += 1;
+            progress.set(done);
+        }
+        progress.finish();
+        let wall = t0.elapsed();
+        let mut members: Vec<Member> = members
+            .into_iter()
+            .map(|m| m.context("a member"))
+            .collect::<anyhow::Result<_>>()?;
+        let outsider = members.pop().context("the outsider")?;
+        let identities = uris.len() as u64 + 1;
+        let mut checks = BTreeMap::new();
+        checks.insert("identities".into(), identities);
+        checks.insert("requests".into(), identities * 3);
+        if let Service::Local(s) = self {
+            let issued = s.app.db.issued(None).await?;
+            let audit = s.app.db.audit_log().await?;
+            checks.insert("issuance_records".into(), issued.len() as u64);
+            checks.insert(
+                "audit_keyprov_ok".into(),
+                audit
+                    .iter()
+                    .filter(|a| a.action == "keyprov" && a.outcome == "ok")
+                    .count() as u64,
+            );
+            checks.insert(
+                "audit_init_ok".into(),
+                audit
+                    .iter()
+                    .filter(|a| a.action == "init" && a.outcome == "ok")
+                    .count() as u64,
+            );
+            checks.insert(
+                "audit_refused".into(),
+                audit.iter().filter(|a| a.outcome != "ok").count() as u64,
+            );
+            let matching = members
+                .iter()
+                .chain([&outsider])
+                .filter(|m| {
+                    let Some(k) = m.keys(cur) else { return false };
+                    let uri = String::from_utf8_lossy(m.uri());
+                    let pvt = hex_lower(&k.key_set.pvt);
+                    issued
+                        .iter()
+                        .any(|r| r.uri == uri && r.period_no == cur && r.pvt == pvt)
+                })
+                .count();
+            checks.insert("members_matching_issuance".into(), matching as u64);
+        }
+        let world = World::from_provisioned(cert, group_keys, members, outsider, now)?;
+        let phase = Phase {
+            name: format!("KMS service provisioning (HTTPS, {identities} identities)"),
+            sent: identities * 3,
+            accepted: identities,
+            wall_ms: wall.as_secs_f64() * 1e3,
+            per_member_us: wall.as_secs_f64() * 1e6 / n as f64,
+            ..Phase::default()
+        };
+        eprintln!("provisioned {identities} identities from {}", self.url());
+        Ok((world, phase, checks))
+    }
+
+    async fn stop(self) {
+        if let Service::Local(s) = self {
+            s.stop().await;
+        }
+    }
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -2,8 +2,9 @@
 //! of the net crate, with the roles' state files in prose-sec-store stores.
 //!
 //! Every node prints one line per event on standard output; its first line gives the
-//! addresses it bound (`127.0.0.1` with ports chosen by the system), so that whoever starts
-//! it learns where to reach it without a port race.
+//! addresses it bound (by default `127.0.0.1` with ports chosen by the system; `--listen
+//! ADDR` for a given address and port), so that whoever starts it learns where to reach it
+//! without a port race.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -79,6 +80,9 @@ struct ManagerArgs {
     /// How long to wait for the members' 200 OKs.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     timeout: Duration,
+    /// The address to send the MESSAGEs from (e.g. `0.0.0.0:5070`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +90,10 @@ struct ControllerArgs {
     /// A member it calls, `URI=ADDR` (its SIP address); repeated.
     #[arg(long = "member", value_name = "URI=ADDR", required = true)]
     members: Vec<String>,
+    /// The address to bind the SIP socket to (e.g. `0.0.0.0:5060`); the media socket takes
+    /// the same IP with a port from the system.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
     /// How long the node runs.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     duration: Duration,
@@ -112,6 +120,10 @@ struct MemberArgs {
     /// Frames (20 ms each) of the call.
     #[arg(long, default_value_t = 100)]
     frames: usize,
+    /// The address to bind the SIP socket to (e.g. `0.0.0.0:5060`); the media socket takes
+    /// the same IP with a port from the system.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
 }
 
 pub fn run(a: NodeArgs) -> anyhow::Result<()> {
@@ -255,7 +267,7 @@ async fn manager(a: ManagerArgs) -> anyhow::Result<()> {
         .filter(|n| addrs.contains_key(&n.member))
         .collect();
     let wire = Wire::new();
-    let d = node::distribute(&mut m, &notes, &addrs, &wire, a.timeout).await?;
+    let d = node::distribute_on(&mut m, &notes, &addrs, &wire, a.timeout, a.listen).await?;
     store
         .save_json(&name, MANAGER_KIND, STATE_VERSION, &m.state())
         .with_context(|| format!("writing {}", a.state.display()))?;
@@ -284,7 +296,7 @@ async fn controller(a: ControllerArgs) -> anyhow::Result<()> {
         let (uri, sip) = parse_peer(s)?;
         legs.push(node::Leg { uri, sip });
     }
-    let ctl = node::spawn_controller(legs, Arc::new(Wire::new())).await?;
+    let ctl = node::spawn_controller_on(legs, Arc::new(Wire::new()), a.listen).await?;
     say(format!("controller sip {} media {}", ctl.sip, ctl.media));
     let end = Instant::now() + a.duration;
     let mut last = (0, 0, 0, 0);
@@ -358,7 +370,7 @@ async fn member(a: MemberArgs) -> anyhow::Result<()> {
         multicast: None,
     };
     let wire = Arc::new(Wire::new());
-    let h = node::spawn_member(m, cfg, wire.clone()).await?;
+    let h = node::spawn_member_on(m, cfg, wire.clone(), a.listen).await?;
     say(format!("member {uri} sip {} media {}", h.sip, h.media));
     let end = Instant::now() + a.duration;
     let mut last = MemberStats::default();
@@ -384,7 +396,7 @@ async fn member(a: MemberArgs) -> anyhow::Result<()> {
             let ssrc = OsRng.next_u32();
             if let Ok((init, _signer)) = h.start_call(Profile::Aes128CmHmacSha1_80, ssrc).await {
                 call_done = true;
-                call(init, ssrc, &uri, &a.group, ctl, a.frames, &wire).await?;
+                call(init, ssrc, &uri, &a.group, ctl, a.frames, &wire, a.listen).await?;
                 break;
             }
         }
@@ -412,6 +424,7 @@ async fn member(a: MemberArgs) -> anyhow::Result<()> {
 
 /// The initiator's side of a network-connected call: INVITE to the controller, ACK, SRTP
 /// frames to its relay, BYE.
+#[allow(clippy::too_many_arguments)]
 async fn call(
     mut init: prose_sec::group::initiator::Initiator,
     ssrc: u32,
@@ -420,11 +433,14 @@ async fn call(
     ctl: SocketAddr,
     frames: usize,
     wire: &Wire,
+    listen: SocketAddr,
 ) -> anyhow::Result<()> {
-    let sip_sock = wire::unicast()?;
-    let me = sip_sock.local_addr()?;
-    let media_sock = wire::unicast()?;
-    let sdp = init.sdp_offer("127.0.0.1", media_sock.local_addr()?.port());
+    let any_port = SocketAddr::new(listen.ip(), 0);
+    let sip_sock = wire::unicast_on(any_port)?;
+    let me = wire::advertised(sip_sock.local_addr()?, ctl);
+    let media_sock = wire::unicast_on(any_port)?;
+    let media_at = wire::advertised(media_sock.local_addr()?, ctl);
+    let sdp = init.sdp_offer(&media_at.ip().to_string(), media_at.port());
     let call_id = format!("{}@{me}", sip::fresh_token());
     let invite = SipMessage::request(Method::Invite, group)
         .with("Via", sip::via(me))

@@ -21,6 +21,24 @@ pub struct ServeArgs {
     /// The service's configuration file (TOML; see the kms-server crate's `config` module).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
+    /// Also serve GBA clients (seed 6.Z.4.3.3: TLS 1.2 PSK from Ks_NAF, TS 33.222) on this
+    /// address, beside the HTTPS listener; needs --gba-bsf.
+    #[cfg(feature = "gba")]
+    #[arg(long, value_name = "ADDR", requires = "gba_bsf")]
+    gba_listen: Option<String>,
+    /// The bootstrappings the BSF handed over (TOML, 0600; see the kms-server crate's
+    /// `gba::FileBsf`).
+    #[cfg(feature = "gba")]
+    #[arg(long, value_name = "FILE", requires = "gba_listen")]
+    gba_bsf: Option<PathBuf>,
+    /// The NAF's FQDN in NAF_Id: the name GBA clients reach this KMS by.
+    #[cfg(feature = "gba")]
+    #[arg(long, default_value = "localhost")]
+    gba_naf: String,
+    /// The Ua security protocol identifier in NAF_Id, ten hex digits (TS 33.220 Annex H).
+    #[cfg(feature = "gba")]
+    #[arg(long, default_value = "0100000002")]
+    gba_ua_protocol: String,
     /// An administrative action instead of serving.
     #[command(subcommand)]
     action: Option<ServeAction>,
@@ -112,6 +130,28 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(&config.listen)
                     .await
                     .with_context(|| format!("listening on {}", config.listen))?;
+                #[cfg(feature = "gba")]
+                let gba = match (&a.gba_listen, &a.gba_bsf) {
+                    (Some(addr), Some(bsf)) => {
+                        use prose_sec_kms_server::gba;
+                        let bsf = gba::FileBsf::load(bsf)?;
+                        let n = bsf.len();
+                        let ua = gba::parse_ua_protocol(&a.gba_ua_protocol)
+                            .context("--gba-ua-protocol")?;
+                        let (acceptor, index) =
+                            gba::tls_psk_acceptor(&a.gba_naf, ua, Arc::new(bsf))?;
+                        let l = tokio::net::TcpListener::bind(addr)
+                            .await
+                            .with_context(|| format!("--gba-listen {addr}"))?;
+                        let r = gba::start(app.clone(), acceptor, index, l)?;
+                        println!(
+                            "gba listening on {} (TLS-PSK, {n} bootstrappings, NAF {})",
+                            r.addr, a.gba_naf
+                        );
+                        Some(r)
+                    }
+                    _ => None,
+                };
                 let running = server::start(app, tls, listener)?;
                 println!("listening on https://{}", running.addr);
                 std::io::stdout().flush().ok();
@@ -123,6 +163,10 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<()> {
                     _ = term.recv() => {}
                 }
                 running.stop().await;
+                #[cfg(feature = "gba")]
+                if let Some(g) = gba {
+                    g.stop().await;
+                }
             }
             Some(ServeAction::AddUser { uri }) => {
                 let id = Identity {

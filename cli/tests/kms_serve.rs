@@ -564,3 +564,136 @@ fn kill_during_requests_then_restart_keeps_every_answered_issuance() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `kms serve --gba-listen ADDR --gba-bsf FILE` (feature `gba`): the GBA TLS-PSK listener
+/// beside the HTTPS one. OpenSSL's own `s_client` connects with the B-TID as PSK identity and
+/// Ks_NAF as the key (derived here by the TS 33.220 KDF built octet by octet) and gets Alice's
+/// key sets; a wrong Ks gets no TLS session; a BSF file readable by others is refused.
+#[cfg(feature = "gba")]
+#[test]
+fn serve_with_a_gba_listener_beside_https() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let s = Setup::new();
+    let cfg = s.config.display().to_string();
+    run(&[
+        "kms",
+        "serve",
+        "--config",
+        &cfg,
+        "add-user",
+        "sip:alice@example.org",
+    ]);
+    let b_tid = "dGVzdGJ0aWQ=@bsf.example.org";
+    let impi = "001010000000001@ims.mnc001.mcc001.3gppnetwork.org";
+    let ks: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(11)).collect();
+    let rand = [0x3cu8; 16];
+    let bsf = s.path("bsf.toml");
+    std::fs::write(
+        &bsf,
+        format!(
+            "[[bootstrap]]\nb_tid = \"{b_tid}\"\nks = \"{}\"\nrand = \"{}\"\nimpi = \"{impi}\"\n\
+             user_uri = \"sip:alice@example.org\"\n",
+            hex::encode(&ks),
+            hex::encode(rand)
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&bsf, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let serve = |bsf: &Path| {
+        Command::new(BIN)
+            .args([
+                "kms",
+                "serve",
+                "--config",
+                &cfg,
+                "--gba-listen",
+                "127.0.0.1:0",
+            ])
+            .arg("--gba-bsf")
+            .arg(bsf)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Readable by others: refused.
+    let out = serve(&bsf).wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+    std::fs::set_permissions(&bsf, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut child = serve(&bsf);
+    let mut rd = BufReader::new(child.stdout.take().unwrap());
+    let mut l1 = String::new();
+    rd.read_line(&mut l1).unwrap();
+    let mut l2 = String::new();
+    rd.read_line(&mut l2).unwrap();
+    assert!(l2.starts_with("listening on https://"), "{l2}");
+    let gba = l1
+        .strip_prefix("gba listening on ")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{l1}"))
+        .to_owned();
+    // Ks_NAF = HMAC-SHA-256(Ks, 0x01 ‖ P0 ‖ L0 ‖ … ) with P = "gba-me", RAND, IMPI, NAF_Id.
+    let mut naf_id = b"localhost".to_vec();
+    naf_id.extend_from_slice(&[1, 0, 0, 0, 2]);
+    let mut msg = vec![0x01];
+    for p in [&b"gba-me"[..], &rand, impi.as_bytes(), &naf_id] {
+        msg.extend_from_slice(p);
+        msg.extend_from_slice(&(p.len() as u16).to_be_bytes());
+    }
+    let mac = Command::new("openssl")
+        .args(["dgst", "-sha256", "-mac", "HMAC", "-macopt"])
+        .arg(format!("hexkey:{}", hex::encode(&ks)))
+        .arg("-binary")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(&msg)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(mac.stdout.len(), 32);
+    let ks_naf = hex::encode(&mac.stdout);
+    let request = |psk: &str| {
+        let mut c = Command::new("openssl")
+            .args([
+                "s_client", "-connect", &gba, "-tls1_2", "-quiet", "-ign_eof",
+            ])
+            .args(["-psk_identity", b_tid, "-psk", psk])
+            .args(["-cipher", "PSK-AES128-GCM-SHA256"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(
+                b"POST /keymanagement/identity/v1/keyprov HTTP/1.1\r\nHost: localhost\r\n\
+                  Content-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let out = request(&ks_naf);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = &out.stdout[text.find("\r\n\r\n").unwrap() + 4..];
+    let doc = prose_sec::kms::provision::parse(body).unwrap();
+    assert_eq!(doc.user_uri, "sip:alice@example.org");
+    assert!(!doc.key_sets().is_empty());
+    // Another Ks: the handshake fails, nothing served.
+    let mut wrong = mac.stdout.clone();
+    wrong[0] ^= 1;
+    let out = request(&hex::encode(wrong));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("HTTP/1.1"));
+    let _ = child.kill();
+    let _ = child.wait();
+}

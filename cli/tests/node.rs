@@ -430,3 +430,76 @@ fn call_done(init: &mut Node, ctl: &mut Node, rx: &mut [Node], wavs: &[PathBuf])
         );
     }
 }
+
+/// A free UDP port on loopback (released for the node to take).
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `--listen ADDR`: the node binds there, says so, and answers there (a BYE outside any call
+/// gets its 200 OK from the controller); on the unspecified address it is reachable on
+/// loopback too; an address it cannot bind is an error that names it.
+#[test]
+fn nodes_listen_where_told() {
+    for ip in ["127.0.0.1", "0.0.0.0"] {
+        let port = free_port();
+        let listen = format!("{ip}:{port}");
+        let mut ctl = Node::start(
+            "controller",
+            &[
+                "node",
+                "controller",
+                "--listen",
+                &listen,
+                "--member",
+                "sip:unit-1@example.org=127.0.0.1:9",
+                "--duration",
+                "20s",
+            ],
+        );
+        let line = ctl.wait_for("controller ", LONG);
+        assert_eq!(Node::addr(&line, "sip"), listen, "{line}");
+        let media = Node::addr(&line, "media");
+        assert!(media.starts_with(&format!("{ip}:")), "{line}");
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let me = sock.local_addr().unwrap();
+        let bye = format!(
+            "BYE sip:group-7@example.org SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bKlisten1\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:unit-0@example.org>;tag=a1\r\nTo: <sip:group-7@example.org>\r\n\
+             Call-ID: listen-{port}\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+        );
+        sock.send_to(bye.as_bytes(), ("127.0.0.1", port)).unwrap();
+        let mut buf = [0u8; 2048];
+        let (n, from) = sock.recv_from(&mut buf).expect("the controller answers");
+        assert_eq!(from.port(), port);
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with("SIP/2.0 200 OK\r\n"), "{text}");
+        assert!(
+            text.contains(&format!("Call-ID: listen-{port}\r\n")),
+            "{text}"
+        );
+    }
+    // A port in use: refused, naming the address.
+    let held = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = held.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args(["node", "controller", "--listen", &taken])
+        .args(["--member", "sip:unit-1@example.org=127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("binding {taken}")), "{err}");
+    let out = Command::new(BIN)
+        .args(["node", "controller", "--listen", "localhost:x"])
+        .args(["--member", "sip:unit-1@example.org=127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
+}

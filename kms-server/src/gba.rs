@@ -156,3 +156,125 @@ pub fn start(
     });
     Ok(server::running(addr, stop, task))
 }
+
+/// A BSF that knows a fixed list of bootstrappings, read from a TOML file — a stand-in for
+/// the Zn interface (which is not part of this crate) when the bootstrappings are handed
+/// over out of band (tests, a lab):
+///
+/// ```toml
+/// [[bootstrap]]
+/// b_tid = "dGVzdGJ0aWQ=@bsf.example.org"
+/// ks = "00112233…"          # hex, CK ‖ IK (32 octets)
+/// rand = "5a5a…"            # hex, 16 octets
+/// impi = "001010000000001@ims.mnc001.mcc001.3gppnetwork.org"
+/// user_uri = "sip:alice@example.org"
+/// ```
+///
+/// The file holds Ks: it must be readable by its owner only (refused otherwise).
+pub struct FileBsf {
+    entries: std::collections::HashMap<String, Bootstrap>,
+}
+
+impl core::fmt::Debug for FileBsf {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileBsf")
+            .field("bootstraps", &self.entries.len())
+            .finish()
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BsfFile {
+    #[serde(default)]
+    bootstrap: Vec<BsfEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BsfEntry {
+    b_tid: String,
+    ks: String,
+    rand: String,
+    impi: String,
+    user_uri: String,
+}
+
+impl FileBsf {
+    /// Reads `path` (refused when group or others may read it).
+    pub fn load(path: &std::path::Path) -> anyhow::Result<FileBsf> {
+        use anyhow::{bail, Context};
+        use std::os::unix::fs::PermissionsExt;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            bail!(
+                "{} holds Ks and is readable by others: chmod 600 it",
+                path.display()
+            );
+        }
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        );
+        let file: BsfFile =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let mut entries = std::collections::HashMap::new();
+        for (i, e) in file.bootstrap.into_iter().enumerate() {
+            let at = || format!("{} bootstrap {}", path.display(), i + 1);
+            let ks = Zeroizing::new(
+                hex::decode(e.ks.trim()).with_context(|| format!("{}: ks is not hex", at()))?,
+            );
+            if ks.is_empty() {
+                bail!("{}: ks is empty", at());
+            }
+            let rand: [u8; 16] = hex::decode(e.rand.trim())
+                .ok()
+                .and_then(|r| r.try_into().ok())
+                .with_context(|| format!("{}: rand is not 16 octets of hex", at()))?;
+            if entries.contains_key(&e.b_tid) {
+                bail!("{}: B-TID {} twice", at(), e.b_tid);
+            }
+            entries.insert(
+                e.b_tid,
+                Bootstrap {
+                    ks,
+                    rand,
+                    impi: e.impi,
+                    user_uri: e.user_uri,
+                },
+            );
+        }
+        Ok(FileBsf { entries })
+    }
+
+    /// How many bootstrappings it knows.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it knows none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl Bsf for FileBsf {
+    fn lookup(&self, b_tid: &str) -> Option<Bootstrap> {
+        self.entries.get(b_tid).map(|b| Bootstrap {
+            ks: b.ks.clone(),
+            rand: b.rand,
+            impi: b.impi.clone(),
+            user_uri: b.user_uri.clone(),
+        })
+    }
+}
+
+/// Parses a Ua security protocol identifier, ten hex digits (TS 33.220 Annex H).
+pub fn parse_ua_protocol(s: &str) -> anyhow::Result<[u8; 5]> {
+    hex::decode(s.trim())
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!("`{s}`: a Ua security protocol identifier is ten hex digits")
+        })
+}

@@ -10,6 +10,7 @@
 //! - [`keys`]: key sets re-derived from the master secrets on demand (nothing secret at rest);
 //! - [`admin`]: registration, bulk pre-issuance, revocation;
 //! - [`client`]: the member's side;
+//! - [`local`]: a throwaway service on loopback (the demo's);
 //! - [`request`]: the path and KmsRequest parsers (fuzzed).
 
 pub mod admin;
@@ -20,6 +21,7 @@ pub mod error;
 #[cfg(feature = "gba")]
 pub mod gba;
 pub mod keys;
+pub mod local;
 pub mod request;
 pub mod server;
 pub mod store;

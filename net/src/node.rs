@@ -99,6 +99,9 @@ pub struct MemberStats {
     /// Time spent on the member's cryptographic work (GMK messages, offers, media).
     #[serde(skip)]
     pub busy: Duration,
+    /// The SDP body of the last offer it received (MESSAGE or INVITE), as received.
+    #[serde(skip)]
+    pub last_sdp: Vec<u8>,
 }
 
 /// How a member node is set up.
@@ -211,14 +214,26 @@ async fn recv_opt(s: &Option<UdpSocket>, buf: &mut [u8]) -> std::io::Result<(usi
     }
 }
 
-/// Starts a member node for `member` (which joined `cfg.group`).
+/// Starts a member node for `member` (which joined `cfg.group`) on 127.0.0.1, ports from the
+/// system.
 pub async fn spawn_member(
     member: Member,
     cfg: MemberConfig,
     wire: Arc<Wire>,
 ) -> anyhow::Result<MemberHandle> {
-    let sip_sock = wire::unicast()?;
-    let media_sock = wire::unicast()?;
+    spawn_member_on(member, cfg, wire, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// Starts a member node whose SIP socket is bound to `listen` (its media socket on the same
+/// address, a port from the system).
+pub async fn spawn_member_on(
+    member: Member,
+    cfg: MemberConfig,
+    wire: Arc<Wire>,
+    listen: SocketAddr,
+) -> anyhow::Result<MemberHandle> {
+    let sip_sock = wire::unicast_on(listen)?;
+    let media_sock = wire::unicast_on(SocketAddr::new(listen.ip(), 0))?;
     let (mc_sip, mc_media) = match cfg.multicast {
         Some((g, sp, mp)) => (
             Some(wire::multicast_receiver(g, sp)?),
@@ -370,7 +385,7 @@ impl MemberNode {
                         "<sip:member@{}>",
                         self.sip
                             .local_addr()
-                            .map(|a| a.to_string())
+                            .map(|a| wire::advertised(a, to).to_string())
                             .unwrap_or_default()
                     ),
                 )
@@ -441,10 +456,12 @@ impl MemberNode {
                 }
             }
             Method::Message | Method::Invite if ct.eq_ignore_ascii_case(CT_SDP) => {
+                self.with_stats(|s| s.last_sdp = msg.body.clone());
                 let ok = self.on_offer(&msg.body);
                 if method == Method::Invite && unicast {
                     if ok {
-                        let body = sdp_answer(self.media.local_addr().unwrap_or(from), 1);
+                        let media = self.media.local_addr().unwrap_or(from);
+                        let body = sdp_answer(wire::advertised(media, from), 1);
                         self.reply(&msg, from, 200, "OK", Some(body)).await;
                     } else {
                         self.reply(&msg, from, 488, "Not Acceptable Here", None)
@@ -680,10 +697,21 @@ struct CallState {
 /// How long the controller waits for members' answers before answering the initiator.
 pub const FANOUT_WAIT: Duration = Duration::from_secs(3);
 
-/// Starts a group controller calling `legs` on an INVITE.
+/// Starts a group controller calling `legs` on an INVITE, on 127.0.0.1 (ports from the
+/// system).
 pub async fn spawn_controller(legs: Vec<Leg>, wire: Arc<Wire>) -> anyhow::Result<ControllerHandle> {
-    let sip = wire::unicast()?;
-    let media = wire::unicast()?;
+    spawn_controller_on(legs, wire, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// Starts a group controller whose SIP socket is bound to `listen` (its media relay on the
+/// same address, a port from the system).
+pub async fn spawn_controller_on(
+    legs: Vec<Leg>,
+    wire: Arc<Wire>,
+    listen: SocketAddr,
+) -> anyhow::Result<ControllerHandle> {
+    let sip = wire::unicast_on(listen)?;
+    let media = wire::unicast_on(SocketAddr::new(listen.ip(), 0))?;
     let stats = Arc::new(Mutex::new(ControllerStats::default()));
     let (stop_tx, stop_rx) = oneshot::channel();
     let c = Controller {
@@ -767,6 +795,7 @@ impl Controller {
                 let sdp = String::from_utf8_lossy(&msg.body).into_owned();
                 let mut legs = HashMap::new();
                 for l in &self.legs {
+                    let me = wire::advertised(me, l.sip);
                     let call_id = format!("{}@{me}", sip::fresh_token());
                     let inv = SipMessage::request(Method::Invite, &l.uri)
                         .with("Via", sip::via(me))
@@ -823,6 +852,7 @@ impl Controller {
                 let Some(c) = self.call.take() else { return };
                 let Some(me) = me else { return };
                 for l in c.legs.values().filter(|l| l.answered) {
+                    let me = wire::advertised(me, l.leg.sip);
                     let bye = SipMessage::request(Method::Bye, &l.leg.uri)
                         .with("Via", sip::via(me))
                         .with("Max-Forwards", "70")
@@ -848,6 +878,7 @@ impl Controller {
                 };
                 let first = !l.answered;
                 l.answered = true;
+                let me = wire::advertised(me, l.leg.sip);
                 let mut ack = SipMessage::request(Method::Ack, &l.leg.uri)
                     .with("Via", sip::via(me))
                     .with("Max-Forwards", "70");
@@ -894,12 +925,13 @@ impl Controller {
         let setup = c.started.elapsed();
         let media = self.media.local_addr().ok();
         let mut ok = SipMessage::response_to(&c.invite, 200, "OK", Some(&sip::fresh_token()));
+        let to = c.initiator;
         if let (Some(m), Ok(me)) = (media, self.sip.local_addr()) {
+            let me = wire::advertised(me, to);
             ok = ok
                 .with("Contact", format!("<sip:controller@{me}>"))
-                .with_body(CT_SDP, sdp_answer(m, 2).into_bytes());
+                .with_body(CT_SDP, sdp_answer(wire::advertised(m, to), 2).into_bytes());
         }
-        let to = c.initiator;
         self.send(&ok, to).await;
         self.with_stats(|s| s.setup_time = Some(setup));
     }
@@ -972,9 +1004,15 @@ pub struct Distribution {
     pub elapsed: Duration,
 }
 
+/// RFC 3261 T1 (timer A's first interval).
+pub const T1: Duration = Duration::from_millis(250);
+/// How often the Group Manager looks for MESSAGEs to retransmit.
+const SCAN: Duration = Duration::from_millis(10);
+
 /// The Group Manager sends each member its GMK I_MESSAGE in a SIP MESSAGE and records every
 /// 200 OK as the member's confirmation ([`Manager::confirm`]); unconfirmed members get the
-/// MESSAGE again (RFC 3261 timer A doubling from 250 ms) until `timeout`.
+/// MESSAGE again (RFC 3261 timer A doubling from [`T1`], counted from the last answer of any
+/// member while answers are still arriving) until `timeout`.
 pub async fn distribute(
     manager: &mut Manager,
     notes: &[Notification],
@@ -982,9 +1020,22 @@ pub async fn distribute(
     wire: &Wire,
     timeout: Duration,
 ) -> anyhow::Result<Distribution> {
+    let lo = SocketAddr::from(([127, 0, 0, 1], 0));
+    distribute_on(manager, notes, addrs, wire, timeout, lo).await
+}
+
+/// [`distribute`] from a socket bound to `listen`.
+pub async fn distribute_on(
+    manager: &mut Manager,
+    notes: &[Notification],
+    addrs: &HashMap<Vec<u8>, SocketAddr>,
+    wire: &Wire,
+    timeout: Duration,
+    listen: SocketAddr,
+) -> anyhow::Result<Distribution> {
     let t0 = Instant::now();
-    let sock = wire::unicast()?;
-    let me = sock.local_addr()?;
+    let sock = wire::unicast_on(listen)?;
+    let bound = sock.local_addr()?;
     let group = String::from_utf8_lossy(manager.group_uri()).into_owned();
     struct Pending<'a> {
         note: &'a Notification,
@@ -1001,6 +1052,7 @@ pub async fn distribute(
             anyhow::anyhow!("no address for {}", String::from_utf8_lossy(&n.member))
         })?;
         let uri = String::from_utf8_lossy(&n.member).into_owned();
+        let me = wire::advertised(bound, to);
         let call_id = format!("{}@{me}", sip::fresh_token());
         let m = SipMessage::request(Method::Message, &uri)
             .with("Via", sip::via(me))
@@ -1029,6 +1081,15 @@ pub async fn distribute(
     let mut left = pending.len();
     let mut buf = vec![0u8; 65_536];
     let deadline = t0 + timeout;
+    // The last final response: while answers keep coming the members are working through
+    // their queues (each MESSAGE costs a member a SAKKE decapsulation and an ECCSI check), and
+    // a retransmission would only add to the queue it waits in. Timer A (RFC 3261 §17.1.2.1,
+    // T1 = 250 ms, doubling) therefore runs from the later of the message's last copy and the
+    // last answer from anyone: T1 "larger on a known-slow path", the path being known slow
+    // exactly while its responses are still arriving. A lost message is sent again T1 after
+    // the answers stall.
+    let mut last_answer = Instant::now();
+    let mut next_scan = Instant::now() + T1;
     while left > 0 && Instant::now() < deadline {
         match tokio::time::timeout(Duration::from_millis(50), sock.recv_from(&mut buf)).await {
             Ok(Ok((n, _))) => {
@@ -1046,6 +1107,7 @@ pub async fn distribute(
                 }
                 p.done = true;
                 left -= 1;
+                last_answer = Instant::now();
                 if code == 200 {
                     manager
                         .confirm(&p.note.member, p.note.gmk_id)
@@ -1058,11 +1120,17 @@ pub async fn distribute(
             Ok(Err(e)) => return Err(e.into()),
             Err(_) => {}
         }
+        let now = Instant::now();
+        if now < next_scan {
+            continue;
+        }
+        next_scan = now + SCAN;
         for p in pending.values_mut() {
-            let wait = Duration::from_millis(250 << (p.tries - 1).min(4));
-            if !p.done && p.sent.elapsed() >= wait {
+            let wait = T1 * (1 << (p.tries - 1).min(4));
+            let since = now.saturating_duration_since(p.sent.max(last_answer));
+            if !p.done && since >= wait {
                 p.tries += 1;
-                p.sent = Instant::now();
+                p.sent = now;
                 wire.send(&sock, &p.bytes, p.to).await?;
                 d.retransmits += 1;
             }

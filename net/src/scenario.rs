@@ -182,6 +182,9 @@ pub struct Checks {
     pub impaired: BTreeMap<String, u64>,
     /// RTCP: SRs sent, RRs received by the initiator (and accepted).
     pub rtcp: BTreeMap<String, u64>,
+    /// Provisioning through a KMS service (`--kms-service`): requests, issuance records,
+    /// audit entries, members whose key sets match the service's issuance records.
+    pub kms_service: BTreeMap<String, u64>,
 }
 
 /// The report of a run.
@@ -276,8 +279,8 @@ impl Progress for Quiet {
 /// The provisioned roles: KMS, the Group Manager, the members (and an outsider: provisioned
 /// by the same KMS, not a group member).
 pub struct World {
-    /// The KMS.
-    pub kms: Kms,
+    /// The KMS, when in process (`None` when the key sets came from a KMS service).
+    pub kms: Option<Kms>,
     /// Its certificate.
     pub cert: KmsCertificate,
     /// The Group Manager.
@@ -305,6 +308,32 @@ fn e(x: prose_sec::Error) -> anyhow::Error {
     anyhow!("{}", x.as_str())
 }
 
+/// The policy of the demo's members: every GMK and GSK offer must be signed.
+pub fn member_policy() -> PskPolicy {
+    PskPolicy {
+        require_signature: true,
+        ..PskPolicy::default()
+    }
+}
+
+/// A member of the demo, with no key set yet (to be provisioned, e.g. by a KMS service).
+pub fn new_member(uri: &[u8], cert: KmsCertificate) -> Member {
+    Member::new(uri, cert, member_policy())
+}
+
+fn same_kms(a: &KmsCertificate, b: &KmsCertificate) -> bool {
+    a.periods.kms_uri() == b.periods.kms_uri()
+        && a.z.to_bytes()[..] == b.z.to_bytes()[..]
+        && a.kpak.to_sec1()[..] == b.kpak.to_sec1()[..]
+}
+
+/// The Group Manager's identity (a server identity of the KMS, which may fetch the group's
+/// key sets).
+pub const MANAGER: &str = "sip:group-manager@example.org";
+
+/// The outsider's URI (provisioned by the same KMS, not a group member).
+pub const OUTSIDER: &str = "sip:outsider@example.org";
+
 /// Provisions a KMS, the Group Manager and `n` members at `now` (key sets for its period).
 pub fn provision(n: usize, format: IdFormat, now: u64) -> anyhow::Result<World> {
     if n == 0 {
@@ -314,39 +343,59 @@ pub fn provision(n: usize, format: IdFormat, now: u64) -> anyhow::Result<World> 
     let cert = kms.certificate();
     let no = kms.periods().period_no(now).map_err(e)?;
     let mut uris: Vec<Vec<u8>> = (0..n).map(|i| member_uri(i).into_bytes()).collect();
-    uris.push(b"sip:outsider@example.org".to_vec());
+    uris.push(OUTSIDER.as_bytes().to_vec());
     let refs: Vec<&[u8]> = uris.iter().map(Vec::as_slice).collect();
     let sets = kms.issue_many(&refs, no, &mut OsRng).map_err(e)?;
-    let policy = PskPolicy {
-        require_signature: true,
-        ..PskPolicy::default()
-    };
     let mut members = Vec::with_capacity(n + 1);
     for (ks, u) in sets.into_iter().zip(&uris) {
-        let mut m = Member::new(u, cert.clone(), policy.clone());
+        let mut m = new_member(u, cert.clone());
         m.add_key_set(ks.map_err(e)?, now).map_err(e)?;
-        m.join(GROUP.as_bytes());
         members.push(m);
     }
     let outsider = members.pop().context("outsider")?;
-    let gk = cert
-        .accept(
-            GROUP.as_bytes(),
-            kms.issue(GROUP.as_bytes(), no, &mut OsRng).map_err(e)?,
-            now,
-        )
-        .map_err(e)?;
-    let mut manager = Manager::new(GROUP.as_bytes(), cert.clone(), gk).map_err(e)?;
-    for u in &uris[..n] {
-        manager.add_member(u).map_err(e)?;
+    let group_keys = kms.issue(GROUP.as_bytes(), no, &mut OsRng).map_err(e)?;
+    let mut w = World::from_provisioned(cert, group_keys, members, outsider, now)?;
+    w.kms = Some(kms);
+    Ok(w)
+}
+
+impl World {
+    /// The roles from key sets provisioned elsewhere (a KMS service): `members` and
+    /// `outsider` already hold their key sets (checked by [`Member::add_key_set`]);
+    /// `group_keys` is the group identity's key set, which the Group Manager fetched. The
+    /// members join the group; the Group Manager gets every member.
+    pub fn from_provisioned(
+        cert: KmsCertificate,
+        group_keys: prose_sec::kms::KeySet,
+        mut members: Vec<Member>,
+        outsider: Member,
+        now: u64,
+    ) -> anyhow::Result<World> {
+        if members.is_empty() {
+            bail!("at least one member is needed");
+        }
+        for m in members.iter().chain([&outsider]) {
+            if !same_kms(m.certificate(), &cert) {
+                bail!(
+                    "{} holds keys of another KMS",
+                    String::from_utf8_lossy(m.uri())
+                );
+            }
+        }
+        let gk = cert.accept(GROUP.as_bytes(), group_keys, now).map_err(e)?;
+        let mut manager = Manager::new(GROUP.as_bytes(), cert.clone(), gk).map_err(e)?;
+        for m in &mut members {
+            m.join(GROUP.as_bytes());
+            manager.add_member(m.uri()).map_err(e)?;
+        }
+        Ok(World {
+            kms: None,
+            cert,
+            manager,
+            members,
+            outsider,
+        })
     }
-    Ok(World {
-        kms,
-        cert,
-        manager,
-        members,
-        outsider,
-    })
 }
 
 fn merge(into: &mut Reasons, r: &Reasons) {
@@ -621,13 +670,23 @@ const STEP: Duration = Duration::from_millis(20);
 /// Longest time a phase may take to distribute a GMK.
 pub const DIST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs the story and reports it.
+/// Runs the story and reports it (the KMS in process).
 pub async fn run(opts: &Options, progress: &dyn Progress) -> anyhow::Result<Report> {
+    run_with(opts, progress, None).await
+}
+
+/// Runs the story with `provisioned`: the roles and the row of their provisioning (from a
+/// KMS service), or `None` to provision them with a KMS in process.
+pub async fn run_with(
+    opts: &Options,
+    progress: &dyn Progress,
+    provisioned: Option<(World, Phase)>,
+) -> anyhow::Result<Report> {
     let wire = Arc::new(match &opts.pcap {
         Some(p) => Wire::with_pcap(p)?,
         None => Wire::new(),
     });
-    let r = run_on(opts, progress, wire.clone()).await;
+    let r = run_on(opts, progress, wire.clone(), provisioned).await;
     wire.finish()?;
     r
 }
@@ -636,8 +695,12 @@ async fn run_on(
     opts: &Options,
     progress: &dyn Progress,
     wire: Arc<Wire>,
+    provisioned: Option<(World, Phase)>,
 ) -> anyhow::Result<Report> {
-    let n = opts.members.max(1);
+    let n = match &provisioned {
+        Some((w, _)) => w.members.len(),
+        None => opts.members.max(1),
+    };
     let mut report = Report {
         members: n,
         mode: format!("{:?}", opts.mode).to_lowercase(),
@@ -650,21 +713,30 @@ async fn run_on(
     };
     let now = node::ntp_now(0);
 
-    // Provisioning (KMS, in process).
-    progress.start("KMS provisioning", n as u64);
-    let t0 = Instant::now();
-    let fmt = opts.format.clone();
-    let world = tokio::task::spawn_blocking(move || provision(n, fmt, now)).await??;
-    let wall = t0.elapsed();
-    progress.finish();
-    report.phases.push(Phase {
-        name: "KMS provisioning (key sets)".into(),
-        sent: n as u64 + 2,
-        accepted: n as u64 + 2,
-        wall_ms: wall.as_secs_f64() * 1e3,
-        per_member_us: wall.as_secs_f64() * 1e6 / n as f64,
-        ..Phase::default()
-    });
+    let world = match provisioned {
+        Some((w, p)) => {
+            report.phases.push(p);
+            w
+        }
+        None => {
+            // Provisioning (KMS, in process).
+            progress.start("KMS provisioning", n as u64);
+            let t0 = Instant::now();
+            let fmt = opts.format.clone();
+            let world = tokio::task::spawn_blocking(move || provision(n, fmt, now)).await??;
+            let wall = t0.elapsed();
+            progress.finish();
+            report.phases.push(Phase {
+                name: "KMS provisioning (key sets)".into(),
+                sent: n as u64 + 2,
+                accepted: n as u64 + 2,
+                wall_ms: wall.as_secs_f64() * 1e3,
+                per_member_us: wall.as_secs_f64() * 1e6 / n as f64,
+                ..Phase::default()
+            });
+            world
+        }
+    };
 
     // The multicast group of this run and its ports.
     let mut rb = [0u8; 2];

@@ -138,11 +138,44 @@ pub fn ipv4_udp(src: SocketAddrV4, dst: SocketAddrV4, data: &[u8]) -> Vec<u8> {
 
 /// A UDP socket on 127.0.0.1 with a port from the OS and a large receive buffer.
 pub fn unicast() -> anyhow::Result<UdpSocket> {
-    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+    unicast_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+}
+
+/// A UDP socket bound to `addr` (IPv4 or IPv6; port 0: one from the OS) with a large
+/// receive buffer.
+pub fn unicast_on(addr: SocketAddr) -> anyhow::Result<UdpSocket> {
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::DGRAM,
+        None,
+    )?;
     let _ = s.set_recv_buffer_size(4 << 20);
-    s.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
+    s.bind(&addr.into())
+        .with_context(|| format!("binding {addr}"))?;
     s.set_nonblocking(true)?;
     Ok(UdpSocket::from_std(s.into())?)
+}
+
+/// The address to give a peer at `peer` for a socket bound to `bound`: `bound` itself, or,
+/// when bound to the unspecified address (`0.0.0.0`, `::`), the local address the system
+/// routes to `peer` from, with `bound`'s port.
+pub fn advertised(bound: SocketAddr, peer: SocketAddr) -> SocketAddr {
+    if !bound.ip().is_unspecified() {
+        return bound;
+    }
+    let any: SocketAddr = if peer.is_ipv4() {
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+    };
+    let ip = std::net::UdpSocket::bind(any)
+        .and_then(|s| {
+            s.connect(peer)?;
+            s.local_addr()
+        })
+        .map(|a| a.ip())
+        .unwrap_or(bound.ip());
+    SocketAddr::new(ip, bound.port())
 }
 
 /// A socket that receives the multicast group `group` on `port` through loopback (port shared
