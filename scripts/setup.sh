@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine, skipping what is already there:
-# the peers (libsrtp2, wolfSSL), libclang for bindgen, tshark, and a Python venv in .venv.
+# the peers (libsrtp2, wolfSSL; autotools for wolfSSL's SP build from source), libclang for bindgen, tshark, and a Python venv in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 # python3 and ca-certificates are not in Debian's base image (pip needs TLS roots).
 for pkg in libsrtp2-dev libwolfssl-dev libclang-dev pkg-config tshark python3 python3-venv \
-  ca-certificates valgrind gcc libc6-dev binutils libssl-dev; do
+  ca-certificates valgrind gcc libc6-dev binutils libssl-dev autoconf automake libtool; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

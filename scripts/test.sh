@@ -15,7 +15,10 @@ echo "== tests (run-time detected backends)"
 # The crates whose suites need services or packages of their own run in their scripts below.
 cargo test --workspace --release --no-fail-fast \
   --exclude prose-sec-kms-server --exclude prose-sec-libsrtp2 \
-  --exclude prose-sec-net --exclude prose-sec-cli
+  --exclude prose-sec-net --exclude prose-sec-cli --exclude prose-sec-peers
+
+echo "== the fastest peers (webrtc-srtp, str0m/aws-lc-rs, libsrtp+OpenSSL both ways; wolfSSL SP asm)"
+bash scripts/test-peers.sh
 
 echo "== tests (forced portable backend)"
 RUSTFLAGS='--cfg prose_backend="soft"' CARGO_TARGET_DIR=target/soft \
