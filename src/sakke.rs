@@ -939,7 +939,15 @@ mod testing {
         kms: &KmsPublic,
         items: &[(&[u8], &Rsk)],
     ) -> Vec<crate::Result<()>> {
-        super::validate_batch::validate_share(kms, items)
+        super::validate_batch::validate_share(kms, items, Engine::detect())
+    }
+    /// [`super::validate_rsks`] on the given engine (lane groups only when it has lanes).
+    pub fn validate_rsks_on(
+        engine: Engine,
+        kms: &KmsPublic,
+        items: &[(&[u8], &Rsk)],
+    ) -> Vec<crate::Result<()>> {
+        super::validate_batch::validate_rsks_on(kms, items, engine)
     }
     /// Whether [`super::validate_rsks`] takes the IFMA lanes on this machine.
     pub fn validate_rsks_uses_lanes() -> bool {

@@ -205,6 +205,15 @@ fn check_batch(kms: &KmsPublic, items: &[(Vec<u8>, Rsk)]) -> Vec<Result<(), Erro
         .collect();
     assert_eq!(sakke::validate_rsks(kms, &refs), single);
     assert_eq!(t::validate_rsks_one_core(kms, &refs), single);
+    // every engine the CPU has (the scalar ones take the single path)
+    for e in t::Engine::available() {
+        assert_eq!(t::validate_rsks_on(e, kms, &refs), single, "{}", e.name());
+        let one: Vec<_> = refs
+            .iter()
+            .map(|(id, k)| t::validate_rsk_on(e, kms, id, k))
+            .collect();
+        assert_eq!(one, single, "{}", e.name());
+    }
     single
 }
 

@@ -162,18 +162,23 @@ fn jacobian_to_proj(jx: Fp, jy: Fp, jz: Fp) -> Proj {
 /// The lines as lane vectors (eight lines per pair, canonical values of a and b).
 pub(super) fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8, FpX8)>> {
     let mut out = Vec::with_capacity(lines.len().div_ceil(LANES));
+    // The Montgomery limbs x·2^1024 (fully reduced) load as residues; one lane product by
+    // 2^-1024 then gives x, cheaper than a scalar conversion to canonical form per value.
+    let mut one_raw = [0u64; LIMBS];
+    one_raw[0] = 1;
+    let inv_r = FpX8::splat(t, &Fp(one_raw).to_canonical()).ok()?;
     for chunk in lines.chunks(LANES) {
         let mut a = [[0u64; LIMBS]; LANES];
         let mut b = [[0u64; LIMBS]; LANES];
         for (l, (la, lb, _)) in chunk.iter().enumerate() {
-            a[l] = la.to_canonical();
-            b[l] = lb.to_canonical();
+            a[l] = la.0;
+            b[l] = lb.0;
         }
         let va = FpX8::from_u64x16x8(t, &a).ok();
         let vb = FpX8::from_u64x16x8(t, &b).ok();
         a.zeroize();
         b.zeroize();
-        out.push((va?, vb?));
+        out.push((va?.mul(&inv_r), vb?.mul(&inv_r)));
     }
     Some(out)
 }

@@ -14,7 +14,8 @@
 
 use crate::Result;
 
-use super::{validate_rsk, KmsPublic, Rsk};
+use super::engine::Engine;
+use super::{validate_rsk_on, KmsPublic, Rsk};
 
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 mod lanes {
@@ -48,11 +49,15 @@ mod lanes {
 
     /// Validates up to eight keys on the lanes; `None` when the lanes are unusable (the caller
     /// then takes the single path).
-    pub(super) fn group(kms: &KmsPublic, items: &[(&[u8], &Rsk)]) -> Option<Vec<Result<()>>> {
+    pub(super) fn group(
+        engine: Engine,
+        kms: &KmsPublic,
+        items: &[(&[u8], &Rsk)],
+    ) -> Option<Vec<Result<()>>> {
         if items.is_empty() || items.len() > LANES {
             return None;
         }
-        let t: Ifma = Engine::detect().lanes()?;
+        let t: Ifma = engine.lanes()?;
         let (p_tab, z_tab) = (p_lines(), kms.z_lines());
         let kinds = kinds();
         let (pg, zg) = (p_tab.lanes_view()?, z_tab.lanes_view()?);
@@ -110,43 +115,53 @@ const LANES_MIN: usize = 3;
 /// Used by a KMS to check every key set before it serves it, and by a member importing
 /// several periods.
 pub fn validate_rsks(kms: &KmsPublic, items: &[(&[u8], &Rsk)]) -> Vec<Result<()>> {
+    validate_rsks_on(kms, items, Engine::detect())
+}
+
+/// [`validate_rsks`] on the given engine.
+pub(crate) fn validate_rsks_on(
+    kms: &KmsPublic,
+    items: &[(&[u8], &Rsk)],
+    engine: Engine,
+) -> Vec<Result<()>> {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    if items.len() >= LANES_MIN && crate::backend::x86_64::fp_ifma::available() {
+    if items.len() >= LANES_MIN && engine.has_lanes() {
         // build the shared tables once, before the threads
         let _ = (super::p_lines(), kms.z_lines());
-        return super::parallel_groups(items, 8, |share| validate_share(kms, share));
+        return super::parallel_groups(items, 8, |share| validate_share(kms, share, engine));
     }
     items
         .iter()
-        .map(|(id, rsk)| validate_rsk(kms, id, rsk))
+        .map(|(id, rsk)| validate_rsk_on(kms, id, rsk, engine))
         .collect()
 }
 
 /// One core's share: lane groups of eight (the last one possibly short), each falling back to
 /// single validations if the lanes are unusable.
-pub(crate) fn validate_share(kms: &KmsPublic, items: &[(&[u8], &Rsk)]) -> Vec<Result<()>> {
+pub(crate) fn validate_share(
+    kms: &KmsPublic,
+    items: &[(&[u8], &Rsk)],
+    engine: Engine,
+) -> Vec<Result<()>> {
     let mut out = Vec::with_capacity(items.len());
     for chunk in items.chunks(8) {
         #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
         if chunk.len() >= LANES_MIN {
-            if let Some(v) = lanes::group(kms, chunk) {
+            if let Some(v) = lanes::group(engine, kms, chunk) {
                 out.extend(v);
                 continue;
             }
         }
-        out.extend(chunk.iter().map(|(id, rsk)| validate_rsk(kms, id, rsk)));
+        out.extend(
+            chunk
+                .iter()
+                .map(|(id, rsk)| validate_rsk_on(kms, id, rsk, engine)),
+        );
     }
     out
 }
 
 /// Whether [`validate_rsks`] uses the IFMA lanes on this machine.
 pub(crate) fn uses_lanes() -> bool {
-    #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
-    {
-        crate::backend::x86_64::fp_ifma::available()
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))]
-    {
-        false
-    }
+    Engine::detect().has_lanes()
 }
