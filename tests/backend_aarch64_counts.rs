@@ -10,7 +10,9 @@
 //! SAKKE: the MUL/UMULH kernel called with its token, or the portable CIOS loop), or
 //! `p256mul` / `p256sqr` (one product or square of ECCSI's P-256 field: the source of
 //! `src/eccsi/field.rs`, crate-private, copied below), or `sakke:<encap|decap>` (one SAKKE
-//! encapsulation or decapsulation of RFC 6508 Appendix A on the engine the library selects).
+//! encapsulation or decapsulation of RFC 6508 Appendix A on the engine the library selects:
+//! the F_p products of every SAKKE operation run on the detected engine, so the portable
+//! figures come from a build with `--cfg prose_backend="soft"`).
 #![cfg(target_arch = "aarch64")]
 
 use hmac::{Hmac, Mac};
@@ -143,7 +145,10 @@ type Sqr = fn(&[u64; 16]) -> [u64; 16];
 fn fp_product(backend: &str) -> (Mul, Sqr) {
     use prose_sec::sakke::__internal as t;
     match backend {
-        "portable" => (t::fp_mont_mul, t::fp_mont_sqr),
+        "portable" => (
+            |a, b| t::fp_mont_mul_on(t::Engine::portable(), a, b),
+            |a| t::fp_mont_sqr_on(t::Engine::portable(), a),
+        ),
         "hw" => hw_fp_product(),
         other => panic!("unknown backend {other}"),
     }

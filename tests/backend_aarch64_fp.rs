@@ -84,12 +84,29 @@ mod kernel {
         limbs(&(if t >= p { (t + &r - &p) % &r } else { t }))
     }
 
-    /// The portable CIOS loop (the F_p product SAKKE selects on aarch64 today).
+    /// The portable CIOS loop, on the forced portable engine.
     fn portable_mul(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
-        t::fp_mont_mul(a, b)
+        t::fp_mont_mul_on(t::Engine::portable(), a, b)
     }
     fn portable_sqr(a: &[u64; 16]) -> [u64; 16] {
-        t::fp_mont_sqr(a)
+        t::fp_mont_sqr_on(t::Engine::portable(), a)
+    }
+
+    /// SAKKE selects this kernel on aarch64: the detected engine is the MUL/UMULH one, and the
+    /// field's own product (`fp_mont_mul`, through the detected engine) is the kernel's.
+    #[test]
+    fn the_engine_selects_the_kernel() {
+        assert_eq!(t::Engine::detect().name(), "aarch64");
+        assert_eq!(t::Engine::scalar().name(), "aarch64");
+        let names: Vec<_> = t::Engine::available().iter().map(|e| e.name()).collect();
+        assert_eq!(names, ["aarch64", "portable"]);
+        let a = limbs(&(p() - 5u32));
+        let b = limbs(&(p() >> 3u32));
+        assert_eq!(t::fp_mont_mul(&a, &b), k().mont_mul(&a, &b));
+        assert_eq!(t::fp_mont_sqr(&a), k().mont_sqr(&a));
+        let e = t::Engine::aarch64().expect("aarch64 engine");
+        assert_eq!(t::fp_mont_mul_on(e, &a, &b), portable_mul(&a, &b));
+        assert_eq!(t::fp_mont_sqr_on(e, &a), portable_sqr(&a));
     }
 
     /// Limbs from a per-limb pattern (0 = zero, 1 = all ones, 2 = p's limb, 3 = p's limb plus

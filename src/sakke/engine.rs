@@ -31,6 +31,12 @@ use super::{KmsPublic, Ssv, SED_LEN};
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 use std::sync::Arc;
 
+#[cfg(all(
+    target_arch = "aarch64",
+    target_endian = "little",
+    not(prose_backend = "soft")
+))]
+use crate::backend::aarch64::Aarch64Base;
 #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
 use crate::backend::x86_64::{
     fp_ifma::{CombX8, FpX8, Ifma, Ifma52, SplitCombX8},
@@ -54,13 +60,20 @@ pub enum Engine {
     /// MULX/ADCX/ADOX: the scalar tables with the 64-bit Montgomery kernels.
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     MulxAdx(MulxAdx),
+    /// AArch64 MUL/UMULH: the scalar tables with the 64-bit Montgomery kernels.
+    #[cfg(all(
+        target_arch = "aarch64",
+        target_endian = "little",
+        not(prose_backend = "soft")
+    ))]
+    Aarch64(Aarch64Base),
     /// Portable code: the scalar tables with the CIOS Montgomery loop.
     Portable,
 }
 
 impl Engine {
-    /// The best engine of this CPU: IFMA, else MULX/ADX, else portable. Detected on the first
-    /// call; every later call returns the same value.
+    /// The best engine of this CPU: IFMA, else MULX/ADX, else (on aarch64) MUL/UMULH, else
+    /// portable. Detected on the first call; every later call returns the same value.
     #[inline(always)]
     pub fn detect() -> Engine {
         static E: OnceLock<Engine> = OnceLock::new();
@@ -76,6 +89,9 @@ impl Engine {
             if let Some(e) = Engine::mulx_adx() {
                 return e;
             }
+        }
+        if let Some(e) = Engine::aarch64() {
+            return e;
         }
         Engine::Portable
     }
@@ -107,32 +123,66 @@ impl Engine {
         }
     }
 
+    /// The AArch64 MUL/UMULH engine (every aarch64 CPU).
+    pub fn aarch64() -> Option<Engine> {
+        #[cfg(all(
+            target_arch = "aarch64",
+            target_endian = "little",
+            not(prose_backend = "soft")
+        ))]
+        {
+            Aarch64Base::get().map(Engine::Aarch64)
+        }
+        #[cfg(not(all(
+            target_arch = "aarch64",
+            target_endian = "little",
+            not(prose_backend = "soft")
+        )))]
+        {
+            None
+        }
+    }
+
     /// The portable engine (every CPU).
     pub const fn portable() -> Engine {
         Engine::Portable
     }
 
-    /// The fastest engine without the eight-lane backend (MULX/ADX, else portable): the
-    /// engine of a CPU without AVX-512 IFMA, for benchmarks beside [`Engine::detect`].
+    /// The fastest engine without the eight-lane backend (MULX/ADX or AArch64 MUL/UMULH, else
+    /// portable): the engine of a CPU without AVX-512 IFMA, for benchmarks beside
+    /// [`Engine::detect`].
     pub fn scalar() -> Engine {
-        Engine::mulx_adx().unwrap_or(Engine::Portable)
+        Engine::mulx_adx()
+            .or_else(Engine::aarch64)
+            .unwrap_or(Engine::Portable)
     }
 
     /// Every engine this CPU supports, best first.
     pub fn available() -> Vec<Engine> {
-        [Engine::ifma(), Engine::mulx_adx(), Some(Engine::Portable)]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            Engine::ifma(),
+            Engine::mulx_adx(),
+            Engine::aarch64(),
+            Some(Engine::Portable),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
-    /// A short name for reports ("ifma", "mulx-adx", "portable").
+    /// A short name for reports ("ifma", "mulx-adx", "aarch64", "portable").
     pub fn name(self) -> &'static str {
         match self {
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             Engine::Ifma { .. } => "ifma",
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             Engine::MulxAdx(_) => "mulx-adx",
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            Engine::Aarch64(_) => "aarch64",
             Engine::Portable => "portable",
         }
     }
@@ -151,6 +201,12 @@ impl Engine {
             Engine::Ifma { product, .. } => product.mont_mul(a, b),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             Engine::MulxAdx(k) => k.mont_mul(a, b),
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            Engine::Aarch64(k) => k.mont_mul(a, b),
             Engine::Portable => mont::mont_mul(a, b, &P, P_INV),
         }
     }
@@ -163,6 +219,12 @@ impl Engine {
             Engine::Ifma { product, .. } => product.mont_sqr(a),
             #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
             Engine::MulxAdx(k) => k.mont_sqr(a),
+            #[cfg(all(
+                target_arch = "aarch64",
+                target_endian = "little",
+                not(prose_backend = "soft")
+            ))]
+            Engine::Aarch64(k) => k.mont_sqr(a),
             Engine::Portable => mont::mont_mul(a, a, &P, P_INV),
         }
     }
