@@ -363,12 +363,13 @@ impl World {
     /// The roles from key sets provisioned elsewhere (a KMS service): `members` and
     /// `outsider` already hold their key sets (checked by [`Member::add_key_set`]);
     /// `group_keys` is the group identity's key set, which the Group Manager fetched. The
-    /// members join the group; the Group Manager gets every member.
+    /// members (and the outsider) join the group; the Group Manager gets every member (not
+    /// the outsider).
     pub fn from_provisioned(
         cert: KmsCertificate,
         group_keys: prose_sec::kms::KeySet,
         mut members: Vec<Member>,
-        outsider: Member,
+        mut outsider: Member,
         now: u64,
     ) -> anyhow::Result<World> {
         if members.is_empty() {
@@ -388,6 +389,8 @@ impl World {
             m.join(GROUP.as_bytes());
             manager.add_member(m.uri()).map_err(e)?;
         }
+        // The outsider listens to the group too, but the Group Manager never gives it a GMK.
+        outsider.join(GROUP.as_bytes());
         Ok(World {
             kms: None,
             cert,
@@ -427,6 +430,33 @@ fn snap(hs: &[&MemberHandle], wire: &Wire) -> Snap {
         octets: wire.octets.load(std::sync::atomic::Ordering::Relaxed),
     }
 }
+
+/// Offers a node has handled (accepted or refused).
+fn offers_handled(s: &MemberStats) -> u64 {
+    s.sessions_started + s.offers_resent + s.rekeys + s.offers_refused.values().sum::<u64>()
+}
+
+/// Waits at least [`OFFER_WINDOW`] for every node of `hs` to handle one more offer than at
+/// `before`, then until each has (a loaded machine), at most [`OFFER_LIMIT`].
+async fn settle_offers(hs: &[&MemberHandle], before: &Snap) {
+    let t0 = Instant::now();
+    tokio::time::sleep(OFFER_WINDOW).await;
+    while t0.elapsed() < OFFER_LIMIT {
+        let all = hs
+            .iter()
+            .zip(&before.stats)
+            .all(|(h, b)| offers_handled(&h.stats()) > offers_handled(b));
+        if all {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The least time an attack phase waits for the members' verdicts.
+const OFFER_WINDOW: Duration = Duration::from_millis(300);
+/// The most.
+const OFFER_LIMIT: Duration = Duration::from_secs(5);
 
 /// Which counters a phase reports.
 #[derive(Clone, Copy)]
@@ -1087,7 +1117,7 @@ async fn run_on(
             let sdp = sdp_with(&under_revoked, &offer, &group_ip.to_string(), mc_media);
             wire.send(&sip_out, &offer_message(&sdp, me, 90), sip_dst)
                 .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            settle_offers(&refs, &b).await;
             let a = snap(&refs, &wire);
             report.phases.push(phase(
                 "offer under the revoked GMK",
@@ -1105,7 +1135,7 @@ async fn run_on(
             let sdp = sdp_with(&cur, &forged, &group_ip.to_string(), mc_media);
             wire.send(&sip_out, &offer_message(&sdp, me, 91), sip_dst)
                 .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            settle_offers(&refs, &b).await;
             let a = snap(&refs, &wire);
             report.phases.push(phase(
                 "forged offer (signature altered)",
@@ -1124,7 +1154,7 @@ async fn run_on(
             let replayed = cur.sdp_offer(&group_ip.to_string(), mc_media);
             wire.send(&sip_out, &offer_message(&replayed, me, 92), sip_dst)
                 .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            settle_offers(&refs, &b).await;
             let a = snap(&refs, &wire);
             for h in &refs {
                 h.set_clock_offset(0);
