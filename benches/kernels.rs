@@ -12,7 +12,7 @@ mod x86 {
     use criterion::{black_box, BenchmarkId, Throughput};
     use ctr::cipher::{KeyIvInit, StreamCipher};
     use hmac::{Hmac, Mac};
-    use prose_sec::backend::x86_64::{aes_ctr::AesCtrVaes, gcm::GcmVaes, sha1x16};
+    use prose_sec::backend::x86_64::{aes_ctr::AesCtrVaes, gcm::GcmVaes, sha1ni, sha1x16};
     use sha1::Sha1;
 
     const SIZES: [usize; 4] = [20, 160, 480, 1200];
@@ -162,6 +162,25 @@ mod x86 {
                     b.iter(|| sha1x16::hmac_sha1_batch(&inner, &outer, black_box(&views), &mut out))
                 });
             }
+            if let Some(t) = sha1ni::ShaNi::get() {
+                g.bench_with_input(BenchmarkId::new("shani", batch), &batch, |b, _| {
+                    b.iter(|| {
+                        for (m, o) in views.iter().zip(out.iter_mut()) {
+                            *o = sha1ni::hmac_sha1(t, &inner, &outer, black_box(m), &[])
+                                .expect("suffix");
+                        }
+                    })
+                });
+                g.bench_with_input(BenchmarkId::new("shani_x2", batch), &batch, |b, _| {
+                    b.iter(|| shani_lanes::<2>(t, &inner, &outer, black_box(&views), &mut out))
+                });
+                g.bench_with_input(BenchmarkId::new("shani_x3", batch), &batch, |b, _| {
+                    b.iter(|| shani_lanes::<3>(t, &inner, &outer, black_box(&views), &mut out))
+                });
+                g.bench_with_input(BenchmarkId::new("shani_x4", batch), &batch, |b, _| {
+                    b.iter(|| shani_lanes::<4>(t, &inner, &outer, black_box(&views), &mut out))
+                });
+            }
             g.bench_with_input(BenchmarkId::new("rustcrypto", batch), &batch, |b, _| {
                 b.iter(|| {
                     for (m, o) in views.iter().zip(out.iter_mut()) {
@@ -173,6 +192,45 @@ mod x86 {
             });
         }
         g.finish();
+        // One message at a time from the keyed state, by length: the slope between two
+        // lengths is the cost of one SHA-NI compression in a dependent chain.
+        let mut g = c.benchmark_group("hmac_sha1_single");
+        if let Some(t) = sha1ni::ShaNi::get() {
+            for len in [20usize, 176, 1216, 4096] {
+                let msg = vec![0x5au8; len];
+                g.bench_with_input(BenchmarkId::new("shani", len), &len, |b, _| {
+                    b.iter(|| sha1ni::hmac_sha1(t, &inner, &outer, black_box(&msg), &[]))
+                });
+                g.bench_with_input(BenchmarkId::new("rustcrypto", len), &len, |b, _| {
+                    b.iter(|| {
+                        let mut h = keyed.clone();
+                        h.update(black_box(&msg));
+                        h.finalize().into_bytes()
+                    })
+                });
+            }
+        }
+        g.finish();
+    }
+
+    /// `N` messages per kernel call, the rest one by one.
+    fn shani_lanes<const N: usize>(
+        t: sha1ni::ShaNi,
+        inner: &[u32; 5],
+        outer: &[u32; 5],
+        msgs: &[&[u8]],
+        out: &mut [[u8; 20]],
+    ) {
+        let mut chunks = msgs.chunks_exact(N);
+        let mut outs = out.chunks_exact_mut(N);
+        for (m, o) in (&mut chunks).zip(&mut outs) {
+            let lanes: [(&[u8], &[u8]); N] = core::array::from_fn(|k| (m[k], &[][..]));
+            let tags = sha1ni::hmac_sha1_n::<N>(t, inner, outer, lanes).expect("lanes");
+            o.copy_from_slice(&tags);
+        }
+        for (m, o) in chunks.remainder().iter().zip(outs.into_remainder()) {
+            *o = sha1ni::hmac_sha1(t, inner, outer, m, &[]).expect("suffix");
+        }
     }
 
     /// Chaining values after the (key ^ ipad) and (key ^ opad) blocks (plain FIPS 180-4

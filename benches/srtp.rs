@@ -233,7 +233,57 @@ fn bench_rtcp(c: &mut Criterion, p: Profile) {
     g.finish();
 }
 
+/// Protect on one thread and on two threads (one session each, both running at once), in the
+/// same run: `protect_cores/<profile>/<payload>/{1,2}`. The time is wall time per packet over
+/// all threads (throughput in packets), so the ratio of the two rows is the speed-up on two
+/// cores.
+fn bench_cores(c: &mut Criterion, p: Profile) {
+    let (policy, _) = keys(p);
+    let size = 160;
+    let len = 12 + size;
+    let mut g = c.benchmark_group(format!("protect_cores/{}", short(p)));
+    for threads in [1usize, 2] {
+        g.throughput(Throughput::Elements(threads as u64));
+        g.bench_function(BenchmarkId::new(size.to_string(), threads), |b| {
+            b.iter_custom(|iters| {
+                let barrier = std::sync::Barrier::new(threads);
+                let start = std::thread::scope(|sc| {
+                    let hs: Vec<_> = (0..threads)
+                        .map(|t| {
+                            let barrier = &barrier;
+                            let policy = &policy;
+                            sc.spawn(move || {
+                                let mut s = Session::new(policy).unwrap();
+                                let mut buf = rtp(0, size);
+                                buf[8..12].copy_from_slice(&(SSRC + t as u32).to_be_bytes());
+                                let mut seq = 0u16;
+                                barrier.wait();
+                                let start = Instant::now();
+                                for _ in 0..iters {
+                                    seq = seq.wrapping_add(1);
+                                    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                                    criterion::black_box(s.protect_rtp(&mut buf, len).unwrap());
+                                }
+                                (start, start.elapsed())
+                            })
+                        })
+                        .collect();
+                    hs.into_iter()
+                        .map(|h| h.join().unwrap())
+                        .collect::<Vec<_>>()
+                });
+                // From the first start to the last end.
+                let first = start.iter().map(|(s, _)| *s).min().unwrap();
+                let end = start.iter().map(|(s, d)| *s + *d).max().unwrap();
+                end - first
+            })
+        });
+    }
+    g.finish();
+}
+
 fn all(c: &mut Criterion) {
+    bench_cores(c, Profile::Aes128CmHmacSha1_80);
     for p in Profile::ALL {
         bench_profile(c, p);
     }

@@ -6,7 +6,7 @@ use aes_gcm::aead::{AeadInPlace, KeyInit};
 use ctr::cipher::{KeyIvInit, StreamCipher};
 use hmac::{Hmac, Mac};
 use proptest::prelude::*;
-use prose_sec::backend::x86_64::{aes_ctr::AesCtrVaes, gcm::GcmVaes, sha1x16};
+use prose_sec::backend::x86_64::{aes_ctr::AesCtrVaes, gcm::GcmVaes, sha1ni, sha1x16};
 use sha1::Sha1;
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -620,6 +620,89 @@ proptest! {
             prop_assert!(sha1x16::hmac_sha1_batch(&i, &o, &views, &mut out));
             for (m, mac) in views.iter().zip(out.iter()) {
                 prop_assert_eq!(*mac, ref_hmac(&key, m));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HMAC-SHA1 with SHA-NI, one to four messages per call
+
+/// The SHA-NI kernel on `msgs` split at `cut[k]` into message and suffix, `N` at a time.
+fn shani_n<const N: usize>(
+    t: sha1ni::ShaNi,
+    i: &[u32; 5],
+    o: &[u32; 5],
+    msgs: &[Vec<u8>],
+    cut: &[usize],
+) -> Vec<[u8; 20]> {
+    let parts: Vec<(&[u8], &[u8])> = msgs
+        .iter()
+        .zip(cut)
+        .map(|(m, c)| {
+            let at = m.len().saturating_sub(c % (sha1ni::MAX_SUFFIX + 1));
+            m.split_at(at)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for ch in parts.chunks(N) {
+        if ch.len() == N {
+            let lanes: [(&[u8], &[u8]); N] = core::array::from_fn(|k| ch[k]);
+            out.extend(sha1ni::hmac_sha1_n::<N>(t, i, o, lanes).expect("lanes"));
+        } else {
+            for (m, s) in ch {
+                out.push(sha1ni::hmac_sha1(t, i, o, m, s).expect("suffix"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn shani_every_length_0_to_300_and_suffixes() {
+    let Some(t) = sha1ni::ShaNi::get() else {
+        return;
+    };
+    let key = [0x0bu8; 20];
+    let (i, o) = hmac_states(&key);
+    let msgs: Vec<Vec<u8>> = (0..=300)
+        .map(|n| (0..n).map(|x| x as u8).collect())
+        .collect();
+    let cuts: Vec<usize> = (0..msgs.len()).map(|n| n * 7).collect();
+    for out in [
+        shani_n::<1>(t, &i, &o, &msgs, &cuts),
+        shani_n::<2>(t, &i, &o, &msgs, &cuts),
+        shani_n::<3>(t, &i, &o, &msgs, &cuts),
+        shani_n::<4>(t, &i, &o, &msgs, &cuts),
+    ] {
+        for (m, mac) in msgs.iter().zip(out.iter()) {
+            assert_eq!(*mac, ref_hmac(&key, m), "length {}", m.len());
+        }
+    }
+    // A suffix longer than the kernel takes is refused, not truncated.
+    assert!(sha1ni::hmac_sha1(t, &i, &o, &[], &[0u8; sha1ni::MAX_SUFFIX + 1]).is_none());
+    assert!(sha1ni::hmac_sha1_n::<5>(t, &i, &o, [(&[][..], &[][..]); 5]).is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn shani_matches_rustcrypto(
+        key in prop::collection::vec(any::<u8>(), 0..100),
+        msgs in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..1500), 0..12),
+        cuts in prop::collection::vec(any::<usize>(), 12),
+    ) {
+        if let Some(t) = sha1ni::ShaNi::get() {
+            let (i, o) = hmac_states(&key);
+            for out in [
+                shani_n::<1>(t, &i, &o, &msgs, &cuts),
+                shani_n::<2>(t, &i, &o, &msgs, &cuts),
+                shani_n::<4>(t, &i, &o, &msgs, &cuts),
+            ] {
+                for (m, mac) in msgs.iter().zip(out.iter()) {
+                    prop_assert_eq!(*mac, ref_hmac(&key, m));
+                }
             }
         }
     }

@@ -10,5 +10,7 @@ pub mod fp_ifma;
 pub mod fp_mulx;
 /// AES-GCM with VAES and VPCLMULQDQ for SRTP AEAD profiles.
 pub mod gcm;
+/// HMAC-SHA1 with the SHA extensions, one or two messages per call, for SRTP authentication.
+pub mod sha1ni;
 /// Sixteen-lane SHA-1 / HMAC-SHA1 with AVX-512 for batched SRTP authentication.
 pub mod sha1x16;
