@@ -9,6 +9,11 @@ cargo bench -p prose-sec --bench sakke -- "$@"
 cargo bench -p prose-sec --bench eccsi -- "$@"
 cargo bench -p prose-sec --bench mikey -- "$@"
 cargo bench -p prose-sec --bench roles -- "$@"
+cargo bench -p prose-sec --bench sakke_validate -- "$@"
+echo "== the fastest peers: webrtc-srtp, str0m on aws-lc-rs, libsrtp with OpenSSL; wolfSSL SP asm"
+cargo bench -p prose-sec-peers --bench srtp_fastest -- "$@"
+PROSE_WOLFSSL_SP_DIR="$(bash scripts/build-wolfssl-sp.sh | tail -1)" PROSE_BENCH_CPU_TIME=1 \
+  cargo bench -p prose-sec-peers --bench ibc_fastest -- "$@"
 echo "== Python: prose_sec beside pylibsrtp"
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin develop --release --quiet -m python/Cargo.toml
