@@ -816,8 +816,8 @@ mod testing {
     pub fn fp_mont_mul_portable(a: &[u64; 16], b: &[u64; 16]) -> [u64; 16] {
         mont::mont_mul(a, b, &params::P, params::P_INV)
     }
-    /// Whether an x86-64 kernel (AVX-512 IFMA or MULX/ADX) rather than the portable loop
-    /// serves the product on this CPU.
+    /// Whether a kernel (AVX-512 IFMA or MULX/ADX on x86-64, MUL/UMULH on aarch64) rather than
+    /// the portable loop serves the product on this CPU.
     pub fn mulx_available() -> bool {
         !matches!(Engine::detect(), Engine::Portable)
     }
