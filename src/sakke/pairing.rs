@@ -25,25 +25,27 @@ fn q_minus_1() -> [u64; LIMBS] {
     e
 }
 
+/// A point in Jacobian coordinates (x = X/Z², y = Y/Z³); also the variable-time loop's
+/// (`vartime.rs`) point, so both loops share the formulas and give the same lines.
 #[derive(Clone, Copy, Zeroize)]
-struct Jac {
-    x: Fp,
-    y: Fp,
-    z: Fp,
+pub(super) struct Jac {
+    pub(super) x: Fp,
+    pub(super) y: Fp,
+    pub(super) z: Fp,
 }
 
 /// One line: real part = A·x_Q + B, imaginary part = C·y_Q.
 #[derive(Zeroize)]
-struct Line {
-    a: Fp,
-    b: Fp,
-    c: Fp,
+pub(super) struct Line {
+    pub(super) a: Fp,
+    pub(super) b: Fp,
+    pub(super) c: Fp,
 }
 
 impl Jac {
     /// Doubling (dbl-2001-b, a = −3) and the tangent line at the old point.
     #[inline(always)]
-    fn double_with_line(&mut self) -> Line {
+    pub(super) fn double_with_line(&mut self) -> Line {
         let delta = self.z.square();
         let gamma = self.y.square();
         let beta = self.x.mul(&gamma);
@@ -69,7 +71,7 @@ impl Jac {
 
     /// Mixed addition of the affine `r` (madd-2007-bl) and the line through both points.
     #[inline(always)]
-    fn add_with_line(&mut self, r: &Affine) -> Line {
+    pub(super) fn add_with_line(&mut self, r: &Affine) -> Line {
         let z1z1 = self.z.square();
         let u2 = r.x.mul(&z1z1);
         let s2 = r.y.mul(&self.z).mul(&z1z1);

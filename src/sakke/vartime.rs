@@ -33,76 +33,11 @@ use subtle::ConstantTimeEq;
 
 use super::curve::Affine;
 use super::fp::{batch_invert, Fp};
-use super::pairing::{naf_q_minus_1, LineTable};
+use super::pairing::{naf_q_minus_1, Jac, Line, LineTable};
 
-/// A point in Jacobian coordinates (x = X/Z², y = Y/Z³). Public values only.
-#[derive(Clone, Copy)]
-struct Jac {
-    x: Fp,
-    y: Fp,
-    z: Fp,
-}
-
-/// A raw line: `a·x + b + i·c·y` (evaluated at ψ(Q) = (−x_Q, i·y_Q) up to an F_p factor).
-struct RawLine {
-    a: Fp,
-    b: Fp,
-    c: Fp,
-}
-
+// The point type and the doubling/addition-with-line formulas are the constant-time loop's
+// (`pairing.rs`): the same lines; here they run on public points only.
 impl Jac {
-    /// Doubling (dbl-2001-b, a = −3) and the tangent at the old point (the formulas of the
-    /// constant-time loop in `pairing.rs`, so the lines are the same).
-    #[inline(always)]
-    fn double_with_line(&mut self) -> RawLine {
-        let delta = self.z.square();
-        let gamma = self.y.square();
-        let beta = self.x.mul(&gamma);
-        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).triple();
-        let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
-        let line = RawLine {
-            a: alpha.mul(&delta),
-            b: alpha.mul(&self.x).sub(&gamma.double()),
-            c: z3.mul(&delta),
-        };
-        let beta4 = beta.double().double();
-        let x3 = alpha.square().sub(&beta4.double());
-        let gamma2 = gamma.square();
-        let y3 = alpha
-            .mul(&beta4.sub(&x3))
-            .sub(&gamma2.double().double().double());
-        self.x = x3;
-        self.y = y3;
-        self.z = z3;
-        line
-    }
-
-    /// Mixed addition of the affine `r` (madd-2007-bl) and the chord through both points.
-    #[inline(always)]
-    fn add_with_line(&mut self, r: &Affine) -> RawLine {
-        let z1z1 = self.z.square();
-        let u2 = r.x.mul(&z1z1);
-        let s2 = r.y.mul(&self.z).mul(&z1z1);
-        let h = u2.sub(&self.x);
-        let hh = h.square();
-        let i = hh.double().double();
-        let j = h.mul(&i);
-        let rr = s2.sub(&self.y).double();
-        let v = self.x.mul(&i);
-        let x3 = rr.square().sub(&j).sub(&v.double());
-        let y3 = rr.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
-        let line = RawLine {
-            a: rr,
-            b: rr.mul(&r.x).sub(&r.y.mul(&z3)),
-            c: z3,
-        };
-        self.x = x3;
-        self.y = y3;
-        self.z = z3;
-        line
-    }
-
     /// Whether this is the finite affine point `a` (Z ≠ 0, X = x·Z², Y = y·Z³). Variable
     /// time: public points only.
     fn is_vartime(&self, a: &Affine) -> bool {
@@ -130,7 +65,7 @@ pub(crate) fn z_lines_checked_vartime(z: &Affine) -> Option<LineTable> {
         y: z.y,
         z: Fp::ONE,
     };
-    let mut raw: Vec<(RawLine, bool)> = Vec::with_capacity(1400);
+    let mut raw: Vec<(Line, bool)> = Vec::with_capacity(1400);
     for &d in digits.iter().skip(1) {
         raw.push((c.double_with_line(), true));
         if d == 1 {
