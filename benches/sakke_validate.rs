@@ -9,7 +9,7 @@
 //!
 //! Run: `cargo bench -p prose-sec --bench sakke_validate -- --warm-up-time 1 --measurement-time 4`
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use prose_sec::sakke::{self, __internal as t, KmsPublic, KmsSecret};
 use rand_core::{OsRng, RngCore};
 
@@ -155,7 +155,7 @@ fn batched(c: &mut C) {
         }
         let va = FpX8::from_u64x16x8(tk, &w).unwrap();
         let vb = va.square();
-        g.throughput(Throughput::Elements(8));
+        g.throughput(criterion::Throughput::Elements(8));
         g.bench_function("fp_ifma_x8_mul_per_lane", |bn| {
             bn.iter(|| core::hint::black_box(&va).mul(core::hint::black_box(&vb)))
         });
