@@ -725,6 +725,20 @@ impl Verifier {
     }
 }
 
+#[doc(hidden)]
+/// Internals exposed for tests and instruction counts only; not part of the API.
+pub mod __internal {
+    /// One product of ECCSI's P-256 field (`field::Fe::mul`) on raw limbs.
+    pub fn p256_mul(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
+        super::field::Fe(*a).mul(&super::field::Fe(*b)).0
+    }
+
+    /// One square of ECCSI's P-256 field (`field::Fe::square`) on raw limbs.
+    pub fn p256_square(a: &[u64; 4]) -> [u64; 4] {
+        super::field::Fe(*a).square().0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
