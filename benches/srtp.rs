@@ -6,7 +6,15 @@
 //! refuse to protect or accept one twice): protect reuses one warm buffer with a new sequence
 //! number; unprotect consumes packets made outside the timing, 256 at a time.
 //!
+//! The batch unprotect rows consume 16 batches (256 packets) per ring, as many packets as the
+//! single rows: with 256 batches (4096 packets, 5 MB at 1200 octets) the ring made outside the
+//! timing no longer fits in L2 and the row measured the memory, not the code.
+//!
+//! `PROSE_BENCH_CPU_TIME=1` times the rows (all but `protect_cores`) in the benchmarking
+//! thread's CPU time instead of wall time, for a machine shared with other jobs.
+//!
 //! Run: `cargo bench --bench srtp -- --warm-up-time 1 --measurement-time 3 [filter]`.
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -52,24 +60,61 @@ fn rtp(seq: u16, payload: usize) -> Vec<u8> {
     v
 }
 
-/// Runs `op` on `iters` packets that `make` prepares (untimed) in rounds of `RING`.
-fn timed_ring<P>(iters: u64, mut make: impl FnMut() -> P, mut op: impl FnMut(&mut P)) -> Duration {
-    const RING: u64 = 256;
+/// The bench clock: wall time, or this thread's CPU time with `PROSE_BENCH_CPU_TIME=1`.
+fn now() -> Duration {
+    static CPU: OnceLock<bool> = OnceLock::new();
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    if *CPU.get_or_init(|| std::env::var_os("PROSE_BENCH_CPU_TIME").is_some_and(|v| v == "1")) {
+        prose_sec_peers::cputime::thread_cpu_time()
+    } else {
+        EPOCH.get_or_init(Instant::now).elapsed()
+    }
+}
+
+/// Times `iters` runs of `op` with [`now`].
+fn timed(iters: u64, mut op: impl FnMut()) -> Duration {
+    let start = now();
+    for _ in 0..iters {
+        op();
+    }
+    now().saturating_sub(start)
+}
+
+/// Runs `op` on `iters` items that `make` prepares (untimed) in rounds of `ring`.
+fn timed_ring<P>(
+    iters: u64,
+    ring_len: u64,
+    mut make: impl FnMut() -> P,
+    mut op: impl FnMut(&mut P),
+) -> Duration {
     let mut total = Duration::ZERO;
     let mut done = 0;
-    let mut ring: Vec<P> = Vec::with_capacity(RING as usize);
+    let mut ring: Vec<P> = Vec::with_capacity(ring_len as usize);
     while done < iters {
-        let n = (iters - done).min(RING);
+        let n = (iters - done).min(ring_len);
         ring.clear();
         ring.extend((0..n).map(|_| make()));
-        let start = Instant::now();
+        let start = now();
         for p in ring.iter_mut() {
             op(p);
         }
-        total += start.elapsed();
+        total += now().saturating_sub(start);
         done += n;
     }
     total
+}
+
+/// Packets per ring of the unprotect rows (batch rows: this many packets in batches).
+const RING: u64 = 256;
+
+/// Batches per ring of the batch unprotect rows: `RING / BATCH` (as many packets as the single
+/// rows), or `PROSE_BENCH_BATCH_RING` (256 reproduces the earlier, cache-cold rows).
+fn batch_ring() -> u64 {
+    std::env::var("PROSE_BENCH_BATCH_RING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(RING / BATCH as u64)
 }
 
 fn bench_profile(c: &mut Criterion, p: Profile) {
@@ -85,19 +130,23 @@ fn bench_profile(c: &mut Criterion, p: Profile) {
         let mut buf = rtp(0, size);
         let mut seq = 0u16;
         g.bench_function(BenchmarkId::new(size.to_string(), "prose"), |b| {
-            b.iter(|| {
-                seq = seq.wrapping_add(1);
-                buf[2..4].copy_from_slice(&seq.to_be_bytes());
-                ours.protect_rtp(&mut buf, len).unwrap()
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    seq = seq.wrapping_add(1);
+                    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                    criterion::black_box(ours.protect_rtp(&mut buf, len).unwrap());
+                })
             })
         });
         let mut peer = LibSrtp::new(p, &peer_keys, true, 128);
         let mut seq = 0u16;
         g.bench_function(BenchmarkId::new(size.to_string(), "libsrtp"), |b| {
-            b.iter(|| {
-                seq = seq.wrapping_add(1);
-                buf[2..4].copy_from_slice(&seq.to_be_bytes());
-                peer.protect(&mut buf, len, None).unwrap()
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    seq = seq.wrapping_add(1);
+                    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                    criterion::black_box(peer.protect(&mut buf, len, None).unwrap());
+                })
             })
         });
         g.finish();
@@ -117,7 +166,7 @@ fn bench_profile(c: &mut Criterion, p: Profile) {
         let mut rx = Session::new(&policy).unwrap();
         g.bench_function(BenchmarkId::new(size.to_string(), "prose"), |b| {
             b.iter_custom(|iters| {
-                timed_ring(iters, &mut make, |(buf, n)| {
+                timed_ring(iters, RING, &mut make, |(buf, n)| {
                     rx.unprotect_rtp(buf, *n).unwrap();
                 })
             })
@@ -133,7 +182,7 @@ fn bench_profile(c: &mut Criterion, p: Profile) {
         let mut peer_rx = LibSrtp::new(p, &peer_keys, false, 128);
         g.bench_function(BenchmarkId::new(size.to_string(), "libsrtp"), |b| {
             b.iter_custom(|iters| {
-                timed_ring(iters, &mut make, |(buf, n)| {
+                timed_ring(iters, RING, &mut make, |(buf, n)| {
                     peer_rx.unprotect(buf, *n, false).unwrap();
                 })
             })
@@ -153,27 +202,31 @@ fn bench_batch(c: &mut Criterion, p: Profile) {
         let mut seq = 0u16;
         let mut results = [Ok(0usize); BATCH];
         g.bench_function(BenchmarkId::new(size.to_string(), "prose"), |b| {
-            b.iter(|| {
-                let mut it = bufs.iter_mut();
-                let mut items: [(&mut [u8], usize); BATCH] = std::array::from_fn(|_| {
-                    let buf = it.next().unwrap();
-                    seq = seq.wrapping_add(1);
-                    buf[2..4].copy_from_slice(&seq.to_be_bytes());
-                    (buf.as_mut_slice(), len)
-                });
-                ours.protect_rtp_batch(&mut items, &mut results).unwrap();
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    let mut it = bufs.iter_mut();
+                    let mut items: [(&mut [u8], usize); BATCH] = std::array::from_fn(|_| {
+                        let buf = it.next().unwrap();
+                        seq = seq.wrapping_add(1);
+                        buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                        (buf.as_mut_slice(), len)
+                    });
+                    ours.protect_rtp_batch(&mut items, &mut results).unwrap();
+                })
             })
         });
         // The peer has no batch call: the same 16 packets, one call each.
         let mut peer = LibSrtp::new(p, &peer_keys, true, 128);
         let mut seq = 0u16;
         g.bench_function(BenchmarkId::new(size.to_string(), "libsrtp"), |b| {
-            b.iter(|| {
-                for buf in bufs.iter_mut() {
-                    seq = seq.wrapping_add(1);
-                    buf[2..4].copy_from_slice(&seq.to_be_bytes());
-                    peer.protect(buf, len, None).unwrap();
-                }
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    for buf in bufs.iter_mut() {
+                        seq = seq.wrapping_add(1);
+                        buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                        peer.protect(buf, len, None).unwrap();
+                    }
+                })
             })
         });
         g.finish();
@@ -196,7 +249,7 @@ fn bench_batch(c: &mut Criterion, p: Profile) {
         let mut results = [Ok(0usize); BATCH];
         g.bench_function(BenchmarkId::new(size.to_string(), "prose"), |b| {
             b.iter_custom(|iters| {
-                timed_ring(iters, &mut make, |pkts| {
+                timed_ring(iters, batch_ring(), &mut make, |pkts| {
                     let mut it = pkts.iter_mut();
                     let mut items: [(&mut [u8], usize); BATCH] = std::array::from_fn(|_| {
                         let (buf, n) = it.next().unwrap();

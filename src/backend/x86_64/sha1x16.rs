@@ -1,8 +1,8 @@
-//! Sixteen-lane SHA-1 with AVX-512F, for HMAC-SHA1 over many messages under one key.
+//! Sixteen-lane SHA-1 with AVX-512F/BW, for HMAC-SHA1 over many messages under one key.
 //!
 //! Each of the sixteen 32-bit lanes of a zmm register carries one message. Per block round, the
-//! sixteen 64-octet blocks are loaded (from the message itself, or from a small per-lane buffer
-//! holding the last partial block and the padding) and transposed into the sixteen schedule
+//! sixteen 64-octet blocks are loaded straight from the messages (the last, partial block by a
+//! masked load, the padding and length merged in registers: no copy of any message) and transposed into the sixteen schedule
 //! words; the compression then runs on all lanes at once (`vpternlogd` for the round functions,
 //! `vprold` for the rotations). Lanes whose message has fewer blocks keep their state through a
 //! masked merge. The inner digests stay transposed in registers and form the outer block directly.
@@ -13,14 +13,14 @@
 
 use core::arch::x86_64::*;
 
-use super::aes_ctr::load512;
+use super::aes_ctr::{load512, load_partial};
 
-cpufeatures::new!(cpu_avx512f, "avx512f");
+cpufeatures::new!(cpu_avx512f, "avx512f", "avx512bw");
 
 /// Lanes per group.
 const LANES: usize = 16;
 
-/// Whether this CPU can run [`hmac_sha1_batch`] (AVX-512F).
+/// Whether this CPU can run [`hmac_sha1_batch`] (AVX-512F and AVX-512BW).
 pub fn available() -> bool {
     cpu_avx512f::get()
 }
@@ -30,7 +30,7 @@ pub fn available() -> bool {
 /// `inner` and `outer` are the SHA-1 chaining values after compressing the one-block
 /// (key ⊕ ipad) and (key ⊕ opad) prefixes; each message is hashed as if preceded by that block
 /// (total length for padding: 64 + `msg.len()` octets). Returns false, leaving `out` untouched,
-/// if AVX-512F is not available or `out` is shorter than `msgs`.
+/// if AVX-512F/BW is not available or `out` is shorter than `msgs`.
 pub fn hmac_sha1_batch(
     inner: &[u32; 5],
     outer: &[u32; 5],
@@ -41,84 +41,81 @@ pub fn hmac_sha1_batch(
         return false;
     }
     for (group, dst) in msgs.chunks(LANES).zip(out.chunks_mut(LANES)) {
-        // SAFETY: AVX-512F was detected just above.
+        // SAFETY: AVX-512F and AVX-512BW were detected just above.
         unsafe { hmac_group(inner, outer, group, dst) };
     }
     true
 }
 
-/// Per-lane last blocks: the message's trailing partial block, 0x80, zeros and the bit length.
-struct Tail {
-    buf: [[u8; 128]; LANES],
-    /// Full 64-octet blocks taken from the message itself.
-    full: [usize; LANES],
-    /// Total blocks to compress (full + 1 or 2 tail blocks); 0 for an unused lane.
-    blocks: [usize; LANES],
-}
-
-fn prepare_tails(msgs: &[&[u8]]) -> Tail {
-    let mut t = Tail {
-        buf: [[0u8; 128]; LANES],
-        full: [0; LANES],
-        blocks: [0; LANES],
-    };
-    for (l, msg) in msgs.iter().enumerate().take(LANES) {
-        let full = msg.len() / 64;
-        let rest = &msg[full * 64..];
-        let tail_blocks = if rest.len() < 56 { 1 } else { 2 };
-        let buf = &mut t.buf[l];
-        buf[..rest.len()].copy_from_slice(rest);
-        buf[rest.len()] = 0x80;
-        let bits = ((msg.len() as u64).wrapping_add(64)).wrapping_mul(8);
-        let end = tail_blocks * 64;
-        buf[end - 8..end].copy_from_slice(&bits.to_be_bytes());
-        t.full[l] = full;
-        t.blocks[l] = full + tail_blocks;
+/// Block `b` of lane message `msg` (hashed after the 64-octet ipad block) as sixteen
+/// big-endian words: message octets by a masked load (nothing past the message is read), the
+/// 0x80 pad octet where the message ends, and the bit length in the last block. `None` once the
+/// message has no block `b`. Lengths are public; the octets are never branched on.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn lane_block(msg: &[u8], b: usize, swap: __m512i) -> Option<__m512i> {
+    let len = msg.len();
+    let blocks = (len + 9).div_ceil(64);
+    if b >= blocks {
+        return None;
     }
-    t
+    let s = b * 64;
+    let avail = len.saturating_sub(s).min(64);
+    let mut v = match msg.get(s..s + avail) {
+        Some(x) => match x.first_chunk::<64>() {
+            Some(full) => load512(full),
+            None => load_partial(x),
+        },
+        None => _mm512_setzero_si512(),
+    };
+    if len >= s && len - s < 64 {
+        let pad = _mm512_maskz_set1_epi8(1u64 << (len - s), 0x80u8 as i8);
+        v = _mm512_or_si512(v, pad);
+    }
+    v = _mm512_shuffle_epi8(v, swap);
+    if b + 1 == blocks {
+        let bits = (len as u64).wrapping_add(64).wrapping_mul(8);
+        let (hi, lo) = ((bits >> 32) as u32 as i32, bits as u32 as i32);
+        let lv = _mm512_set_epi32(lo, hi, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        v = _mm512_mask_mov_epi32(v, 0xC000, lv);
+    }
+    Some(v)
 }
 
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 fn hmac_group(inner: &[u32; 5], outer: &[u32; 5], msgs: &[&[u8]], out: &mut [[u8; 20]]) {
-    // The tails hold only message octets and lengths (no key material): nothing to wipe.
-    let tails = prepare_tails(msgs);
-    let zero = [0u8; 64];
-    let max_blocks = tails.blocks.iter().copied().max().unwrap_or(0);
+    let msgs = &msgs[..msgs.len().min(LANES)];
+    let max_blocks = msgs
+        .iter()
+        .map(|m| (m.len() + 9).div_ceil(64))
+        .max()
+        .unwrap_or(0);
+    // Reverses the octets of each 32-bit word.
+    let swap = _mm512_broadcast_i32x4(_mm_set_epi8(
+        12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3,
+    ));
 
     let mut st = [_mm512_setzero_si512(); 5];
     for (s, v) in st.iter_mut().zip(inner.iter()) {
         *s = _mm512_set1_epi32(*v as i32);
     }
 
+    let mut rows = [_mm512_setzero_si512(); LANES];
+    let mut w = [_mm512_setzero_si512(); LANES];
     for b in 0..max_blocks {
-        let mut rows = [_mm512_setzero_si512(); LANES];
         let mut active: u16 = 0;
         for (l, row) in rows.iter_mut().enumerate() {
-            let blk: &[u8; 64] = if b >= tails.blocks[l] {
-                &zero
-            } else if b < tails.full[l] {
-                match msgs
-                    .get(l)
-                    .and_then(|m| m.get(b * 64..))
-                    .and_then(|s| s.first_chunk::<64>())
-                {
-                    Some(x) => x,
-                    None => &zero,
+            *row = match msgs.get(l).and_then(|m| lane_block(m, b, swap)) {
+                Some(v) => {
+                    active |= 1 << l;
+                    v
                 }
-            } else {
-                let off = (b - tails.full[l]) * 64;
-                match tails.buf[l].get(off..).and_then(|s| s.first_chunk::<64>()) {
-                    Some(x) => x,
-                    None => &zero,
-                }
+                None => _mm512_setzero_si512(),
             };
-            if b < tails.blocks[l] {
-                active |= 1 << l;
-            }
-            *row = bswap32(load512(blk));
         }
-        let w = transpose16(rows);
-        let new = compress(&st, w);
+        transpose16(&rows, &mut w);
+        let mut new = st;
+        compress(&mut new, &mut w);
         for (s, n) in st.iter_mut().zip(new.iter()) {
             *s = _mm512_mask_mov_epi32(*s, active, *n);
         }
@@ -129,11 +126,11 @@ fn hmac_group(inner: &[u32; 5], outer: &[u32; 5], msgs: &[&[u8]], out: &mut [[u8
     w[..5].copy_from_slice(&st);
     w[5] = _mm512_set1_epi32(0x8000_0000u32 as i32);
     w[15] = _mm512_set1_epi32((64 + 20) * 8);
-    let mut ost = [_mm512_setzero_si512(); 5];
-    for (s, v) in ost.iter_mut().zip(outer.iter()) {
+    let mut dig = [_mm512_setzero_si512(); 5];
+    for (s, v) in dig.iter_mut().zip(outer.iter()) {
         *s = _mm512_set1_epi32(*v as i32);
     }
-    let dig = compress(&ost, w);
+    compress(&mut dig, &mut w);
 
     let mut words = [[0u32; LANES]; 5];
     for (dst, v) in words.iter_mut().zip(dig.iter()) {
@@ -147,20 +144,11 @@ fn hmac_group(inner: &[u32; 5], outer: &[u32; 5], msgs: &[&[u8]], out: &mut [[u8
     }
 }
 
-/// Byte-swaps every 32-bit word with AVX-512F only (no `vpshufb`, which would need AVX-512BW):
-/// `bswap(x) = (rotl(x, 8) & 0x00FF00FF) | (rotl(x, 24) & 0xFF00FF00)` as one bitwise select.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn bswap32(v: __m512i) -> __m512i {
-    let r8 = _mm512_rol_epi32::<8>(v);
-    let r24 = _mm512_rol_epi32::<24>(v);
-    _mm512_ternarylogic_epi32::<0xCA>(_mm512_set1_epi32(0x00FF_00FF), r8, r24)
-}
-
 /// Transposes sixteen rows of sixteen 32-bit words: row `l` = the block of lane `l`; result
 /// `w[t]` lane `l` = word `t` of lane `l`'s block.
-#[target_feature(enable = "avx512f")]
-fn transpose16(r: [__m512i; 16]) -> [__m512i; 16] {
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn transpose16(r: &[__m512i; 16], c: &mut [__m512i; 16]) {
     // Stage 1: interleave 32-bit words of row pairs.
     let mut a = [_mm512_setzero_si512(); 16];
     for i in 0..8 {
@@ -178,7 +166,6 @@ fn transpose16(r: [__m512i; 16]) -> [__m512i; 16] {
     }
     // After stage 2, b[4i + j] holds, in 128-bit lane k, word (4k + j) of rows 4i..4i+3.
     // Stage 3/4: gather 128-bit lanes across the four row groups.
-    let mut c = [_mm512_setzero_si512(); 16];
     for j in 0..4 {
         // Lanes (k0,k1) of groups 0,1 and of groups 2,3.
         let g01_lo = _mm512_shuffle_i32x4::<0x44>(b[j], b[4 + j]); // g0.k0 g0.k1 g1.k0 g1.k1
@@ -191,14 +178,15 @@ fn transpose16(r: [__m512i; 16]) -> [__m512i; 16] {
         c[8 + j] = _mm512_shuffle_i32x4::<0x88>(g01_hi, g23_hi); // k2
         c[12 + j] = _mm512_shuffle_i32x4::<0xDD>(g01_hi, g23_hi); // k3
     }
-    c
 }
 
-/// One SHA-1 compression on sixteen lanes; returns `state + compress(state, w)`.
+/// One SHA-1 compression on sixteen lanes: `state += compress(state, w)`; `w` holds the message
+/// schedule and is overwritten.
 // The schedule words written in rounds 77..80 are never read again.
 #[allow(unused_assignments)]
-#[target_feature(enable = "avx512f")]
-fn compress(state: &[__m512i; 5], mut w: [__m512i; 16]) -> [__m512i; 5] {
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn compress(state: &mut [__m512i; 5], w: &mut [__m512i; 16]) {
     let [mut a, mut b, mut c, mut d, mut e] = *state;
     macro_rules! round {
         ($t:expr, $f:literal, $k:expr) => {{
@@ -248,11 +236,11 @@ fn compress(state: &[__m512i; 5], mut w: [__m512i; 16]) -> [__m512i; 5] {
     round20!(20, 0x96, 0x6ED9_EBA1u32);
     round20!(40, 0xE8, 0x8F1B_BCDCu32);
     round20!(60, 0x96, 0xCA62_C1D6u32);
-    [
+    *state = [
         _mm512_add_epi32(state[0], a),
         _mm512_add_epi32(state[1], b),
         _mm512_add_epi32(state[2], c),
         _mm512_add_epi32(state[3], d),
         _mm512_add_epi32(state[4], e),
-    ]
+    ];
 }

@@ -196,29 +196,38 @@ impl Session {
             // Re-check against the state the earlier packets of this batch left, where they
             // could have changed it: the same stream, or the table when this one is new. The
             // key budget is always re-read.
+            // Only the stream's part of the check can have changed (header, MKI and key are
+            // the packet's own and the key table is not touched by a batch): re-derive the index
+            // from the current stream state.
             let first = checks[i];
             let stale =
                 committed[..n_committed].contains(&first.ssrc) || (inserted && !first.known);
+            match self.keys.get(first.ki) {
+                Some(k) if k.rtp_packets < self.max_rtp_packets => {}
+                Some(_) => {
+                    rs[i] = Err(Error::KeyExhausted);
+                    continue;
+                }
+                None => {
+                    rs[i] = Err(Error::UnknownKey);
+                    continue;
+                }
+            }
             let c = if stale {
-                match self.unprotect_rtp_check(buf, *len) {
-                    Ok(c) => c,
+                let seq = u16::from_be_bytes([buf[2], buf[3]]);
+                match self.rx_index(first.ssrc, seq) {
+                    Ok((index, known)) => Check {
+                        index,
+                        known,
+                        ..first
+                    },
                     Err(e) => {
                         rs[i] = Err(e);
                         continue;
                     }
                 }
             } else {
-                match self.keys.get(first.ki) {
-                    Some(k) if k.rtp_packets < self.max_rtp_packets => first,
-                    Some(_) => {
-                        rs[i] = Err(Error::KeyExhausted);
-                        continue;
-                    }
-                    None => {
-                        rs[i] = Err(Error::UnknownKey);
-                        continue;
-                    }
-                }
+                first
             };
             let r = if c.index != first.index || c.ki != first.ki || !done[i] {
                 // The index estimate moved (a wrap inside the batch): do it the long way.

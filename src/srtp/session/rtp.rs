@@ -166,6 +166,23 @@ impl Session {
         let ki = self.receiving_key(pkt, mki_at, false)?;
         let seq = u16::from_be_bytes([pkt[2], pkt[3]]);
         let ssrc = be32(pkt, 8)?;
+        let (index, known) = self.rx_index(ssrc, seq)?;
+        Ok(Check {
+            ki,
+            h,
+            body_len,
+            tag_at,
+            ssrc,
+            index,
+            known,
+        })
+    }
+
+    /// The index of received sequence number `seq` of stream `ssrc` against the replay window
+    /// and ROC (or the retired stream's, or a new stream's if the table has room), and whether
+    /// the stream exists. No state changes.
+    #[inline]
+    pub(super) fn rx_index(&self, ssrc: u32, seq: u16) -> Result<(u64, bool)> {
         let slot = self.streams.find(ssrc);
         let index = match slot {
             Some(s) => {
@@ -182,15 +199,7 @@ impl Session {
                 }
             }
         };
-        Ok(Check {
-            ki,
-            h,
-            body_len,
-            tag_at,
-            ssrc,
-            index,
-            known: slot.is_some(),
-        })
+        Ok((index, slot.is_some()))
     }
 
     /// Records an authenticated SRTP packet.
