@@ -329,7 +329,7 @@ impl Service {
             .fetch(now)
             .await
             .context("the Group Manager fetching the group's key set")?;
-        let cert = gm.certificate.clone();
+        let cert = scenario::shared_certificate(gm.certificate.clone())?;
         let cur = cert
             .periods
             .period_no(now)

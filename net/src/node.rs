@@ -612,6 +612,8 @@ pub struct ControllerStats {
     pub relayed_octets: u64,
     /// Relay send errors.
     pub relay_errors: u64,
+    /// Pauses of the relay's pacing ([`wire::Pacer`]).
+    pub relay_pauses: u64,
     /// Receiver reports relayed back to the initiator.
     pub reports_back: u64,
     /// Every SDP body the controller sent to members (to check they equal the offer's).
@@ -834,8 +836,10 @@ impl Controller {
                 });
                 self.targets.clear();
                 if let Some(c) = &self.call {
+                    let mut pace = wire::Pacer::default();
                     for l in c.legs.values() {
                         let _ = self.wire.send(&self.sip, &l.invite, l.leg.sip).await;
+                        pace.sent().await;
                         if let Ok(m) = SipMessage::parse(&l.invite) {
                             let body = m.body;
                             self.with_stats(|s| {
@@ -963,11 +967,13 @@ impl Controller {
         if !self.targets.contains(&from) {
             let mut ok = 0;
             let mut err = 0;
+            let mut pace = wire::Pacer::default();
             for t in &self.targets {
                 match self.wire.send(&self.media, data, *t).await {
                     Ok(()) => ok += 1,
                     Err(_) => err += 1,
                 }
+                pace.sent().await;
             }
             let n = data.len() as u64;
             self.with_stats(|s| {
@@ -975,6 +981,7 @@ impl Controller {
                 s.relayed += ok;
                 s.relayed_octets += ok * n;
                 s.relay_errors += err;
+                s.relay_pauses += pace.pauses;
                 if s.seen_media.len() < 64 {
                     s.seen_media.push(data.to_vec());
                 }

@@ -136,20 +136,145 @@ pub fn ipv4_udp(src: SocketAddrV4, dst: SocketAddrV4, data: &[u8]) -> Vec<u8> {
     p
 }
 
-/// A UDP socket on 127.0.0.1 with a port from the OS and a large receive buffer.
+/// The socket buffer size every node asks for, receive and send (the kernel caps it at
+/// `net.core.rmem_max` / `wmem_max` and reports twice what it keeps for its bookkeeping).
+pub const SOCKET_BUFFER: usize = 8 << 20;
+
+static RCV_GRANTED: AtomicU64 = AtomicU64::new(u64::MAX);
+static SND_GRANTED: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// What the kernel granted for the sockets of this process, against [`SOCKET_BUFFER`] asked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Buffers {
+    /// Asked for (each direction).
+    pub asked: u64,
+    /// The smallest receive buffer granted (as `getsockopt(SO_RCVBUF)` reports it); 0 if no
+    /// socket was made.
+    pub rcv_granted: u64,
+    /// The smallest send buffer granted.
+    pub snd_granted: u64,
+}
+
+/// The buffers granted so far (see [`Buffers`]).
+pub fn buffers() -> Buffers {
+    let g = |a: &AtomicU64| match a.load(Ordering::Relaxed) {
+        u64::MAX => 0,
+        v => v,
+    };
+    Buffers {
+        asked: SOCKET_BUFFER as u64,
+        rcv_granted: g(&RCV_GRANTED),
+        snd_granted: g(&SND_GRANTED),
+    }
+}
+
+/// Asks for [`SOCKET_BUFFER`] in both directions and records what was granted. A node on a
+/// loaded machine may not read its socket for a while; the receive buffer is what holds the
+/// datagrams meanwhile (the default, about 200 KB, is a few hundred datagrams).
+fn set_buffers(s: &socket2::Socket) {
+    let _ = s.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = s.set_send_buffer_size(SOCKET_BUFFER);
+    if let Ok(n) = s.recv_buffer_size() {
+        RCV_GRANTED.fetch_min(n as u64, Ordering::Relaxed);
+    }
+    if let Ok(n) = s.send_buffer_size() {
+        SND_GRANTED.fetch_min(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// Datagram drops the kernel counted (Linux: `/proc/net/snmp` and `/proc/net/softnet_stat`;
+/// they count every socket of the network namespace, not only this run's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct KernelDrops {
+    /// UDP datagrams dropped because a receive buffer was full (`Udp: RcvbufErrors`).
+    pub rcvbuf_errors: u64,
+    /// UDP sends that failed for a full send buffer (`Udp: SndbufErrors`).
+    pub sndbuf_errors: u64,
+    /// UDP datagrams received in error (`Udp: InErrors`, includes the receive buffer drops).
+    pub in_errors: u64,
+    /// Packets dropped from the per-CPU input backlog (`softnet_stat`, second column; loopback
+    /// delivers through it, `net.core.netdev_max_backlog` long).
+    pub backlog_drops: u64,
+}
+
+impl KernelDrops {
+    /// The counters now (zeros where they cannot be read).
+    pub fn now() -> Self {
+        let mut d = KernelDrops::default();
+        if let Ok(t) = std::fs::read_to_string("/proc/net/snmp") {
+            let mut udp = t.lines().filter(|l| l.starts_with("Udp:"));
+            if let (Some(h), Some(v)) = (udp.next(), udp.next()) {
+                for (k, v) in h.split_whitespace().zip(v.split_whitespace()).skip(1) {
+                    let v = v.parse().unwrap_or(0);
+                    match k {
+                        "RcvbufErrors" => d.rcvbuf_errors = v,
+                        "SndbufErrors" => d.sndbuf_errors = v,
+                        "InErrors" => d.in_errors = v,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if let Ok(t) = std::fs::read_to_string("/proc/net/softnet_stat") {
+            d.backlog_drops = t
+                .lines()
+                .filter_map(|l| l.split_whitespace().nth(1))
+                .filter_map(|c| u64::from_str_radix(c, 16).ok())
+                .sum();
+        }
+        d
+    }
+
+    /// The counts since `before`.
+    pub fn since(&self, before: &KernelDrops) -> KernelDrops {
+        KernelDrops {
+            rcvbuf_errors: self.rcvbuf_errors.saturating_sub(before.rcvbuf_errors),
+            sndbuf_errors: self.sndbuf_errors.saturating_sub(before.sndbuf_errors),
+            in_errors: self.in_errors.saturating_sub(before.in_errors),
+            backlog_drops: self.backlog_drops.saturating_sub(before.backlog_drops),
+        }
+    }
+}
+
+/// Datagrams a node sends in a fan-out before it lets the other tasks of its runtime (the
+/// members of an in-process run, which must read and decrypt what it sends) have the thread.
+pub const BURST: usize = 100;
+
+/// Paces a fan-out: every [`BURST`] datagrams the task yields to the runtime, so a relay of
+/// 1000 copies does not hold a worker thread while the receivers' queues fill. It does not
+/// sleep: a sleeping relay falls behind the media on a loaded machine.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    sent: usize,
+    /// Pauses taken.
+    pub pauses: u64,
+}
+
+impl Pacer {
+    /// One datagram was sent; yields after each [`BURST`].
+    pub async fn sent(&mut self) {
+        self.sent += 1;
+        if self.sent.is_multiple_of(BURST) {
+            self.pauses += 1;
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// A UDP socket on 127.0.0.1 with a port from the OS and large buffers.
 pub fn unicast() -> anyhow::Result<UdpSocket> {
     unicast_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
 }
 
-/// A UDP socket bound to `addr` (IPv4 or IPv6; port 0: one from the OS) with a large
-/// receive buffer.
+/// A UDP socket bound to `addr` (IPv4 or IPv6; port 0: one from the OS) with large buffers
+/// ([`SOCKET_BUFFER`]).
 pub fn unicast_on(addr: SocketAddr) -> anyhow::Result<UdpSocket> {
     let s = socket2::Socket::new(
         socket2::Domain::for_address(addr),
         socket2::Type::DGRAM,
         None,
     )?;
-    let _ = s.set_recv_buffer_size(4 << 20);
+    set_buffers(&s);
     s.bind(&addr.into())
         .with_context(|| format!("binding {addr}"))?;
     s.set_nonblocking(true)?;
@@ -184,7 +309,7 @@ pub fn multicast_receiver(group: Ipv4Addr, port: u16) -> anyhow::Result<UdpSocke
     let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
     s.set_reuse_address(true)?;
     s.set_reuse_port(true)?;
-    let _ = s.set_recv_buffer_size(1 << 20);
+    set_buffers(&s);
     s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)).into())?;
     s.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)
         .context("joining the multicast group on loopback")?;
@@ -212,6 +337,7 @@ pub fn multicast_sender() -> anyhow::Result<UdpSocket> {
     s.set_multicast_if_v4(&Ipv4Addr::LOCALHOST)?;
     s.set_multicast_loop_v4(true)?;
     s.set_multicast_ttl_v4(1)?;
+    set_buffers(&s);
     s.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
     s.set_nonblocking(true)?;
     Ok(UdpSocket::from_std(s.into())?)

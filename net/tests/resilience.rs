@@ -191,12 +191,19 @@ fn thousand_members_distribution_and_connected_call() {
     assert_eq!(r.checks.confirmations, 1000);
     assert_eq!(r.checks.controller_oks, 999);
     assert_eq!(r.checks.audio_checked["connected"], 999);
-    // UDP on a loaded loopback: a datagram may be dropped by a full socket buffer, but the
-    // decrypted audio is never wrong and almost all of it arrives.
+    // The decrypted audio is never wrong; the controller relayed every copy; the sockets' buffers
+    // were set.
     assert_eq!(r.checks.frames_wrong["connected"], 0);
+    assert_eq!(r.checks.relay["send errors"], 0, "{}", r.table());
+    let b = r.checks.buffers;
+    assert!(b.rcv_granted > 0 && b.snd_granted > 0, "{b:?}");
+    // Nothing is lost unless the kernel says it dropped it: every missing frame is a datagram
+    // the kernel counted as dropped (a full receive buffer or the input backlog of loopback).
+    let missing = r.checks.frames_missing["connected"];
+    let k = r.checks.kernel_drops["connected"];
     assert!(
-        r.checks.frames_missing["connected"] * 100 < 999 * 50,
-        "{}",
+        missing <= k.rcvbuf_errors + k.backlog_drops,
+        "{missing} frames missing, not counted by the kernel: {}",
         r.table()
     );
 }
