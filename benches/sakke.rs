@@ -10,6 +10,7 @@ use prose_sec::sakke::{self, __internal as t, DecapsulationKey, KmsSecret, Ssv};
 use rand_core::{OsRng, RngCore};
 use t::Engine;
 
+use prose_sec_peers::cputime::CpuTime;
 use prose_sec_peers::wolfssl::sakke as wolf;
 
 fn rand_id() -> Vec<u8> {
@@ -246,5 +247,28 @@ fn pairing(c: &mut Criterion) {
     g.finish();
 }
 
+/// The one-core batch encapsulation measured in on-CPU time of the thread (schedstat), so that
+/// other load on the machine does not inflate it; the single encapsulation beside it.
+fn batch_cpu(c: &mut Criterion<CpuTime>) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = z.public();
+    let items: Vec<(Vec<u8>, Ssv)> = (0..32).map(|_| (rand_id(), Ssv::new(rand_ssv()))).collect();
+    let refs: Vec<(&[u8], &Ssv)> = items.iter().map(|(i, s)| (i.as_slice(), s)).collect();
+    let mut g = c.benchmark_group("sakke/batch-cpu");
+    g.sample_size(10);
+    g.bench_function("encapsulate_many_32/ours-one-core", |bn| {
+        bn.iter(|| sakke::__internal::encapsulate_many_one_core(&kms, &refs))
+    });
+    g.bench_function("encapsulate/ours", |bn| {
+        bn.iter(|| sakke::encapsulate(&kms, refs[0].0, refs[0].1).unwrap())
+    });
+    g.finish();
+}
+
 criterion_group!(benches, field, ops, pairing);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(CpuTime::new());
+    targets = batch_cpu
+}
+criterion_main!(benches, cpu);

@@ -797,6 +797,10 @@ mod testing {
         let lanes = kms.combs.table_bytes();
         (lanes.0, lanes.1, kms.table.get().is_some())
     }
+    /// Lane combs of a KMS's Z (batch or split) built so far by this process.
+    pub fn kms_comb_builds() -> usize {
+        engine::COMB_BUILDS.load(core::sync::atomic::Ordering::Relaxed)
+    }
     fn encode_proj(p: Proj) -> Option<[u8; 257]> {
         Option::<Affine>::from(p.to_affine()).map(|a| a.encode())
     }

@@ -111,6 +111,12 @@ impl Manager {
         })
     }
 
+    /// The KMS certificate the manager encapsulates under. Its SAKKE key (`z`) keeps the lane
+    /// combs of Z built by the first distribution, so later distributions reuse them.
+    pub fn certificate(&self) -> &KmsCertificate {
+        &self.cert
+    }
+
     /// The group URI.
     pub fn group_uri(&self) -> &[u8] {
         &self.group_uri

@@ -431,6 +431,10 @@ pub(crate) struct LineLanes(
     #[cfg(not(all(target_arch = "x86_64", not(prose_backend = "soft"))))] (),
 );
 
+/// Lane combs of a KMS's Z built so far in this process (batch and split; a test hook).
+pub(crate) static COMB_BUILDS: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(0);
+
 /// A KMS public key's lane combs of Z, built on first use: the eight-lane batch comb and the
 /// split comb of single operations (`None` inside: the build failed).
 #[derive(Clone, Default)]
@@ -446,7 +450,10 @@ impl KmsCombs {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     pub(crate) fn batch(&self, t: Ifma, z: &Affine) -> Option<Arc<CombX8>> {
         self.batch
-            .get_or_init(|| super::batch::z_comb(t, z))
+            .get_or_init(|| {
+                COMB_BUILDS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                super::batch::z_comb(t, z)
+            })
             .clone()
     }
 
@@ -454,7 +461,10 @@ impl KmsCombs {
     #[cfg(all(target_arch = "x86_64", not(prose_backend = "soft")))]
     pub(crate) fn split(&self, t: Ifma, z: &Affine) -> Option<Arc<SplitCombX8>> {
         self.split
-            .get_or_init(|| super::lanes::z_split(t, z))
+            .get_or_init(|| {
+                COMB_BUILDS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                super::lanes::z_split(t, z)
+            })
             .clone()
     }
 

@@ -415,6 +415,9 @@ const COMB_WINDOWS: usize = 1024_usize.div_ceil(COMB_WIN);
 const COMB_BUILT: usize = COMB_WINDOWS.div_ceil(LANES) * LANES;
 /// Stored entries per window: the multiples |d| = 1..=32.
 const COMB_ENTRIES: usize = 1 << (COMB_WIN - 1);
+/// Vectors of an entry gathered per pass of a window scan (they stay in registers).
+const SCAN_CHUNK: usize = 10;
+const _: () = assert!((2 * N).is_multiple_of(SCAN_CHUNK));
 
 /// Fixed-base scalar multiplication for one base point shared by all lanes: window `w` holds the
 /// affine points `[d·64^w]B`, d = 1..32 (Montgomery form, canonical), 1.8 MB in all; the
@@ -461,13 +464,13 @@ fn scalar_bits(e: &[u64; 16], bit: usize, width: usize) -> u64 {
 }
 
 /// Signed base-64 digits in [−32, 32] of k < 2^1022, constant time.
-fn recode6(k: &[u64; 16]) -> [i8; COMB_WINDOWS] {
+fn recode_comb(k: &[u64; 16]) -> [i8; COMB_WINDOWS] {
     let mut out = [0i8; COMB_WINDOWS];
     let mut carry = 0u64;
     for (j, o) in out.iter_mut().enumerate() {
-        let w = scalar_bits(k, j * COMB_WIN, COMB_WIN) + carry; // 0..=64
-        carry = 32u64.wrapping_sub(w) >> 63; // w > 32
-        *o = (w as i64 - 64 * carry as i64) as i8;
+        let w = scalar_bits(k, j * COMB_WIN, COMB_WIN) + carry; // 0..=2^W
+        carry = (COMB_ENTRIES as u64).wrapping_sub(w) >> 63; // w > 2^(W−1)
+        *o = (w as i64 - (1i64 << COMB_WIN) * carry as i64) as i8;
     }
     out
 }
@@ -493,16 +496,26 @@ fn comb_select(
     let idx = _mm512_set_epi64(
         abs[7], abs[6], abs[5], abs[4], abs[3], abs[2], abs[1], abs[0],
     );
+    // The 2N words of the selected entries are gathered in chunks of SCAN_CHUNK vectors that
+    // stay in registers across the scan of the window's entries (all 2N at once would spill).
+    let entries = &table[w * COMB_ENTRIES..(w + 1) * COMB_ENTRIES];
     let mut x2 = [zero; N];
     let mut y2 = [zero; N];
-    for (i, e) in table[w * COMB_ENTRIES..(w + 1) * COMB_ENTRIES]
-        .iter()
-        .enumerate()
-    {
-        let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
-        for j in 0..N {
-            x2[j] = _mm512_mask_mov_epi64(x2[j], m, _mm512_set1_epi64(e[j] as i64));
-            y2[j] = _mm512_mask_mov_epi64(y2[j], m, _mm512_set1_epi64(e[N + j] as i64));
+    for c in (0..2 * N).step_by(SCAN_CHUNK) {
+        let mut acc = [zero; SCAN_CHUNK];
+        for (i, e) in entries.iter().enumerate() {
+            let m = _mm512_cmpeq_epi64_mask(idx, _mm512_set1_epi64(i as i64 + 1));
+            for (u, a) in acc.iter_mut().enumerate() {
+                *a = _mm512_mask_mov_epi64(*a, m, _mm512_set1_epi64(e[c + u] as i64));
+            }
+        }
+        for (u, a) in acc.iter().enumerate() {
+            let j = c + u;
+            if j < N {
+                x2[j] = *a;
+            } else {
+                y2[j - N] = *a;
+            }
         }
     }
     let y2 = blend(neg, &y2, &sub_k(&[zero; N], &y2));
@@ -622,7 +635,7 @@ impl CombX8 {
             return Err(Error::InvalidParameter);
         }
         let mut digits: [[i8; COMB_WINDOWS]; LANES] =
-            core::array::from_fn(|l| recode6(&scalars[l]));
+            core::array::from_fn(|l| recode_comb(&scalars[l]));
         let mut r = PointX8::infinity(self.token);
         // SAFETY: `self.token` proves avx512f + avx512ifma are available.
         unsafe { comb_kernel(&mut r, &self.table, &digits) };
@@ -803,13 +816,28 @@ fn split4_2_kernel(
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn comb_step(acc: &mut VP, acc_inf: &mut u8, nz: u8, x2: &V, y2: &V) {
     let sum = point_madd(acc, x2, y2);
-    let fresh = VP {
-        x: *x2,
-        y: *y2,
-        z: splat_const(&R_MOD_P),
-    };
-    let next = blend_p(*acc_inf, &sum, &fresh);
-    *acc = blend_p(nz, acc, &next);
+    // In place, lane masks only: busy lanes with a nonzero digit take the sum, idle lanes
+    // with a nonzero digit take the entry (Z = 1), the rest keep the accumulator.
+    let take_sum = nz & !*acc_inf;
+    let take_fresh = nz & *acc_inf;
+    let one = splat_const(&R_MOD_P);
+    for j in 0..N {
+        acc.x[j] = _mm512_mask_mov_epi64(
+            _mm512_mask_mov_epi64(acc.x[j], take_sum, sum.x[j]),
+            take_fresh,
+            x2[j],
+        );
+        acc.y[j] = _mm512_mask_mov_epi64(
+            _mm512_mask_mov_epi64(acc.y[j], take_sum, sum.y[j]),
+            take_fresh,
+            y2[j],
+        );
+        acc.z[j] = _mm512_mask_mov_epi64(
+            _mm512_mask_mov_epi64(acc.z[j], take_sum, sum.z[j]),
+            take_fresh,
+            one[j],
+        );
+    }
     *acc_inf &= !nz;
 }
 
