@@ -184,7 +184,7 @@ pub(super) fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8
 }
 
 /// The Miller loop on the IFMA backend: the line values `s = a·u + b·v`, eight at a time in
-/// the lanes, then the chain `f ← f²·(s + i)` with both products of each step in one
+/// the lanes (one reduction for both products), then the chain `f ← f²·(s + i)` with both products of each step in one
 /// two-product call ([`mul2`]), f kept in the lanes' Montgomery domain (R = 2^1040) and its
 /// parts lazily reduced (below 16p) until the end.
 pub(super) fn miller_lanes(
@@ -207,7 +207,7 @@ pub(super) fn miller_lanes(
         im: FpH::ZERO,
     };
     for (g, (a, b)) in groups.iter().enumerate() {
-        let s = a.mul(&uu).add(&b.mul(&vv));
+        let s = a.mul_add_mul(&uu, b, &vv);
         for (l, (_, _, d)) in lines.iter().skip(g * LANES).take(LANES).enumerate() {
             let mut sh = FpH::from_lane(&s, l);
             // The step kinds are public (they follow q). A tangent's product follows a square
