@@ -1104,7 +1104,9 @@ mod tests {
 
     #[test]
     fn mul_add_mul_matches_two_products_and_a_sum() {
-        let Some(t) = Ifma::new() else { return };
+        if Ifma::new().is_none() {
+            return;
+        }
         // 2p − 1 in radix 2^52: the largest lane input.
         let mut top = [0u64; N];
         let mut c = 0u64;
