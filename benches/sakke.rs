@@ -10,6 +10,7 @@ use prose_sec::sakke::{self, __internal as t, DecapsulationKey, KmsSecret, Ssv};
 use rand_core::{OsRng, RngCore};
 use t::Engine;
 
+use prose_sec_peers::cputime::CpuTime;
 use prose_sec_peers::wolfssl::sakke as wolf;
 
 fn rand_id() -> Vec<u8> {
@@ -246,5 +247,29 @@ fn pairing(c: &mut Criterion) {
     g.finish();
 }
 
+/// A member's decapsulation on the calling thread's CPU time (schedstat), for figures that
+/// hold on a loaded machine: the precomputed key on the detected engine and on the scalar one.
+fn decap_on_cpu(c: &mut Criterion<CpuTime>) {
+    let z = KmsSecret::generate(&mut OsRng);
+    let kms = z.public();
+    let id = rand_id();
+    let rsk = z.issue_rsk(&id).unwrap();
+    let dk = DecapsulationKey::new(&kms, &id, &rsk).unwrap();
+    let mut g = c.benchmark_group("sakke/decap_on_cpu");
+    g.bench_function("decapsulate_precomputed/ours", |bn| {
+        bn.iter_batched(
+            || sakke::encapsulate(&kms, &id, &Ssv::new(rand_ssv())).unwrap(),
+            |sed| dk.decapsulate(&sed).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
 criterion_group!(benches, field, ops, pairing);
-criterion_main!(benches);
+criterion_group! {
+    name = on_cpu;
+    config = Criterion::default().with_measurement(CpuTime::new());
+    targets = decap_on_cpu
+}
+criterion_main!(benches, on_cpu);
