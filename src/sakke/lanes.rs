@@ -184,9 +184,9 @@ pub(super) fn lane_groups(t: Ifma, lines: &[(Fp, Fp, bool)]) -> Option<Vec<(FpX8
 }
 
 /// The Miller loop on the IFMA backend: the line values `s = a·u + b·v`, eight at a time in
-/// the lanes, then the chain `f ← f²·(s + i)` with both products of each step in one
-/// two-product call ([`mul2`]), f kept in the lanes' Montgomery domain (R = 2^1040) until the
-/// end.
+/// the lanes (one reduction for both products), then the chain `f ← f²·(s + i)` with both products of each step in one
+/// two-product call ([`mul2`]), f kept in the lanes' Montgomery domain (R = 2^1040) and its
+/// parts lazily reduced (below 16p) until the end.
 pub(super) fn miller_lanes(
     groups: &[(FpX8, FpX8)],
     lines: &[(Fp, Fp, bool)],
@@ -203,19 +203,23 @@ pub(super) fn miller_lanes(
     let (uu, vv) = (uu?, vv?);
     let one = FpX8::one(t);
     let mut f = Fp2H {
-        re: FpH::from_lanes(&one)[0],
+        re: FpH::from_lane(&one, 0),
         im: FpH::ZERO,
     };
     for (g, (a, b)) in groups.iter().enumerate() {
-        let s = a.mul(&uu).add(&b.mul(&vv));
-        let mut sh = FpH::from_lanes(&s);
+        let s = a.mul_add_mul(&uu, b, &vv);
         for (l, (_, _, d)) in lines.iter().skip(g * LANES).take(LANES).enumerate() {
+            let mut sh = FpH::from_lane(&s, l);
+            // The step kinds are public (they follow q). A tangent's product follows a square
+            // and can skip the reduction; a chord's reduces its input first.
             if *d {
-                f = f.square(t);
+                f.square_assign(t);
+                f.mul_by_s_plus_i_assign(t, &sh);
+            } else {
+                f.mul_by_s_plus_i_assign_reduced(t, &sh);
             }
-            f = f.mul_by_s_plus_i(t, &sh[l]);
+            sh.zeroize();
         }
-        sh.zeroize();
     }
     // Out of the lanes' domain into F_p's: x·2^1040 ↦ x·2^1024 (a product by 2^1024 mod p).
     let r64 = FpH::from_u64x16(&Fp::ONE.0);

@@ -408,6 +408,51 @@ unsafe fn mont_mul(out: *mut V, a: *const V, b: *const V) {
     unsafe { out.write(r) };
 }
 
+/// Sum of two Montgomery products `(a·b + c·d)·R^-1 mod p` with one reduction, for inputs below
+/// 2p with normalised limbs; the output is below 2p (`a·b + c·d < 8p² < p·R` since `8p < R`)
+/// with normalised limbs. The CIOS loop of [`mont_mul`] with both products' terms entering the
+/// same columns: each column receives at most 6·20 terms below 2^52 plus carries (below 2^59).
+///
+/// # Safety
+/// avx512f + avx512ifma; `a`, `b`, `c`, `d` valid for reads and `out` for writes of a `V`.
+/// `out` may alias any input: it is written only after the last read.
+#[inline(never)]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn mont_mul_sum(out: *mut V, a: *const V, b: *const V, c: *const V, d: *const V) {
+    let zero = _mm512_setzero_si512();
+    let k0 = _mm512_set1_epi64(K0 as i64);
+    let mut acc = [zero; 2 * N + 1];
+    unroll20!(I => {
+        let bp = launder(b.cast::<__m512i>());
+        let dp = launder(d.cast::<__m512i>());
+        let pp = launder(P.as_ptr());
+        // SAFETY: I < N, within `a` and `c`.
+        let (ai, ci) = unsafe { (*a.cast::<__m512i>().add(I), *c.cast::<__m512i>().add(I)) };
+        for j in 0..N {
+            // SAFETY: j < N, within `b` and `d`.
+            let (bj, dj) = unsafe { (*bp.add(j), *dp.add(j)) };
+            acc[I + j] = _mm512_madd52lo_epu64(acc[I + j], ai, bj);
+            acc[I + j + 1] = _mm512_madd52hi_epu64(acc[I + j + 1], ai, bj);
+            acc[I + j] = _mm512_madd52lo_epu64(acc[I + j], ci, dj);
+            acc[I + j + 1] = _mm512_madd52hi_epu64(acc[I + j + 1], ci, dj);
+        }
+        let m = _mm512_madd52lo_epu64(zero, acc[I], k0);
+        for j in 0..N {
+            // SAFETY: j < N, within `P`.
+            let pj = _mm512_set1_epi64(unsafe { *pp.add(j) } as i64);
+            acc[I + j] = _mm512_madd52lo_epu64(acc[I + j], m, pj);
+            acc[I + j + 1] = _mm512_madd52hi_epu64(acc[I + j + 1], m, pj);
+        }
+        // acc[I] is now divisible by 2^52: carry its top into the next column.
+        acc[I + 1] = _mm512_add_epi64(acc[I + 1], _mm512_srli_epi64(acc[I], 52));
+    });
+    let mut r = [zero; N];
+    r.copy_from_slice(&acc[N..2 * N]);
+    normalize(&mut r);
+    // SAFETY: `out` is valid for writes (caller); all reads of the inputs happened above.
+    unsafe { out.write(r) };
+}
+
 /// Montgomery square `a²·R^-1 mod p` (same bounds as [`mont_mul`]), in two phases: the 40-column
 /// product with each cross product `a_i·a_j` (i < j) computed once and doubled per column
 /// (420 multiply-adds instead of 800) into a stack buffer, then the word-by-word Montgomery
@@ -720,6 +765,12 @@ fn mul_kernel(out: &mut Limbs, a: &Limbs, b: &Limbs) {
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_sum_kernel(out: &mut Limbs, a: &Limbs, b: &Limbs, c: &Limbs, d: &Limbs) {
+    // SAFETY: features enabled here; the views are valid for a `V` each.
+    unsafe { mont_mul_sum(vmut(out), vref(a), vref(b), vref(c), vref(d)) };
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
 fn sqr_kernel(out: &mut Limbs, a: &Limbs) {
     // SAFETY: features enabled here; the views are valid for a `V` each.
     unsafe { mont_sqr(vmut(out), vref(a)) };
@@ -912,6 +963,15 @@ impl FpX8 {
         r
     }
 
+    /// Lane-wise `self·b + c·d` with one Montgomery reduction (the sum of two products for
+    /// the price of about 1.5).
+    pub fn mul_add_mul(&self, b: &Self, c: &Self, d: &Self) -> Self {
+        let mut r = Self::empty();
+        // SAFETY: `self` exists, so the features were detected.
+        unsafe { mul_sum_kernel(&mut r.v, &self.v, &b.v, &c.v, &d.v) };
+        r
+    }
+
     /// Lane-wise square.
     pub fn square(&self) -> Self {
         let mut r = Self::empty();
@@ -1040,5 +1100,52 @@ mod tests {
         assert_eq!(p2, P2);
         // K0 * p == -1 mod 2^52
         assert_eq!(K0.wrapping_mul(P[0]) & MASK52, MASK52);
+    }
+
+    #[test]
+    fn mul_add_mul_matches_two_products_and_a_sum() {
+        if Ifma::new().is_none() {
+            return;
+        }
+        // 2p − 1 in radix 2^52: the largest lane input.
+        let mut top = [0u64; N];
+        let mut c = 0u64;
+        for (i, o) in top.iter_mut().enumerate() {
+            let s = 2 * P[i] + c;
+            *o = s & MASK52;
+            c = s >> 52;
+        }
+        let mut i0 = 0;
+        while top[i0] == 0 {
+            top[i0] = MASK52;
+            i0 += 1;
+        }
+        top[i0] -= 1;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..20 {
+            let vals: [[[u64; N]; LANES]; 4] = core::array::from_fn(|k| {
+                core::array::from_fn(|l| {
+                    if (round + k + l) % 3 == 0 {
+                        top
+                    } else {
+                        let mut w = [0u64; 16];
+                        for x in w.iter_mut() {
+                            *x = next();
+                        }
+                        w[15] &= (1 << 62) - 1;
+                        radix52::to_digits(&w)
+                    }
+                })
+            });
+            let [a, b, c, d] = vals.map(|v| FpX8::from_l52_lanes(&v));
+            let want = a.mul(&b).add(&c.mul(&d)).to_u64x16x8();
+            assert_eq!(a.mul_add_mul(&b, &c, &d).to_u64x16x8(), want);
+        }
     }
 }

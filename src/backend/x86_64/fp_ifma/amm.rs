@@ -65,6 +65,7 @@ const P1: [u64; W] = p_times(1);
 const P2: [u64; W] = p_times(2);
 const P4: [u64; W] = p_times(4);
 const P8: [u64; W] = p_times(8);
+const P16: [u64; W] = p_times(16);
 
 /// `a + b` (limbs normalised); the caller keeps the sum below 2^1040.
 #[inline(always)]
@@ -187,6 +188,17 @@ impl FpH {
             }
         }
         out
+    }
+
+    /// Lane `l` of an `FpX8` (below 2p, normalised) as a horizontal element, in the same
+    /// Montgomery domain (one column of [`FpH::from_lanes`]).
+    #[inline]
+    pub fn from_lane(x: &FpX8, l: usize) -> FpH {
+        let mut o = FpH::ZERO;
+        for i in 0..N {
+            o.0[i] = x.v.0[8 * i + l];
+        }
+        o
     }
 
     /// `self + o` for a sum below 2^1040 (no reduction).
@@ -318,7 +330,8 @@ pub fn mul2(_t: Ifma, a0: &FpH, b0: &FpH, a1: &FpH, b1: &FpH) -> (FpH, FpH) {
     (r0, r1)
 }
 
-/// An element a + i·b of F_p² in horizontal layout; both parts below 8p.
+/// An element a + i·b of F_p² in horizontal layout, with lazily reduced parts: each method
+/// states the bounds it needs and gives (the Miller loop's order of operations keeps them).
 #[derive(Clone, Copy, Zeroize)]
 pub struct Fp2H {
     /// Real part.
@@ -334,28 +347,50 @@ impl fmt::Debug for Fp2H {
 }
 
 impl Fp2H {
-    /// `(a + b)(a − b) + i·2ab`: two products in one [`mul2`]. Output parts below 4p.
-    pub fn square(&self, t: Ifma) -> Fp2H {
-        // (re + im, re + 8p − im), both below 16p
-        let (s, d) = sum_and_diff_l(&self.re.0, &self.im.0, &self.re.0, &P8, &self.im.0);
+    /// In place, `(a + b)(a − b) + i·2ab`: two products in one [`mul2`]. Input parts with
+    /// `a + b < 64p` and `b ≤ 16p` (then `a + 16p − b < 64p` too); output `a < 2p`, `b < 4p`.
+    #[inline]
+    pub fn square_assign(&mut self, t: Ifma) {
+        let (s, d) = sum_and_diff_l(&self.re.0, &self.im.0, &self.re.0, &P16, &self.im.0);
         let (re, ab) = mul2(t, &FpH(s), &FpH(d), &self.re, &self.im);
-        Fp2H {
-            re,
-            im: FpH(add_l(&ab.0, &ab.0)),
-        }
+        self.re = re;
+        self.im = FpH(add_l(&ab.0, &ab.0));
     }
 
-    /// `self·(s + i)` = `(a·s − b) + i·(a + b·s)` for `s` below 64p: two products in one
-    /// [`mul2`]. Output parts below 8p.
-    pub fn mul_by_s_plus_i(&self, t: Ifma, s: &FpH) -> Fp2H {
+    /// `(a + b)(a − b) + i·2ab` (see [`Fp2H::square_assign`] for the bounds).
+    pub fn square(&self, t: Ifma) -> Fp2H {
+        let mut r = *self;
+        r.square_assign(t);
+        r
+    }
+
+    /// In place, `self·(s + i)` = `(a·s − b) + i·(a + b·s)` for `s` below 4p, without a
+    /// reduction: input parts `a < 14p`, `b ≤ 8p`; output `a·s + 8p − b < 10p` and
+    /// `a + b·s < a_in + 2p`. After a square (2p, 4p) this gives (10p, 4p).
+    #[inline]
+    pub fn mul_by_s_plus_i_assign(&mut self, t: Ifma, s: &FpH) {
         let (as_, bs) = mul2(t, &self.re, s, &self.im, s);
-        // im' = re + b·s, re' = a·s + 8p − im: both below 10p, then below 8p
         let (im, re) = sum_and_diff_l(&self.re.0, &bs.0, &as_.0, &P8, &self.im.0);
-        let (re, im) = csub2_l(&re, &im, &P8);
-        Fp2H {
-            re: FpH(re),
-            im: FpH(im),
-        }
+        self.re = FpH(re);
+        self.im = FpH(im);
+    }
+
+    /// As [`Fp2H::mul_by_s_plus_i_assign`] for any input parts below 16p: the inputs are first
+    /// reduced below 8p (one conditional subtraction of 8p each); output parts below 10p, so
+    /// any sequence of these and squares keeps the bounds.
+    #[inline]
+    pub fn mul_by_s_plus_i_assign_reduced(&mut self, t: Ifma, s: &FpH) {
+        let (re, im) = csub2_l(&self.re.0, &self.im.0, &P8);
+        self.re = FpH(re);
+        self.im = FpH(im);
+        self.mul_by_s_plus_i_assign(t, s);
+    }
+
+    /// `self·(s + i)` for `s` below 4p and parts below 16p; output parts below 10p.
+    pub fn mul_by_s_plus_i(&self, t: Ifma, s: &FpH) -> Fp2H {
+        let mut r = *self;
+        r.mul_by_s_plus_i_assign_reduced(t, s);
+        r
     }
 }
 

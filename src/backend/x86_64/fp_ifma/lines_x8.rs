@@ -152,7 +152,7 @@ pub fn miller_lines_x8(groups: &[(FpX8, FpX8)], doubling: &[bool], u: &FpX8, v: 
         };
         let a = broadcast_lane(ga, j);
         let b = broadcast_lane(gb, j);
-        let s = a.mul(u).add(&b.mul(v));
+        let s = a.mul_add_mul(u, &b, v);
         if d {
             f = f.square();
         }
