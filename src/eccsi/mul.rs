@@ -151,13 +151,21 @@ impl<const W: usize, const N: usize, const E: usize> Comb<W, N, E> {
             let neg = Choice::from((di as u8) >> 7);
             let m = di >> 7; // 0 or -1
             let abs = (di ^ m).wrapping_sub(m) as u8;
-            let mut x = Fe::ZERO;
-            let mut y = Fe::ZERO;
+            // Full-table scan with arithmetic masks: all-ones for the entry abs − 1, zero for
+            // every other (no branch, no secret index). The digit passes an optimization
+            // barrier once per window so that the masks stay data-flow, not control flow.
+            let key = core::hint::black_box(u64::from(abs));
+            let mut x = [0u64; 4];
+            let mut y = [0u64; 4];
             for (j, e) in w.iter().enumerate() {
-                let hit = abs.ct_eq(&((j + 1) as u8));
-                x.conditional_assign(&e.x, hit);
-                y.conditional_assign(&e.y, hit);
+                let diff = key ^ (j as u64 + 1);
+                let hit = (diff.wrapping_sub(1) >> 63).wrapping_neg();
+                for l in 0..4 {
+                    x[l] |= e.x.0[l] & hit;
+                    y[l] |= e.y.0[l] & hit;
+                }
             }
+            let (x, mut y) = (Fe(x), Fe(y));
             let yn = y.neg();
             y.conditional_assign(&yn, neg);
             let sum = acc.add_mixed(&Aff { x, y, inf: false });
@@ -277,7 +285,7 @@ pub(crate) fn lincomb_vartime(
 }
 
 /// The generator's comb (constant-time signing path and cached verification).
-pub(crate) type GeneratorComb = Comb<5, 52, 16>;
+pub(crate) type GeneratorComb = Comb<6, 43, 32>;
 /// wNAF width used for the generator inside a Straus chain, and its table.
 pub(crate) const G_WNAF: usize = 10;
 pub(crate) type GeneratorOdd = OddMultiples<256>;

@@ -67,6 +67,8 @@ pub enum Event {
 struct VerifierCache {
     kpak: crate::eccsi::Kpak,
     entries: core::cell::RefCell<Vec<crate::eccsi::Verifier>>,
+    /// Verifications answered by a kept verifier (public counts, for tests and statistics).
+    hits: core::cell::Cell<u64>,
 }
 
 /// Signers whose verifiers a member keeps.
@@ -84,6 +86,7 @@ impl mikey::SignatureVerifier for VerifierCache {
             .iter()
             .find(|v| v.id() == signer && v.pvt()[..] == *pvt)
         {
+            self.hits.set(self.hits.get() + 1);
             return v.verify(msg, sig).map_err(|_| Error::InvalidSignature);
         }
         let v = crate::eccsi::Verifier::new(&self.kpak, signer, pvt)
@@ -150,6 +153,7 @@ impl Member {
             verifiers: VerifierCache {
                 kpak,
                 entries: Default::default(),
+                hits: Default::default(),
             },
         }
     }
@@ -179,6 +183,15 @@ impl Member {
     /// The GMK store of a group.
     pub fn gmks(&self, group_uri: &[u8]) -> Option<&GmkStore> {
         self.groups.get(group_uri).map(|g| &g.store)
+    }
+
+    #[doc(hidden)]
+    /// The verifier cache: (signers kept, verifications answered from a kept verifier).
+    pub fn verifier_cache_stats(&self) -> (usize, u64) {
+        (
+            self.verifiers.entries.borrow().len(),
+            self.verifiers.hits.get(),
+        )
     }
 
     fn mcptt(&self) -> bool {
@@ -283,12 +296,14 @@ impl Member {
             key: &keys.decapsulation,
         };
         let in_group = |g: &[u8]| g == idri.as_slice();
+        // The signature through the member's verifier cache (the same KPAK, the same checks):
+        // a group's GMK messages come from one signer and PVT per period.
         let gmk = mikey::process_gmk_message(
             msg,
             &policy,
             &me,
             &in_group,
-            &self.cert.kpak,
+            &self.verifiers,
             now_ntp_secs,
         )?;
         let gmk_id = gmk.gmk_id();
@@ -473,5 +488,93 @@ impl Member {
         m.receiver =
             GskReceiver::restore(m.receiver.policy().clone(), s.seen.clone(), now_ntp_secs)?;
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::manager::Manager;
+    use crate::kms::{KeyPeriods, Kms};
+    use rand_core::OsRng;
+
+    const KMS_URI: &[u8] = b"kms.example.org";
+    const GROUP: &[u8] = b"sip:fire-brigade@example.org";
+    const OTHER: &[u8] = b"sip:police@example.org";
+    const BOB: &[u8] = b"sip:bob@example.org";
+    const NOW: u64 = 3_900_000_000;
+
+    fn manager(kms: &Kms, group: &[u8], no: u64) -> Manager {
+        let cert = kms.certificate();
+        let keys = cert
+            .accept(group, kms.issue(group, no, &mut OsRng).unwrap(), NOW)
+            .unwrap();
+        let mut m = Manager::new(group, cert, keys).unwrap();
+        m.add_member(BOB).unwrap();
+        m
+    }
+
+    fn gmk_for_bob(m: &mut Manager) -> Vec<u8> {
+        let id = m.create_gmk(0, 0, &mut OsRng).unwrap();
+        m.notifications(id, NOW, &mut OsRng)
+            .unwrap()
+            .remove(0)
+            .message
+    }
+
+    #[test]
+    fn gmk_messages_use_the_verifier_cache() {
+        let kms = Kms::generate(
+            KeyPeriods::new(KMS_URI, IdFormat::Prose).unwrap(),
+            &mut OsRng,
+        )
+        .unwrap();
+        let no = kms.periods().period_no(NOW).unwrap();
+        let mut bob = Member::new(BOB, kms.certificate(), PskPolicy::default());
+        bob.add_key_set(kms.issue(BOB, no, &mut OsRng).unwrap(), NOW)
+            .unwrap();
+        bob.join(GROUP);
+        bob.join(OTHER);
+        let mut gm = manager(&kms, GROUP, no);
+
+        // The first GMK builds and keeps the group's verifier; the second hits it.
+        let first = gmk_for_bob(&mut gm);
+        assert!(matches!(
+            bob.handle_gmk_message(&first, NOW),
+            Ok(Event::GmkAccepted { .. })
+        ));
+        assert_eq!(bob.verifier_cache_stats(), (1, 0));
+        let second = gmk_for_bob(&mut gm);
+        assert!(matches!(
+            bob.handle_gmk_message(&second, NOW),
+            Ok(Event::GmkAccepted { .. })
+        ));
+        assert_eq!(bob.verifier_cache_stats(), (1, 1));
+        assert_eq!(bob.gmks(GROUP).unwrap().len(), 2);
+
+        // A bad signature from the cached signer and PVT: refused, nothing changes.
+        let mut bad = gmk_for_bob(&mut gm);
+        let at = bad.len() - mikey::SIGNATURE_LEN + 40; // inside s
+        bad[at] ^= 1;
+        assert_eq!(
+            bob.handle_gmk_message(&bad, NOW).unwrap_err(),
+            Error::InvalidSignature
+        );
+        assert_eq!(bob.gmks(GROUP).unwrap().len(), 2);
+        let (kept, hits) = bob.verifier_cache_stats();
+        assert_eq!(kept, 1);
+        assert!(hits >= 2);
+
+        // The same group with another key set (a changed PVT): a miss, a second verifier.
+        let mut gm2 = manager(&kms, GROUP, no);
+        let msg = gmk_for_bob(&mut gm2);
+        assert!(bob.handle_gmk_message(&msg, NOW).is_ok());
+        assert_eq!(bob.verifier_cache_stats(), (2, hits));
+        // Another signer (another group): a miss, a third verifier.
+        let mut other = manager(&kms, OTHER, no);
+        let msg = gmk_for_bob(&mut other);
+        assert!(bob.handle_gmk_message(&msg, NOW).is_ok());
+        assert_eq!(bob.verifier_cache_stats(), (3, hits));
+        assert_eq!(bob.gmks(OTHER).unwrap().len(), 1);
     }
 }
