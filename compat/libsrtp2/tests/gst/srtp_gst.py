@@ -68,8 +68,17 @@ def run(pipe, feed, sink, out=None):
         return Gst.FlowReturn.OK
 
     sink.connect("new-sample", on_sample)
+    # srtpdec decrypts a copy of any buffer that is not writable and then pushes (or, when it
+    # drops the packet, unrefs) its own stale pointer: the ciphertext goes out, or appsrc loses a
+    # reference (gst-plugins-bad, gst_srtp_dec_decode_buffer / gst_srtp_dec_chain). A buffer is
+    # not writable while this thread still holds it, so the stream is held at appsrc's pad until
+    # every buffer is queued and this thread's references are gone.
+    pad = pipe.get_by_name("src").get_static_pad("src")
+    hold = pad.add_probe(Gst.PadProbeType.BLOCK | Gst.PadProbeType.DATA_DOWNSTREAM,
+                         lambda _pad, _info: Gst.PadProbeReturn.OK)
     pipe.set_state(Gst.State.PLAYING)
     feed()
+    pad.remove_probe(hold)
     bus = pipe.get_bus()
     msg = bus.timed_pop_filtered(10 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
     if msg and msg.type == Gst.MessageType.ERROR:
